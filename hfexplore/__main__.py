@@ -1,0 +1,3 @@
+from hfexplore.cli import main
+
+main()

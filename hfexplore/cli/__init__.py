@@ -1,0 +1,75 @@
+"""The `hfexplore` command line: option parsing and wiring only; the work is in the library."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from hfexplore import __version__
+from hfexplore.cli.cache_cmd import cache
+from hfexplore.cli.stats_cmd import stats
+from hfexplore.errors import HfExploreError
+
+log = logging.getLogger("hfexplore")
+
+
+class HfExploreGroup(click.Group):
+    """Turns library errors into one line on stderr; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = _debug_requested(ctx)
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except HfExploreError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (`| head`): nothing more to say
+            ctx.exit(1)
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(f"error: unexpected {type(exc).__name__}: {exc} "
+                       "(run with --debug for details)", err=True)
+            ctx.exit(1)
+
+
+def _debug_requested(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("debug")) or os.environ.get("HFEXPLORE_DEBUG", "") not in ("", "0")
+
+
+@click.group(cls=HfExploreGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                   "max_content_width": 100})
+@click.version_option(__version__, prog_name="hfexplore")
+@click.option("--debug", is_flag=True, help="Log HTTP activity and show tracebacks.")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress messages to stderr.")
+def cli(debug: bool, verbose: bool) -> None:
+    """Explore, snapshot and fact-check the Hugging Face Hub catalogue.
+
+    Environment: HF_ENDPOINT (Hub URL), HF_TOKEN (token), HFEXPLORE_CACHE (page cache),
+    HFEXPLORE_HOME (snapshots).
+    """
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    if not debug:
+        logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+cli.add_command(stats)
+cli.add_command(cache)
+
+
+def main() -> None:
+    cli(prog_name="hfexplore")

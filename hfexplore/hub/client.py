@@ -1,0 +1,276 @@
+"""The Hub's listing, single-repo and count endpoints, as hfexplore uses them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
+
+from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
+from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
+from hfexplore.hub.ratelimit import RateLimit
+from hfexplore.hub.retry import RetryPolicy
+from hfexplore.hub.transport import Transport
+
+log = logging.getLogger(__name__)
+
+RepoType = Literal["model", "dataset", "space"]
+REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset", "space")
+PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
+SORT_KEYS = ("createdAt", "downloads", "lastModified", "likes", "trendingScore")
+PAGE_SIZE = 1000
+MAX_CURSOR_RESTARTS = 3
+# A field every repo type can expand and that adds a few bytes per item: used to count by walking.
+CHEAP_EXPAND = "likes"
+
+
+def check_repo_type(repo_type: str) -> RepoType:
+    if repo_type not in REPO_TYPES:
+        expected = ", ".join(REPO_TYPES)
+        raise ValueError(f"unknown repo type {repo_type!r}; expected one of {expected}")
+    return repo_type  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One listing: a repo type, the fields to expand and the filters."""
+
+    repo_type: RepoType
+    expand: tuple[str, ...] = ()
+    sort: str | None = None
+    author: str | None = None
+    search: str | None = None
+    filters: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
+    limit: int = PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        check_repo_type(self.repo_type)
+        if self.sort is not None and self.sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORT_KEYS)}")
+        if self.pipeline_tag and self.repo_type != "model":
+            raise ValueError("pipeline_tag filters models only")
+
+    def params(self) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = []
+        for key, value in (("author", self.author), ("search", self.search),
+                           ("pipeline_tag", self.pipeline_tag), ("sort", self.sort)):
+            if value:
+                params.append((key, value))
+        params.extend(("filter", tag) for tag in self.filters)
+        params.extend(("expand", name) for name in self.expand)
+        params.append(("limit", str(self.limit)))
+        return params
+
+    def url(self, endpoint: str) -> str:
+        return f"{endpoint}/api/{PLURAL[self.repo_type]}?{urlencode(self.params())}"
+
+
+@dataclass
+class Page:
+    """One listing page, de-duplicated against every earlier page of the same walk."""
+
+    repo_type: RepoType
+    index: int
+    url: str
+    status: int
+    items: list[dict[str, Any]]
+    next_url: str | None
+    received: int
+    duplicates: int
+    ratelimit: RateLimit | None
+    from_cache: bool
+
+    @property
+    def is_last(self) -> bool:
+        return self.next_url is None
+
+
+class SeenIds:
+    """The `_id`s met so far in a walk. Hub ids are 24 hex digits, kept as ints to save memory."""
+
+    def __init__(self, ids: Iterable[str] = ()):
+        self._ids: set[int | str] = set()
+        for repo_id in ids:
+            self.add(repo_id)
+
+    @staticmethod
+    def _key(repo_id: str) -> int | str:
+        if len(repo_id) == 24:
+            try:
+                return int(repo_id, 16)
+            except ValueError:
+                pass
+        return repo_id
+
+    def add(self, repo_id: str) -> bool:
+        """Record `repo_id`; False if it was already there."""
+        key = self._key(repo_id)
+        if key in self._ids:
+            return False
+        self._ids.add(key)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+@dataclass(frozen=True)
+class CountResult:
+    repo_type: RepoType
+    count: int
+    method: Literal["website-count", "listing-walk"]
+    requests: int
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+class HubClient:
+    """Listing walks, single repos and counts over one `Transport`."""
+
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    @property
+    def endpoint(self) -> str:
+        return self.transport.endpoint
+
+    def iter_pages(
+        self,
+        query: ListQuery,
+        *,
+        start_url: str | None = None,
+        seen: SeenIds | None = None,
+        first_index: int = 0,
+        use_cache: bool = True,
+    ) -> Iterator[Page]:
+        """Walk a listing page by page, following `Link: rel="next"`.
+
+        Items already met in this walk (same `_id`) are dropped: the cursor is a keyset on the
+        sort key, so a repo re-sorted during the walk can come back. `start_url` and `seen`
+        resume an interrupted walk. An expired cursor (400) restarts the walk from its first
+        page; the de-duplication makes that lossless, at the cost of requests.
+        """
+        seen = seen if seen is not None else SeenIds()
+        first_url = query.url(self.endpoint)
+        url: str | None = start_url or first_url
+        index = first_index
+        restarts = 0
+        ttl = LISTING_TTL if use_cache else None
+        while url is not None:
+            try:
+                response = self.transport.get(url, ttl=ttl)
+            except HubBadRequestError:
+                if "cursor=" not in url or restarts >= MAX_CURSOR_RESTARTS:
+                    raise
+                restarts += 1
+                log.warning("the Hub rejected a pagination cursor (expired?); restarting the "
+                            "walk from its first page, skipping the %d repos already seen",
+                            len(seen))
+                url = first_url
+                continue
+            items = _as_items(response.data, url)
+            fresh = [item for item in items if seen.add(str(item["_id"]))]
+            yield Page(query.repo_type, index, url, response.status, fresh, response.next_url,
+                       len(items), len(items) - len(fresh), response.ratelimit,
+                       response.from_cache)
+            index += 1
+            url = response.next_url
+
+    def iter_items(self, query: ListQuery) -> Iterator[dict[str, Any]]:
+        for page in self.iter_pages(query):
+            yield from page.items
+
+    def repo_info(self, repo_type: RepoType, repo_id: str,
+                  expand: Iterable[str] = ()) -> dict[str, Any]:
+        check_repo_type(repo_type)
+        params = urlencode([("expand", name) for name in expand])
+        url = f"{self.endpoint}/api/{PLURAL[repo_type]}/{quote(repo_id, safe='/')}"
+        response = self.transport.get(url + (f"?{params}" if params else ""), ttl=REPO_TTL)
+        if not isinstance(response.data, dict) or "id" not in response.data:
+            raise HubError(f"{self.endpoint} sent an unexpected answer for {repo_type} {repo_id}",
+                           url=url)
+        return response.data
+
+    def count(
+        self,
+        repo_type: RepoType,
+        *,
+        author: str | None = None,
+        search: str | None = None,
+        pipeline_tag: str | None = None,
+        license: str | None = None,
+        library: str | None = None,
+        tags: Iterable[str] = (),
+        website: bool = True,
+    ) -> CountResult:
+        """How many public repos match, with as few requests as possible.
+
+        First the website's JSON twin (`/models-json?...&withCount=true`, one request in the
+        "pages" bucket). If it is missing or fails, walk the listing with one cheap expand field
+        and count unique `_id`s (one request per 1,000 repos).
+        """
+        check_repo_type(repo_type)
+        tags = tuple(tags)
+        filters = {k: v for k, v in (("author", author), ("search", search),
+                                     ("pipeline_tag", pipeline_tag), ("license", license),
+                                     ("library", library)) if v}
+        if tags:
+            filters["tags"] = list(tags)
+        before = self.transport.stats.requests
+        if website:
+            try:
+                value = self._website_count(repo_type, author, search, pipeline_tag, license,
+                                            library, tags)
+                return CountResult(repo_type, value, "website-count",
+                                   self.transport.stats.requests - before, filters)
+            except HubUnreachableError:
+                raise
+            except HubError as exc:
+                log.info("count endpoint unavailable (%s); counting by walking the listing", exc)
+        api_filters = list(tags)
+        if license:
+            api_filters.append(f"license:{license}")
+        if library:
+            api_filters.append(library)
+        query = ListQuery(repo_type, expand=(CHEAP_EXPAND,), author=author, search=search,
+                          pipeline_tag=pipeline_tag, filters=tuple(api_filters))
+        seen = SeenIds()
+        for _ in self.iter_pages(query, seen=seen):
+            pass
+        return CountResult(repo_type, len(seen), "listing-walk",
+                           self.transport.stats.requests - before, filters)
+
+    def _website_count(self, repo_type: RepoType, author: str | None, search: str | None,
+                       pipeline_tag: str | None, license: str | None, library: str | None,
+                       tags: tuple[str, ...]) -> int:
+        params: list[tuple[str, str]] = []
+        for key, value in (("author", author), ("search", search),
+                           ("pipeline_tag", pipeline_tag), ("library", library)):
+            if value:
+                params.append((key, value))
+        if license:
+            params.append(("license", f"license:{license}"))
+        params.extend(("other", tag) for tag in tags)
+        params += [("p", "0"), ("withCount", "true")]
+        url = f"{self.endpoint}/{PLURAL[repo_type]}-json?{urlencode(params)}"
+        # The website bucket is small: do not wait out its 429s, fall back to the API instead.
+        quick = RetryPolicy(max_attempts=2, give_up_after=10.0,
+                            timeout=self.transport.policy.timeout)
+        response = self.transport.get(url, bucket="pages", ttl=COUNT_TTL, policy=quick)
+        data = response.data
+        total = data.get("numTotalItems") if isinstance(data, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise HubError(f"{url} has no usable numTotalItems", url=url)
+        return total
+
+
+def _as_items(data: Any, url: str) -> list[dict[str, Any]]:
+    if not isinstance(data, list):
+        raise HubError(f"expected a JSON list of repos from {url}, got {type(data).__name__}",
+                       url=url)
+    items = [item for item in data if isinstance(item, dict) and item.get("_id") is not None]
+    if len(items) != len(data):
+        log.warning("%d entries without an _id ignored on %s", len(data) - len(items), url)
+    return items

@@ -1,0 +1,302 @@
+"""One GET against the Hub, with the cache, pacing, retries and error mapping around it.
+
+Everything above this module sees either a decoded JSON body or an `HubError` whose message
+a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from huggingface_hub.utils import build_hf_headers
+from urllib3.exceptions import NewConnectionError
+
+from hfexplore import __version__
+from hfexplore.cache import CacheMode, PageCache
+from hfexplore.errors import (
+    CacheMissError,
+    HubAuthError,
+    HubBadRequestError,
+    HubError,
+    HubNotFoundError,
+    HubRateLimitError,
+    HubServerError,
+    HubUnreachableError,
+)
+from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
+from hfexplore.hub.retry import RETRYABLE_STATUS, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+try:  # orjson decodes Hub pages several times faster; optional
+    import orjson
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+    _DecodeError: type[Exception] = orjson.JSONDecodeError
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
+    _DecodeError = json.JSONDecodeError
+
+
+@dataclass(frozen=True)
+class Response:
+    """A decoded 200 response."""
+
+    url: str
+    status: int
+    data: Any
+    next_url: str | None
+    ratelimit: RateLimit | None
+    from_cache: bool
+    size: int
+
+
+@dataclass
+class TransportStats:
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    cache_hits: int = 0
+    bytes: int = 0
+    waited_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(vars(self))
+
+
+@dataclass
+class Transport:
+    endpoint: str
+    token: str | None = None
+    session: requests.Session | None = None
+    cache: PageCache | None = None
+    cache_mode: CacheMode = CacheMode.USE
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    reserve: int = 0
+
+    def __post_init__(self) -> None:
+        self.endpoint = self.endpoint.rstrip("/")
+        if self.session is None:
+            self.session = requests.Session()
+        self.session.headers.update(
+            build_hf_headers(token=False, library_name="hfexplore", library_version=__version__)
+        )
+        self.pacer = Pacer(self.clock, self.sleep, reserve=self.reserve)
+        self.stats = TransportStats()
+        self._origin = _origin(self.endpoint)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.token)
+
+    def _headers_for(self, url: str) -> dict[str, str]:
+        # The token goes only to the configured endpoint, never to a host a Link points at.
+        if self.token and _origin(url) == self._origin:
+            return {"authorization": f"Bearer {self.token}"}
+        return {}
+
+    def get(
+        self,
+        url: str,
+        *,
+        bucket: str = "api",
+        ttl: float | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> Response:
+        """GET `url` and decode its JSON body; the cache answers first where allowed."""
+        if self.cache is not None and self.cache_mode.reads and ttl is not None:
+            cached = self.cache.get(url, self.authenticated)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return Response(url, 200, _loads(cached.content), cached.next_url, None, True,
+                                len(cached.content))
+        if self.cache_mode is CacheMode.OFFLINE:
+            raise CacheMissError(
+                f"--offline: the cache holds no answer for {url}; run the same command once "
+                "with network access first"
+            )
+        response, content, data = self._fetch(url, bucket, policy or self.policy)
+        next_url = _next_link(response, url)
+        if self.cache is not None and self.cache_mode.writes and ttl is not None:
+            self.cache.set(url, self.authenticated, content, next_url, ttl)
+        return Response(url, response.status_code, data, next_url,
+                        parse_ratelimit(response.headers), False, len(content))
+
+    def _fetch(
+        self, url: str, bucket: str, policy: RetryPolicy
+    ) -> tuple[requests.Response, bytes, Any]:
+        assert self.session is not None
+        started = self.clock()
+        failures = 0
+        connect_failures = 0
+        while True:
+            self.stats.waited_seconds += self.pacer.before_request(bucket)
+            self.stats.requests += 1
+            problem: str
+            try:
+                response = self.session.get(url, headers=self._headers_for(url),
+                                            timeout=policy.timeout)
+                content = response.content
+            except requests.ConnectionError as exc:
+                if _is_connect_failure(exc):
+                    connect_failures += 1
+                    if connect_failures >= policy.connect_attempts:
+                        raise HubUnreachableError(
+                            f"cannot reach {self.endpoint} ({_reason(exc)})", url=url
+                        ) from exc
+                    self._wait(policy.backoff(connect_failures), url)
+                    continue
+                problem = f"connection broken ({_reason(exc)})"
+            except requests.Timeout:
+                problem = f"no answer within {policy.timeout:g}s"
+            except requests.RequestException as exc:
+                problem = f"broken response ({_reason(exc)})"
+            else:
+                self.stats.bytes += len(content)
+                state = parse_ratelimit(response.headers)
+                self.pacer.observe(state)
+                status = response.status_code
+                if status == 200:
+                    try:
+                        return response, content, _loads(content)
+                    except (_DecodeError, ValueError, UnicodeDecodeError):
+                        problem = "truncated or invalid JSON body"
+                elif status == 429:
+                    self.stats.rate_limited += 1
+                    delay = self._rate_limit_delay(response.headers, state, failures + 1, policy)
+                    if self.clock() - started + delay > policy.give_up_after:
+                        raise HubRateLimitError(self._rate_limit_message(url, response),
+                                                url=url, status=429)
+                    log.info("rate limited on %s; waiting %.1fs", bucket, delay)
+                    self.pacer.hold_until(bucket, delay)
+                    self.stats.retries += 1
+                    continue
+                elif status not in RETRYABLE_STATUS:
+                    raise self._client_error(url, response)
+                else:
+                    problem = f"HTTP {status}"
+            failures += 1
+            if failures >= policy.max_attempts:
+                raise HubServerError(
+                    f"{self.endpoint} kept failing ({problem}) for {_path(url)} after "
+                    f"{failures} attempts; the Hub may be having trouble, try again later",
+                    url=url,
+                )
+            delay = policy.backoff(failures)
+            if self.clock() - started + delay > policy.give_up_after:
+                raise HubServerError(
+                    f"{self.endpoint} kept failing ({problem}) for {_path(url)} for "
+                    f"{self.clock() - started:.0f}s; try again later",
+                    url=url,
+                )
+            log.info("%s on %s; retry %d in %.1fs", problem, _path(url), failures, delay)
+            self.stats.retries += 1
+            self._wait(delay, url)
+
+    def _wait(self, seconds: float, url: str) -> None:
+        self.sleep(seconds)
+        self.stats.waited_seconds += seconds
+
+    def _rate_limit_delay(self, headers: Mapping[str, str], state: RateLimit | None,
+                          attempt: int, policy: RetryPolicy) -> float:
+        retry_after = parse_retry_after(headers)
+        if retry_after is not None:
+            return retry_after
+        if state is not None:
+            return state.reset_seconds + self.pacer.margin
+        return policy.backoff(attempt)
+
+    def _rate_limit_message(self, url: str, response: requests.Response) -> str:
+        advice = (
+            "a PRO or Enterprise token has a higher quota; otherwise try again later"
+            if self.authenticated
+            else "set HF_TOKEN (or run `hf auth login`) for a higher quota, or try again later"
+        )
+        return (
+            f"{self.endpoint} is still rate-limiting us (HTTP 429) on {_path(url)} after waiting "
+            f"{self.policy.give_up_after:.0f}s; {advice}"
+        )
+
+    def _client_error(self, url: str, response: requests.Response) -> HubError:
+        status = response.status_code
+        detail = _error_detail(response)
+        where = _path(url)
+        if status in (401, 403):
+            hint = (
+                "check that HF_TOKEN (or --token) is valid and has read access"
+                if self.authenticated
+                else "this needs a token: set HF_TOKEN or run `hf auth login`"
+            )
+            return HubAuthError(f"{self.endpoint} refused access to {where} (HTTP {status}); "
+                                f"{hint}", url=url, status=status)
+        if status == 404:
+            return HubNotFoundError(f"{self.endpoint} has no {where} (HTTP 404){detail}",
+                                    url=url, status=status)
+        if status == 400:
+            return HubBadRequestError(f"{self.endpoint} rejected {where} (HTTP 400){detail}",
+                                      url=url, status=status)
+        return HubError(f"{self.endpoint} answered HTTP {status} for {where}{detail}",
+                        url=url, status=status)
+
+
+def _next_link(response: requests.Response, url: str) -> str | None:
+    link = response.links.get("next")
+    if not link or not link.get("url"):
+        return None
+    return urljoin(url, link["url"])
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _is_connect_failure(exc: requests.ConnectionError) -> bool:
+    """True when no connection was ever made (DNS failure, refused, unreachable)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectionRefusedError):
+            return True
+        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Failed to resolve", "Connection refused", "Connection reset",
+                   "Name or service not known", "Temporary failure in name resolution",
+                   "IncompleteRead", "Connection aborted", "Network is unreachable"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__
+
+
+def _error_detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip().splitlines()
+        return f": {text[0][:200]}" if text else ""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return f": {body['error'][:200]}"
+    return ""

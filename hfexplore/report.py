@@ -1,0 +1,33 @@
+"""What every report command returns: rows plus the context needed to read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass
+class Report:
+    """A table of rows and where it came from.
+
+    `extra` holds command-specific JSON keys (for example `totals`); `sections` holds further
+    tables shown after the main one (and as JSON lists under their names).
+    """
+
+    title: str
+    rows: pd.DataFrame
+    source: str
+    as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    extra: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, to the second."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

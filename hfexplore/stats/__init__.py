@@ -1,0 +1,1 @@
+"""Aggregations: live totals through the count path, and reports over a snapshot."""
