@@ -45,3 +45,45 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+# -- the stand-in Hub ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def real_catalogs():
+    """The real 2024 catalogue (760,000 models, 175,000 datasets), loaded once per worker."""
+    if not MODELS_2024.exists():
+        pytest.skip(needs_shared_data.kwargs["reason"])
+    from tests.hubsim import build_catalogs
+
+    return build_catalogs(data=SHARED_DATA, spaces=2_000)
+
+
+@pytest.fixture(scope="session")
+def real_hub(real_catalogs):
+    from tests.hubsim.server import HubSim
+
+    with HubSim(real_catalogs) as sim:
+        yield sim
+
+
+@pytest.fixture
+def make_hub():
+    """Start stand-in Hubs over small synthetic catalogues; all are stopped after the test."""
+    from tests.hubsim import SyntheticCatalog
+    from tests.hubsim.server import HubSim
+
+    started = []
+
+    def make(models: int = 5_000, datasets: int = 2_000, spaces: int = 1_000, *, seed: int = 0,
+             generation: int = 0, catalogs=None, **options) -> HubSim:
+        if catalogs is None:
+            catalogs = {kind: SyntheticCatalog(kind, n, seed=seed, generation=generation)
+                        for kind, n in (("model", models), ("dataset", datasets),
+                                        ("space", spaces))}
+        sim = HubSim(catalogs, **options).start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()

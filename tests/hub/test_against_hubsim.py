@@ -1,0 +1,121 @@
+"""hfexplore's client against the stand-in Hub over real sockets."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from hfexplore.cli import cli
+from hfexplore.errors import HubBadRequestError
+from hfexplore.hub import HubClient, ListQuery, RetryPolicy, SeenIds, Transport
+from tests.conftest import needs_shared_data
+from tests.hubsim.faults import Fault, FaultPlan
+
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5.0, rng=random.Random(3))
+
+
+def client_for(sim, **kwargs) -> HubClient:
+    return HubClient(Transport(sim.url, policy=kwargs.pop("policy", FAST), **kwargs))
+
+
+def alive_ids(catalog) -> set[str]:
+    return {catalog.ids[i].decode() for i in range(len(catalog.ids)) if catalog.alive[i]}
+
+
+@needs_shared_data
+def test_full_walk_of_the_real_760000_models(real_hub) -> None:
+    hub = client_for(real_hub)
+    seen = SeenIds()
+    pages = received = 0
+    for page in hub.iter_pages(ListQuery("model", sort="createdAt"), seen=seen, use_cache=False):
+        pages += 1
+        received += page.received
+    assert len(seen) == received == 760_000
+    assert pages == hub.transport.stats.requests == 760
+
+
+@pytest.mark.parametrize("spec", [
+    "429@2,5", "500@2", "502@3,4", "503/3*4", "reset@2,6", "truncate@3", "garbage@4",
+    "repeat/2", "expire_cursor@4", "delay@3:1.0",
+])
+def test_walk_survives_every_fault_kind(make_hub, spec: str) -> None:
+    fault = Fault.parse(spec)
+    if fault.kind == "429":
+        fault.retry_after = 0.05
+    sim = make_hub(models=8_000, faults=FaultPlan([fault]))
+    policy = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.5, rng=random.Random(3))
+    hub = client_for(sim, policy=policy)
+    ids = [item["_id"] for page in hub.iter_pages(ListQuery("model", sort="downloads"),
+                                                  use_cache=False) for item in page.items]
+    assert len(ids) == len(set(ids)) == 8_000  # nothing lost, nothing duplicated
+    assert set(ids) == alive_ids(sim.catalogs["model"])
+    assert fault.fired >= 1
+
+
+def test_quota_pacing_keeps_a_long_walk_free_of_429s(make_hub) -> None:
+    # 25 pages at 10 per 1-second window: the walk cannot finish without waiting for resets.
+    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)})
+    hub = client_for(sim)
+    pages = list(hub.iter_pages(ListQuery("model", sort="createdAt"), use_cache=False))
+    assert sum(len(p.items) for p in pages) == 25_000
+    assert sim.stats["rate_limited"] == 0 and hub.transport.stats.rate_limited == 0
+    assert hub.transport.pacer.waits >= 1  # it did have to wait for a reset: the test is real
+
+
+def test_without_pacing_the_same_walk_is_rate_limited(make_hub) -> None:
+    """The control for the test above: a client that ignores RateLimit headers gets 429s."""
+    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)})
+    url = ListQuery("model", sort="createdAt").url(sim.url)
+    statuses = [requests.get(url, timeout=5).status_code for _ in range(12)]
+    assert 429 in statuses
+
+
+@pytest.mark.parametrize("counts_enabled", [True, False])
+def test_count_with_and_without_the_count_twin(make_hub, counts_enabled: bool) -> None:
+    sim = make_hub(models=4_321, counts_enabled=counts_enabled)
+    hub = client_for(sim)
+    result = hub.count("model")
+    assert result.count == 4_321
+    assert result.method == ("website-count" if counts_enabled else "listing-walk")
+    assert result.requests == (1 if counts_enabled else 1 + 5)  # the failed twin, 5 pages
+    catalog = sim.catalogs["model"]
+    mit = sum("license:mit" in catalog.item(i)["tags"] for i in range(len(catalog.ids)))
+    assert hub.count("model", license="mit").count == mit
+
+
+def test_unknown_expand_is_a_clear_error(make_hub) -> None:
+    sim = make_hub(models=10)
+    with pytest.raises(HubBadRequestError, match="invalid value"):
+        list(client_for(sim).iter_pages(ListQuery("model", expand=("nonsense",))))
+
+
+def test_single_repo_info(make_hub) -> None:
+    sim = make_hub(models=10)
+    repo_id = sim.catalogs["model"].repo_id(4)
+    assert client_for(sim).repo_info("model", repo_id)["id"] == repo_id
+
+
+@pytest.mark.parametrize("counts_enabled", [True, False])
+def test_stats_cli_survives_a_429_and_a_503(make_hub, tmp_path, monkeypatch,
+                                            counts_enabled: bool) -> None:
+    faults = FaultPlan([Fault("429", at=frozenset({1}), retry_after=0.1),
+                        Fault("503", at=frozenset({2}))])
+    sim = make_hub(models=2_345, datasets=1_234, spaces=345, counts_enabled=counts_enabled,
+                   faults=faults, quotas={"api": (10_000, 300), "pages": (1, 0.3)})
+    monkeypatch.setenv("HF_ENDPOINT", sim.url)
+    monkeypatch.setenv("HF_TOKEN", "hf_SECRETtoken123")
+    monkeypatch.setenv("HFEXPLORE_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(cli, ["stats", "--live", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["totals"] == {"models": 2_345, "datasets": 1_234, "spaces": 345}
+    if not counts_enabled:
+        assert set(doc["methods"].values()) == {"listing-walk"}
+    assert faults.faults[0].fired == 1 and faults.faults[1].fired == 1 if not counts_enabled \
+        else True
+    written = b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert written and b"SECRETtoken123" not in written
