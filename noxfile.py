@@ -12,7 +12,7 @@ nox.options.default_venv_backend = "venv"
 def tests(session: nox.Session) -> None:
     """The default test suite (fast; what CI runs)."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-n", "2", *session.posargs)
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,6 +12,9 @@ SHARED_DATA = Path(os.environ.get("HFEXPLORE_SHARED_DATA", ROOT.parent / "shared
 MODELS_2024 = SHARED_DATA / "hf_models_2024-07-11.jsonl.gz"
 DATASETS_2024 = SHARED_DATA / "hf_datasets_2024-07-09.jsonl.gz"
 
+# Tests of the real data share one xdist worker (`--dist loadgroup`), so the 760,000-model
+# catalogue is loaded and crawled once.
+real_data_group = pytest.mark.xdist_group("real_data")
 needs_shared_data = pytest.mark.skipif(
     not MODELS_2024.exists(),
     reason=f"the real 2024 Hub data is not at {SHARED_DATA} (it lives in ../shared/data beside a "
@@ -87,3 +91,21 @@ def make_hub():
     yield make
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture(scope="session")
+def real_snapshot(real_hub, tmp_path_factory):
+    """A snapshot crawled by hfexplore from the stand-in Hub serving the real 2024 data."""
+    from hfexplore.catalog.crawl import create_snapshot
+    from hfexplore.hub import HubClient, Transport
+
+    return create_snapshot(HubClient(Transport(real_hub.url)),
+                           tmp_path_factory.mktemp("real-data"), ["model", "dataset"])
+
+
+@pytest.fixture(scope="session")
+def raw_models() -> pd.DataFrame:
+    """The raw 2024 model items, read independently of hfexplore's normaliser."""
+    if not MODELS_2024.exists():
+        pytest.skip(needs_shared_data.kwargs["reason"])
+    return pd.read_json(MODELS_2024, lines=True, compression="gzip", dtype=False)

@@ -11,6 +11,8 @@ import click
 
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
+from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
+from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.stats_cmd import stats
 from hfexplore.errors import HfExploreError
 
@@ -68,6 +70,9 @@ def cli(debug: bool, verbose: bool) -> None:
 
 
 cli.add_command(stats)
+for command in REPORT_COMMANDS:
+    cli.add_command(command)
+cli.add_command(snapshot)
 cli.add_command(cache)
 
 

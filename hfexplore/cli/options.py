@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
 from hfexplore.cache import CacheMode
+from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
+from hfexplore.config import resolve_data_dir
 from hfexplore.formats import FORMATS, get_format
-from hfexplore.hub import HubClient, connect
+from hfexplore.hub import REPO_TYPES, HubClient, connect
 from hfexplore.report import Report
+from hfexplore.stats.reports import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,3 +61,68 @@ output_options = click.option(
 def emit(report: Report, output_format: str | None) -> None:
     name = output_format or ("table" if sys.stdout.isatty() else "json")
     click.echo(get_format(name).render(report), nl=False)
+
+
+# -- snapshots and reports -----------------------------------------------------------------------
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), metavar="DIR",
+    help="Where snapshots live [default: $HFEXPLORE_HOME or the user data dir].")
+
+snapshot_options = _stack(
+    click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
+                 help="Snapshot to read [default: the newest in the data dir]."),
+    click.option("--demo", is_flag=True,
+                 help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
+    data_dir_option,
+)
+
+
+def load_snapshot(params: dict[str, Any]) -> Snapshot:
+    if params.get("demo"):
+        if params.get("snapshot_ref"):
+            raise click.UsageError("--demo and --snapshot cannot be combined")
+        return demo_snapshot()
+    return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+filter_options = _stack(
+    click.option("--author", metavar="NAME", help="Only repos of this author/organisation."),
+    click.option("--library", metavar="NAME", help="Only models with this library_name."),
+    click.option("--task", metavar="TASK", help="Only repos with this task (pipeline_tag)."),
+    click.option("--created-after", metavar="DATE", callback=_date,
+                 help="Only repos created on or after DATE (YYYY-MM-DD)."),
+    click.option("--created-before", metavar="DATE", callback=_date,
+                 help="Only repos created before DATE (YYYY-MM-DD)."),
+)
+
+
+def filters_from(params: dict[str, Any]) -> Filters:
+    return Filters(params.get("author"), params.get("library"), params.get("task"),
+                   params.get("created_after"), params.get("created_before"))
+
+
+def top_option(default: int) -> Callable[[F], F]:
+    return click.option("--top", type=click.IntRange(min=0), default=default, show_default=True,
+                        help="Rows to show (0 for all).")
+
+
+repo_type_option = click.option(
+    "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
+    help="Which repos to report on.")
+
+knowledge_options = _stack(
+    click.option("--license-table", type=click.Path(dir_okay=False, exists=True), metavar="CSV",
+                 help="Your own license table (id,category,...), merged over the built-in one."),
+    click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
+                 metavar="TOML", help="Your own organisation families, merged over the built-in."),
+)

@@ -204,6 +204,7 @@ class HubClient:
         library: str | None = None,
         tags: Iterable[str] = (),
         website: bool = True,
+        walk_fallback: bool = True,
     ) -> CountResult:
         """How many public repos match, with as few requests as possible.
 
@@ -228,6 +229,8 @@ class HubClient:
             except HubUnreachableError:
                 raise
             except HubError as exc:
+                if not walk_fallback:
+                    raise
                 log.info("count endpoint unavailable (%s); counting by walking the listing", exc)
         api_filters = list(tags)
         if license:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hfexplore.cli import cli
 from hfexplore.errors import HubBadRequestError
 from hfexplore.hub import HubClient, ListQuery, RetryPolicy, SeenIds, Transport
-from tests.conftest import needs_shared_data
+from tests.conftest import needs_shared_data, real_data_group
 from tests.hubsim.faults import Fault, FaultPlan
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5.0, rng=random.Random(3))
@@ -27,6 +27,7 @@ def alive_ids(catalog) -> set[str]:
 
 
 @needs_shared_data
+@real_data_group
 def test_full_walk_of_the_real_760000_models(real_hub) -> None:
     hub = client_for(real_hub)
     seen = SeenIds()

@@ -1,0 +1,1 @@
+"""Normalised catalogue data: the knowledge tables, the normaliser, snapshots and crawls."""

@@ -1,0 +1,282 @@
+"""Crawl the Hub into a snapshot: pages -> normalised batches -> parquet, resumable.
+
+Work happens in `snapshots/.partial-<name>/`: every completed page is written as its own small
+parquet part (written to a temporary name, then renamed), then `state.json` records the next
+page's URL. A crawl stopped at any point (Ctrl-C, kill -9, lost network, exhausted quota)
+resumes from the last completed page: the parts already on disk give back the ids seen so far.
+When every repo type is complete the parts are merged into one file per type, the manifest is
+written, and the directory is renamed into place.
+
+Listings are walked sorted by `createdAt`: it never changes, so the keyset cursor does not
+skip or repeat repos whose downloads or likes move during a long walk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hfexplore import __version__
+from hfexplore.catalog.knowledge import LicenseTable
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, SCHEMA_VERSION, Anomalies, normalize
+from hfexplore.catalog.snapshot import (
+    MANIFEST,
+    SNAPSHOTS,
+    Snapshot,
+    file_name,
+    open_snapshot,
+    sha256_of,
+    snapshot_name,
+)
+from hfexplore.config import private_dir
+from hfexplore.errors import LockedError, SnapshotError
+from hfexplore.hub import REPO_TYPES, HubClient, ListQuery, Page, RepoType, SeenIds
+from hfexplore.report import iso
+
+log = logging.getLogger(__name__)
+STATE = "state.json"
+PARTS = "parts"
+CRAWL_SORT = "createdAt"
+
+
+@dataclass
+class TypeState:
+    next_url: str | None = None
+    pages: int = 0
+    items: int = 0
+    received: int = 0
+    duplicates: int = 0
+    done: bool = False
+
+
+@dataclass
+class CrawlState:
+    name: str
+    endpoint: str
+    repo_types: list[str]
+    started_at: str
+    types: dict[str, TypeState] = field(default_factory=dict)
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    anomalies: int = 0
+    anomaly_examples: list[str] = field(default_factory=list)
+    resumed: int = 0
+
+    @classmethod
+    def load(cls, path: Path) -> CrawlState:
+        data = json.loads(path.read_text("utf-8"))
+        data["types"] = {k: TypeState(**v) for k, v in data["types"].items()}
+        return cls(**data)
+
+    def save(self, path: Path) -> None:
+        data = {**vars(self), "types": {k: vars(v) for k, v in self.types.items()}}
+        write_atomic(path, json.dumps(data, indent=1).encode())
+
+
+ProgressFactory = Callable[[RepoType, int | None, int, int], Any]
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def data_dir_lock(data_dir: Path) -> Iterator[None]:
+    """One crawl per data directory at a time; a second one fails at once, clearly."""
+    private_dir(data_dir)
+    path = data_dir / ".lock"
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise LockedError(f"another hfexplore run ({holder}) is writing to {data_dir}; "
+                          "wait for it to finish") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def find_partial(root: Path, endpoint: str, repo_types: Sequence[str]) -> Path | None:
+    """The unfinished crawl of the same endpoint and repo types, if any."""
+    for path in sorted(root.glob(".partial-*"), reverse=True):
+        try:
+            state = CrawlState.load(path / STATE)
+        except (OSError, ValueError, TypeError, KeyError):
+            log.warning("ignoring unreadable unfinished crawl %s", path)
+            continue
+        if state.endpoint == endpoint and state.repo_types == list(repo_types):
+            return path
+    return None
+
+
+def create_snapshot(
+    client: HubClient,
+    data_dir: Path,
+    repo_types: Sequence[RepoType] = REPO_TYPES,
+    *,
+    licenses: LicenseTable | None = None,
+    fresh: bool = False,
+    progress: ProgressFactory | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Snapshot:
+    """Crawl `repo_types` into a new snapshot under `data_dir` (resuming an unfinished one)."""
+    licenses = licenses or LicenseTable.load()
+    repo_types = [t for t in REPO_TYPES if t in repo_types]
+    with data_dir_lock(data_dir):
+        root = private_dir(data_dir / SNAPSHOTS)
+        work = None if fresh else find_partial(root, client.endpoint, repo_types)
+        if fresh:
+            for stale in root.glob(".partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        if work is None:
+            started = clock()
+            state = CrawlState(snapshot_name(started), client.endpoint, list(repo_types),
+                               iso(started), {t: TypeState() for t in repo_types})
+            work = root / f".partial-{state.name}"
+            (work / PARTS).mkdir(parents=True)
+            state.save(work / STATE)
+        else:
+            state = CrawlState.load(work / STATE)
+            state.resumed += 1
+            log.info("resuming the crawl started %s", state.started_at)
+        for repo_type in repo_types:
+            if not state.types[repo_type].done:
+                _crawl_type(client, work, state, repo_type, licenses, progress)
+        return _finish(work, root, state, client, clock)
+
+
+def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: RepoType,
+                licenses: LicenseTable, progress: ProgressFactory | None) -> None:
+    type_state = state.types[repo_type]
+    parts = sorted((work / PARTS).glob(f"{repo_type}-*.parquet"))
+    seen = SeenIds(_id for part in parts
+                   for _id in pq.read_table(part, columns=["_id"]).column(0).to_pylist())
+    query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=CRAWL_SORT)
+    stats = client.transport.stats
+    anomalies = Anomalies(examples=list(state.anomaly_examples))
+    counted = (stats.requests, stats.retries, stats.rate_limited)
+
+    def account() -> None:
+        nonlocal counted
+        now = (stats.requests, stats.retries, stats.rate_limited)
+        state.requests += now[0] - counted[0]
+        state.retries += now[1] - counted[1]
+        state.rate_limited += now[2] - counted[2]
+        counted = now
+
+    bar = progress(repo_type, None, type_state.items, type_state.pages) if progress else None
+    try:
+        pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
+                                  first_index=type_state.pages, use_cache=False)
+        for page in pages:
+            before = anomalies.count
+            _write_part(work, repo_type, page, licenses, anomalies)
+            type_state.pages += 1
+            type_state.items += len(page.items)
+            type_state.received += page.received
+            type_state.duplicates += page.duplicates
+            type_state.next_url = page.next_url
+            type_state.done = page.is_last
+            state.anomalies += anomalies.count - before
+            state.anomaly_examples = (anomalies.examples or [])[:10]
+            account()
+            state.save(work / STATE)
+            if bar is not None:
+                bar.update(page, stats)
+        type_state.done = True
+    finally:
+        account()
+        state.save(work / STATE)
+        if bar is not None:
+            bar.close()
+
+
+def _write_part(work: Path, repo_type: str, page: Page, licenses: LicenseTable,
+                anomalies: Anomalies) -> None:
+    if not page.items:
+        return
+    batch = normalize(page.items, repo_type, licenses, anomalies)
+    final = work / PARTS / f"{repo_type}-{page.index:07d}.parquet"
+    tmp = final.with_name(f".{final.name}.tmp")
+    pq.write_table(_as_table(batch), tmp, compression="zstd")
+    os.replace(tmp, final)
+
+
+def _as_table(batch: pa.RecordBatch) -> pa.Table:
+    return pa.Table.from_batches([batch], schema=SCHEMA)
+
+
+def _finish(work: Path, root: Path, state: CrawlState, client: HubClient,
+            clock: Callable[[], datetime]) -> Snapshot:
+    entries: dict[str, Any] = {}
+    for repo_type in state.repo_types:
+        target = work / file_name(repo_type)
+        tmp = target.with_name(f".{target.name}.tmp")
+        rows = 0
+        with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
+            for part in sorted((work / PARTS).glob(f"{repo_type}-*.parquet")):
+                table = pq.read_table(part)
+                rows += table.num_rows
+                writer.write_table(table, row_group_size=256_000)
+        os.replace(tmp, target)
+        type_state = state.types[repo_type]
+        entries[repo_type] = {
+            "count": rows, "pages": type_state.pages, "received": type_state.received,
+            "duplicates_dropped": type_state.duplicates, "file": target.name,
+            "bytes": target.stat().st_size, "sha256": sha256_of(target),
+        }
+    finished = clock()
+    manifest = {
+        "name": state.name,
+        "schema_version": SCHEMA_VERSION,
+        "hfexplore_version": __version__,
+        "endpoint": state.endpoint,
+        "started_at": state.started_at,
+        "finished_at": iso(finished),
+        "sort": CRAWL_SORT,
+        "expand": {t: list(EXPAND[t]) for t in state.repo_types},
+        "repo_types": entries,
+        "requests": state.requests,
+        "retries": state.retries,
+        "rate_limited": state.rate_limited,
+        "resumed": state.resumed,
+        "anomalies": {"count": state.anomalies, "examples": state.anomaly_examples},
+        "authenticated": client.transport.authenticated,
+    }
+    write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())
+    shutil.rmtree(work / PARTS)
+    (work / STATE).unlink()
+    final = root / state.name
+    if final.exists():
+        raise SnapshotError(f"{final} already exists; the finished crawl stays in {work}")
+    os.replace(work, final)
+    log.info("snapshot %s complete: %s", state.name,
+             ", ".join(f"{e['count']:,} {t}s" for t, e in entries.items()))
+    return open_snapshot(final)

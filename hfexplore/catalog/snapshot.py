@@ -1,0 +1,160 @@
+"""Snapshots on disk: `<data dir>/snapshots/<UTC timestamp>/{models,datasets,spaces}.parquet`
+plus `manifest.json`. A directory whose name starts with `.` is work in progress, never a
+snapshot; a finished one appears by an atomic rename, so readers never see half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hfexplore.errors import SnapshotError
+from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
+
+SNAPSHOTS = "snapshots"
+MANIFEST = "manifest.json"
+
+
+def file_name(repo_type: str) -> str:
+    return f"{PLURAL[repo_type]}.parquet"
+
+
+def snapshot_name(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+
+
+@dataclass
+class Snapshot:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def as_of(self) -> datetime:
+        """When the crawl started: the catalogue is as it was then (or later)."""
+        text = self.manifest.get("started_at") or self.manifest.get("finished_at")
+        try:
+            return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        except ValueError:
+            return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+    @property
+    def source(self) -> str:
+        return self.manifest.get("source_label") or str(self.path)
+
+    def repo_types(self) -> list[RepoType]:
+        return [t for t in REPO_TYPES if t in self.manifest.get("repo_types", {})]
+
+    def count(self, repo_type: str) -> int | None:
+        entry = self.manifest.get("repo_types", {}).get(repo_type)
+        return int(entry["count"]) if entry else None
+
+    def has(self, repo_type: str) -> bool:
+        return repo_type in self.manifest.get("repo_types", {})
+
+    def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
+        if not self.has(repo_type):
+            have = ", ".join(self.repo_types()) or "nothing"
+            raise SnapshotError(f"snapshot {self.name} has no {PLURAL[repo_type]} (it has "
+                                f"{have}); create one with `hfexplore snapshot create "
+                                f"--repo-type {repo_type}`")
+        path = self.path / file_name(repo_type)
+        try:
+            return pq.read_table(path, columns=columns)
+        except (OSError, pa.ArrowException) as exc:
+            raise SnapshotError(f"snapshot {self.name}: cannot read {path.name} ({exc}); the "
+                                "snapshot is damaged, create a new one") from exc
+
+    def frame(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.table(repo_type, columns).to_pandas()
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def verify(self) -> list[str]:
+        """Problems found by checking every file against the manifest's sha256."""
+        problems = []
+        for repo_type, entry in self.manifest.get("repo_types", {}).items():
+            path = self.path / file_name(repo_type)
+            if not path.exists():
+                problems.append(f"{path.name} is missing")
+            elif entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+                problems.append(f"{path.name} does not match its sha256 in the manifest")
+        return problems
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def open_snapshot(path: Path) -> Snapshot:
+    manifest_path = path / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise SnapshotError(f"{path} is not a snapshot (no {MANIFEST})") from exc
+    except (OSError, ValueError) as exc:
+        raise SnapshotError(f"{path}: unreadable {MANIFEST} ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("repo_types"), dict):
+        raise SnapshotError(f"{path}: {MANIFEST} has no repo_types; the snapshot is damaged")
+    return Snapshot(path, manifest)
+
+
+def list_snapshots(data_dir: Path) -> tuple[list[Snapshot], list[str]]:
+    """Finished snapshots, oldest first, and one line per directory that is not readable."""
+    root = data_dir / SNAPSHOTS
+    snapshots: list[Snapshot] = []
+    problems: list[str] = []
+    if not root.is_dir():
+        return snapshots, problems
+    for path in sorted(root.iterdir()):
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        try:
+            snapshots.append(open_snapshot(path))
+        except SnapshotError as exc:
+            problems.append(str(exc))
+    return snapshots, problems
+
+
+def resolve_snapshot(ref: str | None, data_dir: Path) -> Snapshot:
+    """A snapshot by path or name; the newest readable one when `ref` is None."""
+    if ref:
+        candidate = Path(ref).expanduser()
+        if candidate.is_dir():
+            return open_snapshot(candidate)
+        named = data_dir / SNAPSHOTS / ref
+        if named.is_dir():
+            return open_snapshot(named)
+        raise SnapshotError(f"no snapshot named {ref!r} in {data_dir / SNAPSHOTS} and no such "
+                            "directory; `hfexplore snapshot list` shows what there is")
+    snapshots, _ = list_snapshots(data_dir)
+    if not snapshots:
+        raise SnapshotError(
+            f"no snapshot in {data_dir / SNAPSHOTS}; create one with `hfexplore snapshot "
+            "create` (a full crawl), or try the bundled sample with --demo")
+    return snapshots[-1]
+
+
+def demo_snapshot() -> Snapshot:
+    """The small snapshot of real 2024 Hub data shipped inside the package."""
+    path = Path(str(resources.files("hfexplore.data").joinpath("demo")))
+    snapshot = open_snapshot(path)
+    snapshot.manifest.setdefault("source_label", "demo (real Hub data, July 2024 sample)")
+    return snapshot

@@ -1,0 +1,130 @@
+"""Report commands: each parses options, calls one function of `hfexplore.stats.reports`,
+and hands the result to a format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hfexplore.catalog.knowledge import Families, LicenseTable
+from hfexplore.cli.options import (
+    emit,
+    filter_options,
+    filters_from,
+    knowledge_options,
+    load_snapshot,
+    output_options,
+    repo_type_option,
+    snapshot_options,
+    top_option,
+)
+from hfexplore.stats import reports
+
+
+def _families(params: dict[str, Any]) -> Families:
+    return Families.load(params.get("families_file"))
+
+
+@click.command()
+@repo_type_option
+@click.option("--open-weight", is_flag=True,
+              help="Only open-weight licenses (permissive, copyleft, open-weight-restricted), "
+                   "and which organisation families publish under each.")
+@click.option("--by", type=click.Choice(["license", "category", "family"]), default="license",
+              show_default=True, help="Group by license id, category or license family.")
+@top_option(20)
+@filter_options
+@knowledge_options
+@snapshot_options
+@output_options
+def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format: str | None,
+             **params: Any) -> None:
+    """Repos per license, with its category and share."""
+    table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
+    emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,  # type: ignore[arg-type]
+                          by=by, top=top, filters=filters_from(params),  # type: ignore[arg-type]
+                          license_table=table, families=_families(params)), output_format)
+
+
+@click.command()
+@top_option(20)
+@filter_options
+@snapshot_options
+@output_options
+def libraries(top: int, output_format: str | None, **params: Any) -> None:
+    """Models per library (library_name)."""
+    emit(reports.libraries(load_snapshot(params), top=top, filters=filters_from(params)),
+         output_format)
+
+
+@click.command()
+@repo_type_option
+@top_option(20)
+@filter_options
+@snapshot_options
+@output_options
+def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
+    """Repos per task (pipeline_tag; task_categories for datasets)."""
+    emit(reports.tasks(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
+                       filters=filters_from(params)), output_format)
+
+
+@click.command()
+@repo_type_option
+@click.option("--families", "by_family", is_flag=True,
+              help="Group authors into organisation families (Meta, Mistral AI, ...).")
+@click.option("--families-file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
+              help="Your own organisation families, merged over the built-in.")
+@click.option("--sort", type=click.Choice(["count", "downloads", "likes"]), default="count",
+              show_default=True)
+@top_option(20)
+@filter_options
+@snapshot_options
+@output_options
+def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format: str | None,
+            **params: Any) -> None:
+    """Repos, downloads and likes per author or organisation family."""
+    emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,  # type: ignore[arg-type]
+                         sort=sort, top=top, filters=filters_from(params),  # type: ignore[arg-type]
+                         families=_families(params)), output_format)
+
+
+@click.command()
+@click.option("--family", metavar="NAME", help="Only bases published by this family.")
+@click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
+@top_option(20)
+@filter_options
+@knowledge_options
+@snapshot_options
+@output_options
+def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
+            **params: Any) -> None:
+    """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+    emit(reports.lineage(load_snapshot(params), family=family, base=base, top=top,
+                         filters=filters_from(params), families=_families(params)),
+         output_format)
+
+
+@click.command()
+@repo_type_option
+@click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
+              help="Also draw the curve to an image (needs the [plot] extra).")
+@filter_options
+@snapshot_options
+@output_options
+def growth(repo_type: str, by: str, plot: str | None, output_format: str | None,
+           **params: Any) -> None:
+    """Repos created per month or year, and the running total."""
+    report = reports.growth(load_snapshot(params), repo_type, by=by,  # type: ignore[arg-type]
+                            filters=filters_from(params))
+    if plot:
+        from hfexplore.formats.plot import plot_growth
+
+        plot_growth(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)
+
+
+COMMANDS = [licenses, libraries, tasks, authors, lineage, growth]

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hfexplore.catalog.crawl import STATE, create_snapshot, data_dir_lock
+from hfexplore.catalog.snapshot import list_snapshots, resolve_snapshot
+from hfexplore.errors import HubServerError, LockedError, SnapshotError
+from hfexplore.hub import HubClient, RetryPolicy, Transport
+from tests.hubsim.faults import Fault, FaultPlan
+
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5.0, rng=random.Random(3))
+
+
+def client_for(sim, policy: RetryPolicy = FAST) -> HubClient:
+    return HubClient(Transport(sim.url, policy=policy))
+
+
+def ordered(snapshot, repo_type="model") -> pd.DataFrame:
+    return snapshot.frame(repo_type).sort_values("_id").reset_index(drop=True)
+
+
+def test_a_crawl_writes_a_complete_snapshot_atomically(make_hub, tmp_path) -> None:
+    sim = make_hub(models=4_500, datasets=1_200, spaces=700)
+    snap = create_snapshot(client_for(sim), tmp_path)
+    assert [snap.count(t) for t in ("model", "dataset", "space")] == [4_500, 1_200, 700]
+    assert snap.manifest["requests"] == 5 + 2 + 1  # one request per page, nothing wasted
+    assert snap.verify() == []
+    assert set(ordered(snap)["id"]) == {sim.catalogs["model"].repo_id(i) for i in range(4_500)}
+    assert [p.name for p in (tmp_path / "snapshots").iterdir()] == [snap.name]
+    assert oct((tmp_path / "snapshots").stat().st_mode & 0o777) == "0o700"
+    assert resolve_snapshot(None, tmp_path).name == snap.name
+
+
+def test_an_interrupted_crawl_resumes_from_the_last_page_and_equals_a_full_one(
+        make_hub, tmp_path) -> None:
+    full = create_snapshot(client_for(make_hub(models=6_000, seed=5)), tmp_path / "full",
+                           ["model"])
+    broken = FaultPlan([Fault("503", at=frozenset({4}))])
+    sim = make_hub(models=6_000, seed=5, faults=broken)
+    with pytest.raises(HubServerError):
+        create_snapshot(client_for(sim, RetryPolicy(max_attempts=1)), tmp_path / "resumed",
+                        ["model"])
+    partial = next((tmp_path / "resumed" / "snapshots").glob(".partial-*"))
+    assert json.loads((partial / STATE).read_text())["types"]["model"]["pages"] == 3
+    assert list_snapshots(tmp_path / "resumed")[0] == []  # nothing half-written is visible
+    resumed = create_snapshot(client_for(sim), tmp_path / "resumed", ["model"])
+    assert resumed.manifest["resumed"] == 1
+    assert sim.stats["listing"] == 4 + 3  # pages 1-3, the failure, then pages 4-6 only
+    pd.testing.assert_frame_equal(ordered(resumed), ordered(full))
+
+
+@pytest.mark.subprocess
+def test_kill_9_mid_crawl_then_resume(make_hub, tmp_path) -> None:
+    sim = make_hub(models=40_000, seed=6, faults=FaultPlan(latency=(0.05, 0.05)))
+    env = {**os.environ, "HF_HUB_DISABLE_TELEMETRY": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "hfexplore", "snapshot", "create", "--repo-type", "model",
+         "--data-dir", str(tmp_path), "--endpoint", sim.url, "--no-cache", "--no-progress"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    state = None
+    while time.monotonic() < deadline:
+        states = list((tmp_path / "snapshots").glob(".partial-*/state.json"))
+        if states:
+            try:
+                state = json.loads(states[0].read_text())
+            except ValueError:
+                state = None
+            if state and state["types"]["model"]["pages"] >= 8:
+                break
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert state and 8 <= state["types"]["model"]["pages"] < 40, "the child was not mid-crawl"
+    assert list_snapshots(tmp_path)[0] == []
+    resumed = create_snapshot(client_for(sim), tmp_path, ["model"])
+    assert resumed.count("model") == 40_000
+    ids = ordered(resumed)["_id"]
+    assert ids.is_unique
+    catalog = sim.catalogs["model"]
+    assert set(ids) == {catalog.ids[i].decode() for i in range(40_000)}
+
+
+def test_a_second_crawl_on_the_same_data_dir_is_refused(tmp_path) -> None:
+    with (data_dir_lock(tmp_path), pytest.raises(LockedError, match="is writing to"),
+          data_dir_lock(tmp_path)):
+        pass
+    with data_dir_lock(tmp_path):  # released: usable again
+        pass
+
+
+def test_concurrent_crawls_one_wins_one_is_refused(make_hub, tmp_path) -> None:
+    sim = make_hub(models=5_000, faults=FaultPlan(latency=(0.1, 0.1)))
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            create_snapshot(client_for(sim), tmp_path, ["model"])
+        except LockedError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 1 and len(list_snapshots(tmp_path)[0]) == 1
+
+
+def test_damaged_snapshots_are_reported_not_fatal(make_hub, tmp_path) -> None:
+    sim = make_hub(models=1_000, datasets=10, spaces=10)
+    good = create_snapshot(client_for(sim), tmp_path)
+    broken = tmp_path / "snapshots" / "2020-01-01T000000Z"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    snapshots, problems = list_snapshots(tmp_path)
+    assert [s.name for s in snapshots] == [good.name] and "unreadable" in problems[0]
+    (good.path / "models.parquet").write_bytes(b"garbage")
+    assert good.verify() == ["models.parquet does not match its sha256 in the manifest"]
+    with pytest.raises(SnapshotError, match="damaged"):
+        good.frame("model")
+    with pytest.raises(SnapshotError, match="no snapshot named"):
+        resolve_snapshot("nope", tmp_path)
+    with pytest.raises(SnapshotError, match="snapshot create"):
+        resolve_snapshot(None, Path(tmp_path / "empty"))

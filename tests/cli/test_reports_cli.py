@@ -1,0 +1,106 @@
+"""Every report command, in every format, offline over the bundled demo snapshot."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from hfexplore.cli import cli
+
+REPORTS = [
+    ["stats"], ["licenses"], ["licenses", "--open-weight"], ["licenses", "--by", "category"],
+    ["licenses", "--by", "family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
+    ["tasks", "--repo-type", "dataset"], ["authors"], ["authors", "--families"],
+    ["authors", "--sort", "downloads", "--repo-type", "space"], ["lineage"],
+    ["lineage", "--family", "Meta"], ["growth", "--by", "year"],
+]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.mark.parametrize("command", REPORTS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_every_report_in_every_format_offline(command: list[str], fmt: str) -> None:
+    result = run(*command, "--demo", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["as_of"] == "2024-07-11T00:00:00Z" and doc["source"].startswith("demo")
+        assert doc["rows"] and all(isinstance(row, dict) for row in doc["rows"])
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert rows
+    elif fmt == "markdown":
+        assert out.startswith("### ") and "|" in out
+    else:
+        assert "as of 2024-07-11" in out
+
+
+def test_licenses_json_contract() -> None:
+    doc = json.loads(run("licenses", "--demo", "-f", "json", "--top", "3").stdout)
+    assert [set(r) for r in doc["rows"]] == [{"license", "category", "count", "share"}] * 3
+    assert doc["rows"][0]["license"] == "(none)"
+
+
+def test_stats_json_keeps_totals() -> None:
+    doc = json.loads(run("stats", "--demo", "-f", "json").stdout)
+    assert doc["totals"] == {"models": 20_000, "datasets": 5_000, "spaces": 123}
+    assert {"top_licenses", "license_categories", "top_libraries", "top_authors",
+            "top_tasks"} <= set(doc)
+
+
+def test_filters_narrow_the_rows() -> None:
+    all_rows = json.loads(run("libraries", "--demo", "-f", "json", "--top", "0").stdout)
+    since = json.loads(run("libraries", "--demo", "-f", "json", "--top", "0",
+                           "--created-after", "2024-01-01").stdout)
+    assert sum(r["count"] for r in since["rows"]) < sum(r["count"] for r in all_rows["rows"])
+    one = json.loads(run("authors", "--demo", "-f", "json", "--author", "TheBloke").stdout)
+    assert [r["author"] for r in one["rows"]] == ["TheBloke"]
+
+
+def test_top_zero_shows_every_row() -> None:
+    doc = json.loads(run("libraries", "--demo", "-f", "json", "--top", "0").stdout)
+    assert sum(r["count"] for r in doc["rows"]) == 20_000
+
+
+def test_growth_plot(tmp_path) -> None:
+    target = tmp_path / "growth.png"
+    result = run("growth", "--demo", "--plot", str(target), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("args", "status", "text"), [
+    (["licenses", "--data-dir", "EMPTY"], 1, "no snapshot in"),
+    (["licenses", "--demo", "--created-after", "yesterday"], 2, "is not a date"),
+    (["licenses", "--demo", "--top", "-1"], 2, "--top"),
+    (["lineage", "--demo", "--family", "Nobody"], 1, "unknown family"),
+    (["licenses", "--snapshot", "nope", "--data-dir", "EMPTY"], 1, "no snapshot named"),
+    (["licenses", "--demo", "--snapshot", "x"], 2, "cannot be combined"),
+])
+def test_bad_input_is_one_clear_line(tmp_path, args: list[str], status: int, text: str) -> None:
+    args = [str(tmp_path / "d") if a == "EMPTY" else a for a in args]
+    result = run(*args)
+    assert result.exit_code == status
+    assert text in result.stderr and "Traceback" not in result.output
+
+
+def test_snapshot_list_and_show(make_hub, tmp_path) -> None:
+    sim = make_hub(models=1_200, datasets=300, spaces=100)
+    created = run("snapshot", "create", "--data-dir", str(tmp_path), "--endpoint", sim.url,
+                  "--no-cache")
+    assert created.exit_code == 0, created.output
+    assert "1,200 models, 300 datasets, 100 spaces" in created.stdout
+    listed = json.loads(run("snapshot", "list", "--data-dir", str(tmp_path), "-f", "json").stdout)
+    assert [r["models"] for r in listed["rows"]] == [1_200]
+    shown = json.loads(run("snapshot", "show", "--data-dir", str(tmp_path), "--verify").stdout)
+    assert shown["problems"] == [] and shown["repo_types"]["dataset"]["count"] == 300
+    stats = json.loads(run("stats", "--data-dir", str(tmp_path), "-f", "json").stdout)
+    assert stats["totals"] == {"models": 1_200, "datasets": 300, "spaces": 100}
