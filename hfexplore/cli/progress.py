@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tqdm import tqdm
@@ -29,7 +30,8 @@ class CrawlProgress:
         self.bar.close()
 
 
-def progress_factory(client: HubClient):  # type: ignore[no-untyped-def]
+def progress_factory(client: HubClient) -> Callable[[RepoType, int | None, int, int],
+                                                    CrawlProgress]:
     """Bars whose total comes from the count path (no total if that fails)."""
 
     def make(repo_type: RepoType, total: int | None, items: int, pages: int) -> CrawlProgress:

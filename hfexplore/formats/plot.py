@@ -35,8 +35,7 @@ def plot_growth(report: Report, path: str | Path) -> None:
     left.set_xticklabels(rows[period].tolist()[::step], rotation=45, ha="right")
     left.set_xlabel(period)
     left.set_title(f"{report.title} (as of {iso(report.as_of)[:10]})")
-    handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    left.legend(handles, [h.get_label() for h in handles], loc="upper left")
+    fig.legend(loc="upper left", bbox_to_anchor=(0.07, 0.9))
     fig.tight_layout()
     try:
         fig.savefig(path)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pandas as pd
 from tabulate import tabulate
 
 from hfexplore.formats.base import Format, clean_text, display_frame
@@ -25,7 +26,7 @@ class TableFormat(Format):
         parts.extend(clean_text(note) for note in report.notes)
         return "\n\n".join(parts) + "\n"
 
-    def _table(self, frame) -> str:  # type: ignore[no-untyped-def]
+    def _table(self, frame: pd.DataFrame) -> str:
         if frame.empty:
             return "(no rows)"
         shown = display_frame(frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
@@ -30,7 +30,7 @@ def check_repo_type(repo_type: str) -> RepoType:
     if repo_type not in REPO_TYPES:
         expected = ", ".join(REPO_TYPES)
         raise ValueError(f"unknown repo type {repo_type!r}; expected one of {expected}")
-    return repo_type  # type: ignore[return-value]
+    return cast(RepoType, repo_type)
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class HubClient:
         """
         check_repo_type(repo_type)
         tags = tuple(tags)
-        filters = {k: v for k, v in (("author", author), ("search", search),
+        filters: dict[str, Any] = {k: v for k, v in (("author", author), ("search", search),
                                      ("pipeline_tag", pipeline_tag), ("license", license),
                                      ("library", library)) if v}
         if tags:
