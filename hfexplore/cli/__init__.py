@@ -11,6 +11,7 @@ import click
 
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
+from hfexplore.cli.claims_cmd import claims
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.stats_cmd import stats
@@ -72,6 +73,7 @@ def cli(debug: bool, verbose: bool) -> None:
 cli.add_command(stats)
 for command in REPORT_COMMANDS:
     cli.add_command(command)
+cli.add_command(claims)
 cli.add_command(snapshot)
 cli.add_command(cache)
 

@@ -60,6 +60,12 @@ def _number(value: Any) -> str:
 def _cell(value: Any) -> str:
     if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
         return ""
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     if isinstance(value, list | tuple):
         return clean_text(", ".join(str(v) for v in value))
+    if isinstance(value, dict):
+        return clean_text("; ".join(f"{k}: {_cell(v)}" for k, v in value.items()))
     return clean_text(str(value))

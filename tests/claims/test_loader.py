@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from hfexplore.claims.loader import Expectation, builtin_claim_files, load_claim_files
+
+
+def test_the_builtin_claims_load_cleanly() -> None:
+    loaded = load_claim_files(builtin_claim_files())
+    assert loaded.errors == []
+    assert [c.id for c in loaded.claims] == [
+        "models-over-a-million", "datasets-hundreds-of-thousands", "spaces-tens-of-thousands",
+        "transformers-most-used", "open-weight-meta-mistral-and-hundreds-of-groups",
+        "licenses-not-standardized", "funding-and-valuation"]
+    assert loaded.claims[-1].scope == "out" and loaded.claims[-1].reason
+
+
+GOOD = '''
+[[claim]]
+id = "fine"
+metric = { kind = "count", repo_type = "model" }
+expect = { op = ">", value = 1 }
+'''
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('[[claim]]\nid = "a"\nmetric = { kind = "sum" }\nexpect = { op = ">", value = 1 }',
+     "claim a: metric.kind: must be one of"),
+    ('[[claim]]\nid = "b"\nmetric = { kind = "count" }\nexpect = { op = "~", value = 1 }',
+     "claim b: expect.op: must be one of"),
+    ('[[claim]]\nid = "c"\nmetric = { kind = "count" }\nexpect = { op = ">", value = "x" }',
+     "claim c: expect.value: must be a number"),
+    ('[[claim]]\nid = "d"\nmetric = { kind = "count", where = { colour = "red" } }\n'
+     'expect = { op = ">", value = 1 }', "claim d: metric.where.colour: unknown filter"),
+    ('[[claim]]\nid = "e"\nmetric = { kind = "rank", column = "library" }\n'
+     'expect = { op = "==", value = 1 }', "claim e: metric.value: a rank needs"),
+    ('[[claim]]\nid = "f"\nmetric = { kind = "count" }\n'
+     'expect = { op = "between", min = 5, max = 1 }', "claim f: expect: between needs"),
+    ('[[claim]]\nmetric = { kind = "count" }\nexpect = { op = ">", value = 1 }',
+     "claim #2: id: required"),
+    ('[[claim]]\nid = "g"\nscope = "out"', "claim g: reason: an out-of-scope claim needs"),
+    ('[[claim]]\nid = "fine"\nscope = "out"\nreason = "x"', "claim fine: id: defined twice"),
+])
+def test_a_malformed_claim_names_file_claim_and_field_and_the_rest_still_load(
+        tmp_path, body: str, message: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD + body)
+    loaded = load_claim_files([path])
+    assert [c.id for c in loaded.claims] == ["fine"]
+    assert len(loaded.errors) == 1
+    assert loaded.errors[0].startswith(str(path)) and message in loaded.errors[0]
+
+
+def test_unreadable_and_invalid_files(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[claim]\nid=")
+    loaded = load_claim_files([bad, tmp_path / "missing.toml"])
+    assert "not valid TOML" in loaded.errors[0] and "cannot read" in loaded.errors[1]
+
+
+def test_expectations_and_directions() -> None:
+    over = Expectation(">", value=1_000_000)
+    assert over.holds(1_000_001) and not over.holds(760_000)
+    assert over.direction(760_000) == "overstated"
+    band = Expectation("between", min=10_000, max=100_000)
+    assert band.holds(10_000) and not band.holds(100_000)
+    assert band.direction(1_000_000) == "understated" and band.direction(5) == "overstated"
+    assert Expectation("<", value=3).direction(9) == "understated"
+    assert band.describe() == "between 10,000 and 100,000"
