@@ -54,3 +54,5 @@ class ClaimFileError(HfExploreError):
 
 class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later (cron wrappers can tell it from a failure)

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hfexplore import __version__
+from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, SCHEMA_VERSION, Anomalies, normalize
 from hfexplore.catalog.snapshot import (
@@ -87,15 +88,6 @@ class CrawlState:
 
 
 ProgressFactory = Callable[[RepoType, int | None, int, int], Any]
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -157,7 +149,7 @@ def create_snapshot(
                 shutil.rmtree(stale, ignore_errors=True)
         if work is None:
             started = clock()
-            state = CrawlState(snapshot_name(started), client.endpoint, list(repo_types),
+            state = CrawlState(snapshot_name(started, root), client.endpoint, list(repo_types),
                                iso(started), {t: TypeState() for t in repo_types})
             work = root / f".partial-{state.name}"
             (work / PARTS).mkdir(parents=True)

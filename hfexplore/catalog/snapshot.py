@@ -28,8 +28,14 @@ def file_name(repo_type: str) -> str:
     return f"{PLURAL[repo_type]}.parquet"
 
 
-def snapshot_name(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+def snapshot_name(moment: datetime, root: Path | None = None) -> str:
+    """The UTC time to the second; `-2`, `-3`... if `root` already has a snapshot so named."""
+    base = moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    name, number = base, 1
+    while root is not None and ((root / name).exists() or (root / f".partial-{name}").exists()):
+        number += 1
+        name = f"{base}-{number}"
+    return name
 
 
 @dataclass
@@ -158,3 +164,14 @@ def demo_snapshot() -> Snapshot:
     snapshot = open_snapshot(path)
     snapshot.manifest.setdefault("source_label", "demo (real Hub data, July 2024 sample)")
     return snapshot
+
+
+def prune_snapshots(data_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` snapshots; return the names removed."""
+    from hfexplore.catalog.files import remove_tree
+
+    snapshots, _ = list_snapshots(data_dir)
+    doomed = snapshots[:-keep] if keep > 0 else snapshots
+    for snapshot in doomed:
+        remove_tree(snapshot.path)
+    return [s.name for s in doomed]

@@ -135,9 +135,10 @@ class Evaluator:
             totals = column.value_counts()
         else:
             totals = frame["downloads"].groupby(column).sum()
-        if metric.value not in totals.index:
-            raise Inconclusive(f"{metric.value!r} does not appear among {metric.column} values")
-        return float((totals > totals[metric.value]).sum() + 1)
+        value = metric.value or ""
+        if value not in totals.index:
+            raise Inconclusive(f"{value!r} does not appear among {metric.column} values")
+        return float((totals > totals[value]).sum() + 1)
 
     # -- judging -------------------------------------------------------------------------------
     def judge(self, claim: Claim) -> dict[str, Any]:

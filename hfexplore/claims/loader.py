@@ -160,7 +160,7 @@ def parse_claim(entry: Any, origin: str) -> Claim:
     scope = _string(entry, "scope") or "in"
     if scope not in ("in", "out"):
         raise ClaimDefinitionError(f'scope: must be "in" or "out", not {scope!r}')
-    base = {"id": claim_id, "origin": origin, "quote": _string(entry, "quote"),
+    base: dict[str, Any] = {"id": claim_id, "origin": origin, "quote": _string(entry, "quote"),
             "source": _string(entry, "source"), "date": str(entry.get("date", "")),
             "notes": _string(entry, "notes"), "scope": scope,
             "reason": _string(entry, "reason")}
@@ -180,7 +180,7 @@ def parse_claim(entry: Any, origin: str) -> Claim:
 def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = False) -> Metric:
     if not isinstance(raw, dict):
         raise ClaimDefinitionError(f"{where}: missing, or not a table")
-    kind = raw.get("kind")
+    kind: str = raw.get("kind", "")
     kinds = KINDS if allow_all else KINDS[:-1]
     if kind not in kinds:
         raise ClaimDefinitionError(f"{where}.kind: must be one of {', '.join(kinds)}, "
@@ -192,7 +192,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
             raise ClaimDefinitionError(f"{where}.parts: an `all` metric needs a list of parts")
         return Metric("all", parts=tuple(parse_metric(p, f"{where}.parts[{i}]", part=True)
                                          for i, p in enumerate(parts)))
-    repo_type = raw.get("repo_type", "model")
+    repo_type: str = raw.get("repo_type", "model")
     if repo_type not in REPO_TYPES:
         raise ClaimDefinitionError(f"{where}.repo_type: must be one of {', '.join(REPO_TYPES)}")
     column = raw.get("column")
@@ -217,11 +217,12 @@ def parse_expectation(raw: Any, where: str) -> Expectation:
     if op not in OPS:
         raise ClaimDefinitionError(f"{where}.op: must be one of {' '.join(OPS)}, not {op!r}")
     if op == "between":
-        low, high = raw.get("min"), raw.get("max")
+        low: Any = raw.get("min")
+        high: Any = raw.get("max")
         if not (_is_number(low) and _is_number(high)) or low >= high:
             raise ClaimDefinitionError(f"{where}: between needs numbers min < max")
         return Expectation(op, min=float(low), max=float(high))
-    value = raw.get("value")
+    value: Any = raw.get("value")
     if not _is_number(value):
         raise ClaimDefinitionError(f"{where}.value: must be a number, not {value!r}")
     return Expectation(op, value=float(value))

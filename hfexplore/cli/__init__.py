@@ -12,6 +12,7 @@ import click
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
+from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.stats_cmd import stats
@@ -33,7 +34,7 @@ class HfExploreGroup(click.Group):
             if debug:
                 raise
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
+            ctx.exit(getattr(exc, "exit_code", 1))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -74,6 +75,7 @@ cli.add_command(stats)
 for command in REPORT_COMMANDS:
     cli.add_command(command)
 cli.add_command(claims)
+cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
 

@@ -2,20 +2,31 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
-from hfexplore.catalog.crawl import create_snapshot
+from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
+from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
+from hfexplore.catalog.incremental import refresh_snapshot
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.snapshot import list_snapshots, resolve_snapshot
-from hfexplore.cli.options import data_dir_option, emit, hub_client, hub_options, output_options
+from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
+from hfexplore.cli.options import (
+    data_dir_option,
+    emit,
+    hub_client,
+    hub_options,
+    output_options,
+    top_option,
+)
 from hfexplore.cli.progress import progress_factory
 from hfexplore.config import resolve_data_dir
-from hfexplore.errors import HfExploreError
+from hfexplore.errors import HfExploreError, LockedError
 from hfexplore.hub import REPO_TYPES
 from hfexplore.report import Report, iso
+from hfexplore.stats.diff import diff_snapshots
 
 
 def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -23,6 +34,13 @@ def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[
     unknown = [v for v in chosen if v not in REPO_TYPES]
     if unknown or not chosen:
         raise click.BadParameter(f"expected a comma-separated list of {', '.join(REPO_TYPES)}")
+    return chosen
+
+
+def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    if not chosen or any(v not in EXPORT_FORMATS for v in chosen):
+        raise click.BadParameter(f"expected a comma-separated list of {', '.join(EXPORT_FORMATS)}")
     return chosen
 
 
@@ -39,10 +57,21 @@ def snapshot() -> None:
               help="Show a progress bar [default: only on a terminal].")
 @click.option("--license-table", type=click.Path(dir_okay=False, exists=True), metavar="CSV",
               help="Your own license table, merged over the built-in one.")
+@click.option("--incremental", is_flag=True,
+              help="Start from the newest snapshot and fetch only repos changed since.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Also export the finished snapshot to DIR (Hive layout).")
+@click.option("--export-format", "export_formats", default="parquet", show_default=True,
+              callback=_export_formats, help="Comma-separated: parquet, csv, jsonl.")
+@click.option("--include-private", is_flag=True, help="Export private repos too.")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="Afterwards keep only the newest N snapshots (and N export dates).")
 @data_dir_option
 @hub_options
 def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
-                    license_table: str | None, data_dir: str | None, **params: Any) -> None:
+                    license_table: str | None, incremental: bool, export_dir: Path | None,
+                    export_formats: list[str], include_private: bool, keep: int | None,
+                    data_dir: str | None, **params: Any) -> None:
     """Crawl the Hub into a new snapshot (resumes an unfinished crawl of the same kind).
 
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
@@ -50,17 +79,32 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     """
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
-    try:
-        snap = create_snapshot(client, resolve_data_dir(data_dir), repo_types,  # type: ignore[arg-type]
-                               licenses=LicenseTable.load(license_table), fresh=fresh,
-                               progress=progress_factory(client) if show else None)
-    except (HfExploreError, KeyboardInterrupt) as exc:
-        click.echo("the crawl stopped; every completed page is saved: run the same command "
-                   "again to resume", err=True)
-        raise exc
+    root = resolve_data_dir(data_dir)
+    licenses = LicenseTable.load(license_table)
+    if incremental:
+        snap = refresh_snapshot(client, root, repo_types, licenses=licenses)  # type: ignore[arg-type]
+    else:
+        try:
+            snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
+                                   licenses=licenses, fresh=fresh,
+                                   progress=progress_factory(client) if show else None)
+        except (HfExploreError, KeyboardInterrupt) as exc:
+            if not isinstance(exc, LockedError):
+                click.echo("the crawl stopped; every completed page is saved: run the same "
+                           "command again to resume", err=True)
+            raise exc
     counts = ", ".join(f"{e['count']:,} {t}s" for t, e in snap.manifest["repo_types"].items())
-    click.echo(f"snapshot {snap.name}: {counts} ({snap.manifest['requests']:,} requests) "
-               f"in {snap.path}")
+    summary = f"snapshot {snap.name}: {counts} ({snap.manifest['requests']:,} requests)"
+    if export_dir is not None:
+        export_snapshot(snap, export_dir, export_formats, include_private=include_private)
+        summary += f", exported to {export_dir}"
+    if keep:
+        pruned = prune_snapshots(root, keep)
+        if export_dir is not None:
+            prune_export(export_dir, keep)
+        if pruned:
+            summary += f", pruned {len(pruned)} old"
+    click.echo(f"{summary} in {snap.path}")
 
 
 @snapshot.command("list")
@@ -97,3 +141,35 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
     click.echo(json.dumps(doc, indent=2))
     if verify and doc["problems"]:
         raise HfExploreError(f"snapshot {snap.name} is damaged: {'; '.join(doc['problems'])}")
+
+
+@snapshot.command("prune")
+@click.option("--keep", type=click.IntRange(min=1), required=True, metavar="N",
+              help="How many of the newest snapshots (and export dates) to keep.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Prune this export directory's dates too.")
+@data_dir_option
+def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
+    """Delete all but the newest N snapshots."""
+    root = resolve_data_dir(data_dir)
+    with data_dir_lock(root):
+        removed = prune_snapshots(root, keep)
+        dates = prune_export(export_dir, keep) if export_dir is not None else []
+    click.echo(f"removed {len(removed)} snapshot(s)" +
+               (f" and {len(dates)} export date(s)" if export_dir is not None else ""))
+
+
+@snapshot.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
+              callback=_repo_types, help="Comma-separated repo types to compare.")
+@top_option(20)
+@data_dir_option
+@output_options
+def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
+                  output_format: str | None) -> None:
+    """What changed from snapshot OLD to NEW (names or paths)."""
+    root = resolve_data_dir(data_dir)
+    emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
+                        repo_types, top=top), output_format)  # type: ignore[arg-type]

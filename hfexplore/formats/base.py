@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from typing import Any
 
 import pandas as pd
 
 from hfexplore.report import Report
+from hfexplore.sanitize import clean_text
 
-# C0/C1 control characters and ANSI escape sequences: repo-provided strings must not drive the
-# terminal (colours, cursor moves, hyperlinks, title changes).
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean_text(value: str) -> str:
-    """Strip terminal escapes and control characters; newlines and tabs become spaces."""
-    return _CONTROL.sub("", _ANSI.sub("", value)).replace("\n", " ").replace("\t", " ")
-
+__all__ = ["Format", "clean_text", "display_frame"]
 
 class Format(ABC):
     name: str

@@ -2,24 +2,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
-from hfexplore.formats.base import Format, clean_text
+from hfexplore.formats.base import Format
 from hfexplore.formats.json import records
 from hfexplore.report import Report
+from hfexplore.sanitize import neutralise
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Make a cell inert for spreadsheets: text starting like a formula gets a leading quote."""
-    if isinstance(value, list | tuple):
-        value = ";".join(str(v) for v in value)
-    if isinstance(value, str):
-        value = clean_text(value) if value[:1] not in ("\t", "\r") else value
-        if value.startswith(_FORMULA_START):
-            return "'" + value
-    return value
+__all__ = ["CsvFormat", "neutralise"]
 
 
 class CsvFormat(Format):

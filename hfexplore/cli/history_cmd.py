@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hfexplore.catalog.snapshot import list_snapshots
+from hfexplore.cli.options import (
+    data_dir_option,
+    emit,
+    output_options,
+    repo_type_option,
+    top_option,
+)
+from hfexplore.config import resolve_data_dir
+from hfexplore.errors import SnapshotError
+from hfexplore.stats.diff import history as history_of
+from hfexplore.stats.diff import history_from_export
+
+
+@click.command()
+@click.option("--metric", type=click.Choice(["total", "license", "library"]), default="total",
+              show_default=True, help="Totals per repo type, license categories or libraries.")
+@repo_type_option
+@top_option(8)
+@click.option("--export-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              metavar="DIR", help="Read an export directory instead of the data dir.")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+              help="Also draw the history (needs the [plot] extra).")
+@data_dir_option
+@output_options
+def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
+            data_dir: str | None, output_format: str | None) -> None:
+    """One metric across every snapshot (or every date of an export)."""
+    if export_dir is not None:
+        report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
+                                     top=top)
+    else:
+        snapshots, problems = list_snapshots(resolve_data_dir(data_dir))
+        if not snapshots:
+            raise SnapshotError("no snapshots yet: `hfexplore snapshot create` makes one")
+        report = history_of(snapshots, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
+                            top=top)
+        report.notes.extend(problems)
+    if plot:
+        from hfexplore.formats.plot import plot_history
+
+        plot_history(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)
