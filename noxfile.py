@@ -25,3 +25,17 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def faults(session: nox.Session) -> None:
+    """Every fault scenario at scale; rewrites RELIABILITY.md."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "tests.reliability", "--scale", "5", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark at today's scale (3.2 M models); rewrites BENCHMARKS.md. ~30 minutes."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "benchmarks", *session.posargs)

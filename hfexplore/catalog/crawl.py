@@ -158,10 +158,16 @@ def create_snapshot(
             state = CrawlState.load(work / STATE)
             state.resumed += 1
             log.info("resuming the crawl started %s", state.started_at)
-        for repo_type in repo_types:
-            if not state.types[repo_type].done:
-                _crawl_type(client, work, state, repo_type, licenses, progress)
-        return _finish(work, root, state, client, clock)
+        try:
+            for repo_type in repo_types:
+                if not state.types[repo_type].done:
+                    _crawl_type(client, work, state, repo_type, licenses, progress)
+            return _finish(work, root, state, client, clock)
+        except OSError as exc:
+            raise SnapshotError(
+                f"cannot write to {work}: {exc.strerror or exc}; every completed page is kept: "
+                "free some space (or fix the permissions) and run the same command to resume"
+            ) from exc
 
 
 def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: RepoType,
@@ -227,6 +233,23 @@ def _as_table(batch: pa.RecordBatch) -> pa.Table:
 
 def _finish(work: Path, root: Path, state: CrawlState, client: HubClient,
             clock: Callable[[], datetime]) -> Snapshot:
+    if not (work / MANIFEST).exists():  # else a kill came after the manifest: just publish
+        _merge_and_describe(work, state, client, clock)
+    shutil.rmtree(work / PARTS, ignore_errors=True)
+    final = root / state.name
+    if final.exists():
+        raise SnapshotError(f"{final} already exists; the finished crawl stays in {work}")
+    os.replace(work, final)  # the state goes last: until here a rerun can still finish the job
+    (final / STATE).unlink(missing_ok=True)
+    log.info("snapshot %s complete: %s", state.name, ", ".join(
+        f"{e['count']:,} {t}s" for t, e in open_snapshot(final).manifest["repo_types"].items()))
+    return open_snapshot(final)
+
+
+def _merge_and_describe(work: Path, state: CrawlState, client: HubClient,
+                        clock: Callable[[], datetime]) -> None:
+    """Merge the parts into one file per repo type and write the manifest (parts stay until
+    the manifest is on disk, so a kill at any point here is recovered by doing it again)."""
     entries: dict[str, Any] = {}
     for repo_type in state.repo_types:
         target = work / file_name(repo_type)
@@ -263,12 +286,3 @@ def _finish(work: Path, root: Path, state: CrawlState, client: HubClient,
         "authenticated": client.transport.authenticated,
     }
     write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())
-    shutil.rmtree(work / PARTS)
-    (work / STATE).unlink()
-    final = root / state.name
-    if final.exists():
-        raise SnapshotError(f"{final} already exists; the finished crawl stays in {work}")
-    os.replace(work, final)
-    log.info("snapshot %s complete: %s", state.name,
-             ", ".join(f"{e['count']:,} {t}s" for t, e in entries.items()))
-    return open_snapshot(final)

@@ -48,6 +48,8 @@ def export_snapshot(snapshot: Snapshot, dest: Path, formats: Iterable[str] = ("p
     written = []
     try:
         dest.mkdir(parents=True, exist_ok=True)
+        for leftover in [*dest.rglob(".staging-*"), *dest.rglob(".retired-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)  # from an export killed mid-way
         for repo_type in snapshot.repo_types():
             table = pq.read_table(snapshot.path / file_name(repo_type))
             if not include_private and "private" in table.column_names:

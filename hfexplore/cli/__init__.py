@@ -66,7 +66,7 @@ def cli(debug: bool, verbose: bool) -> None:
     """
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+                        stream=sys.stderr, force=True)
     if not debug:
         logging.getLogger("urllib3").setLevel(logging.WARNING)
 

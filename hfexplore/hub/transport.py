@@ -161,6 +161,7 @@ class Transport:
             except requests.RequestException as exc:
                 problem = f"broken response ({_reason(exc)})"
             else:
+                log.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(content))
                 self.stats.bytes += len(content)
                 state = parse_ratelimit(response.headers)
                 self.pacer.observe(state)
@@ -261,8 +262,9 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def _path(url: str) -> str:
+    """The path of a URL for messages; the query (expand lists, cursors) is noise there."""
     parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return parts.path + (" (a later page)" if "cursor=" in parts.query else "")
 
 
 def _is_connect_failure(exc: requests.ConnectionError) -> bool:

@@ -1,11 +1,7 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -58,38 +54,6 @@ def test_an_interrupted_crawl_resumes_from_the_last_page_and_equals_a_full_one(
     assert resumed.manifest["resumed"] == 1
     assert sim.stats["listing"] == 4 + 3  # pages 1-3, the failure, then pages 4-6 only
     pd.testing.assert_frame_equal(ordered(resumed), ordered(full))
-
-
-@pytest.mark.subprocess
-def test_kill_9_mid_crawl_then_resume(make_hub, tmp_path) -> None:
-    sim = make_hub(models=40_000, seed=6, faults=FaultPlan(latency=(0.05, 0.05)))
-    env = {**os.environ, "HF_HUB_DISABLE_TELEMETRY": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "hfexplore", "snapshot", "create", "--repo-type", "model",
-         "--data-dir", str(tmp_path), "--endpoint", sim.url, "--no-cache", "--no-progress"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    state = None
-    while time.monotonic() < deadline:
-        states = list((tmp_path / "snapshots").glob(".partial-*/state.json"))
-        if states:
-            try:
-                state = json.loads(states[0].read_text())
-            except ValueError:
-                state = None
-            if state and state["types"]["model"]["pages"] >= 8:
-                break
-        time.sleep(0.02)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    assert state and 8 <= state["types"]["model"]["pages"] < 40, "the child was not mid-crawl"
-    assert list_snapshots(tmp_path)[0] == []
-    resumed = create_snapshot(client_for(sim), tmp_path, ["model"])
-    assert resumed.count("model") == 40_000
-    ids = ordered(resumed)["_id"]
-    assert ids.is_unique
-    catalog = sim.catalogs["model"]
-    assert set(ids) == {catalog.ids[i].decode() for i in range(40_000)}
 
 
 def test_a_second_crawl_on_the_same_data_dir_is_refused(tmp_path) -> None:

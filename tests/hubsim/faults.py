@@ -11,6 +11,10 @@ A fault names a kind and which listing requests it hits (1-based request numbers
 - `delay`: wait `seconds` before answering (longer than a client timeout, for example).
 - `repeat`: the page starts one item early, repeating the previous page's last item.
 - `expire_cursor`: a request carrying a cursor gets a 400 "invalid cursor".
+- `odd_types`: the page's items carry values of unexpected types (null downloads, string
+  likes, tags that are not a list, unknown fields).
+
+A 429 says the bucket is exhausted (`RateLimit: ...;r=0;t=<seconds>`, 1 s unless `seconds`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 
 KINDS = ("429", "500", "502", "503", "reset", "truncate", "garbage", "delay", "repeat",
-         "expire_cursor")
+         "expire_cursor", "odd_types")
 
 
 @dataclass

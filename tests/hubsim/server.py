@@ -10,6 +10,8 @@ quotas per bucket with `RateLimit`/`RateLimit-Policy` on every answer; faults on
 from __future__ import annotations
 
 import base64
+import contextlib
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -121,6 +123,7 @@ class HubSim:
         self._views: OrderedDict[tuple[Any, ...], View] = OrderedDict()
         self._views_lock = threading.Lock()
         self._stats_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
         handler = type("Handler", (_Handler,), {"sim": self})
         self.httpd = _Server((host, port), handler)
         self.httpd.daemon_threads = True
@@ -138,8 +141,14 @@ class HubSim:
         return self
 
     def stop(self) -> None:
+        """Stop serving and cut every open connection, as a lost network would."""
         self.httpd.shutdown()
         self.httpd.server_close()
+        with self._stats_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> HubSim:
         return self.start()
@@ -201,6 +210,17 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     sim: HubSim
+
+    def setup(self) -> None:
+        super().setup()
+        with self.sim._stats_lock:
+            self.sim._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.sim._stats_lock:
+            self.sim._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -273,7 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
         for status in ("429", "500", "502", "503"):
             if status in kinds:
                 extra = dict(headers)
-                retry_after = next(f.retry_after for f in faults if f.kind == status)
+                fault = next(f for f in faults if f.kind == status)
+                retry_after = fault.retry_after
+                if status == "429":
+                    extra["RateLimit"] = f'"api";r=0;t={fault.seconds or 1:g}'
                 if retry_after is not None:
                     extra["Retry-After"] = f"{retry_after:g}"
                 body = b"We had to rate limit you." if status == "429" else b"Internal Error"
@@ -318,7 +341,10 @@ class _Handler(BaseHTTPRequestHandler):
             if "repeat" in kinds and start > 0:
                 start -= 1
         chosen = view.order[start:start + limit]
-        body = b"[" + b",".join(catalog.render(int(i), expand or None) for i in chosen) + b"]"
+        rendered = [catalog.render(int(i), expand or None) for i in chosen]
+        if "odd_types" in kinds:
+            rendered = [_odd(item) for item in rendered]
+        body = b"[" + b",".join(rendered) + b"]"
         sim.count("items", len(chosen))
         if start + limit < len(view.order) and len(chosen):
             last = int(chosen[-1])
@@ -391,6 +417,18 @@ class _Handler(BaseHTTPRequestHandler):
         if dict(params).get("withCount") == "true":
             doc["numTotalItems"] = len(view.order)
         self._send(200, orjson.dumps(doc), headers)
+
+
+def _odd(rendered: bytes) -> bytes:
+    """The same item with values of unexpected types, as a misbehaving API might send."""
+    item = orjson.loads(rendered)
+    item["downloads"] = None
+    item["likes"] = str(item.get("likes", 0))
+    item["tags"] = ",".join(item.get("tags") or []) if isinstance(item.get("tags"), list) \
+        else item.get("tags")
+    item["createdAt"] = item.get("createdAt") or "yesterday"
+    item["someNewField"] = {"nested": [1, None, "x"]}
+    return orjson.dumps(item)
 
 
 def _plural(repo_type: str) -> str:
