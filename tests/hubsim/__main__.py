@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="e.g. 503/7*5, reset@3, 429@2, delay@4:30 (see faults.py)")
     parser.add_argument("--latency", type=float, nargs=2, metavar=("MIN", "MAX"),
                         help="seconds per listing page, like the real Hub (0.3 1.0)")
+    parser.add_argument("--page-cache", action="store_true",
+                        help="keep rendered pages in memory (benchmarks: serve them pre-built)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     catalogs = build_catalogs(data=args.data, models=args.models, datasets=args.datasets,
@@ -48,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         quota, _, window = rest.partition("/")
         quotas[bucket] = (int(quota), float(window or 300))
     sim = HubSim(catalogs, quotas=quotas, counts_enabled=not args.no_counts, port=args.port,
+                 page_cache=args.page_cache,
                  faults=FaultPlan([Fault.parse(s) for s in args.fault],
                                   latency=tuple(args.latency) if args.latency else None))
     sizes = ", ".join(f"{len(c):,} {kind}s" for kind, c in catalogs.items())

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
-from tests.hubsim.catalog import Catalog, iso_ms
+from tests.hubsim.catalog import DEFAULT_FIELDS, Catalog, iso_ms
 
 DISTRIBUTIONS = json.loads((Path(__file__).parent / "distributions.json").read_text())
 DAY_MS = 86_400_000
@@ -340,7 +342,16 @@ class SyntheticCatalog(Catalog):
         tags.append("region:us")
         return tags
 
-    def item(self, i: int) -> dict[str, Any]:
+    def render(self, index: int, expand: Sequence[str] | None) -> bytes:
+        keep = DEFAULT_FIELDS[self.repo_type] if expand is None else ("_id", "id", *expand)
+        item = self.item(index, frozenset(keep))
+        return orjson.dumps({key: item[key] for key in keep if key in item})
+
+    def item(self, i: int, fields: frozenset[str] | None = None) -> dict[str, Any]:
+        """The full item, or only `fields` of it (cheap listings stay cheap to serve)."""
+        if fields is not None and fields <= _CHEAP:
+            return {name: getter(self, i) for name, getter in _CHEAP_GETTERS.items()
+                    if name in fields}
         kind = self.repo_type
         repo_id = self.repo_id(i)
         license_name = self.license_names[self.license_codes[i]]
@@ -393,3 +404,16 @@ class SyntheticCatalog(Catalog):
         if 0 <= index < len(self.ids) and self.alive[index] and self.repo_id(index) == repo_id:
             return index
         return None
+
+
+_CHEAP_GETTERS = {
+    "_id": lambda c, i: c.ids[i].decode(),
+    "id": lambda c, i: c.repo_id(i),
+    "likes": lambda c, i: int(c.likes[i]),
+    "createdAt": lambda c, i: iso_ms(int(c.created[i])),
+    "lastModified": lambda c, i: iso_ms(int(c.modified[i])),
+    "author": lambda c, i: c.author_name(int(c.author_codes[i])),
+    "private": lambda c, i: False,
+    "trendingScore": lambda c, i: int(c.trending[i]),
+}
+_CHEAP = frozenset(_CHEAP_GETTERS)

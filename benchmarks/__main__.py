@@ -1,0 +1,156 @@
+"""`nox -s bench`: hfexplore against the stand-in Hub at today's scale; writes BENCHMARKS.md.
+
+    python -m benchmarks [--models 3200000] [--output BENCHMARKS.md]
+
+The stand-in runs in its own process with a rendered-page cache, warmed by one unmeasured walk,
+so every measured client reads the same pre-serialised pages. Every workload runs in a child
+process of its own: its peak RSS is its own (from wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.workloads import REPORTS
+
+PYTHON = sys.executable
+QUOTA, WINDOW = 200, 5  # the quota-bound walk: a fixed window scaled down from 500 per 300 s
+
+
+class Sim:
+    def __init__(self, port: int, models: int, *extra: str):
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "tests.hubsim", "--port", str(port), "--models", str(models),
+             "--datasets", "1000", "--spaces", "1000", *extra],
+            stderr=subprocess.PIPE, text=True)
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline()
+        if "stand-in Hub at" not in line:
+            raise RuntimeError(f"the stand-in did not start: {line}")
+        self.ready = line.strip()
+
+    def stats(self) -> dict[str, int]:
+        return requests.get(f"{self.url}/_sim/stats", timeout=10).json()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def run(name: str, *args: str) -> tuple[dict[str, Any], float, float]:
+    """Run a workload in a child; return its figures, wall seconds and peak RSS in MB."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen([PYTHON, "-m", "benchmarks.workloads", name, *args],
+                                 stdout=out, env={**os.environ, "HF_HUB_DISABLE_TELEMETRY": "1"})
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        text = out.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"workload {name} {args} failed with {child.returncode}: {text}")
+    return json.loads(text.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--models", type=int, default=3_200_000)
+    parser.add_argument("--quota-models", type=int, default=800_000)
+    parser.add_argument("--latency-models", type=int, default=60_000)
+    parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
+    parser.add_argument("--port", type=int, default=18765)
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {"models": args.models}
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="hfexplore-bench-"))
+
+    log(f"starting the stand-in with {args.models:,} synthetic models")
+    sim = Sim(args.port, args.models, "--page-cache")
+    figures["sim_ready"] = sim.ready
+    try:
+        log("warm-up walk (fills the stand-in's page cache; not measured)")
+        warm, warm_wall, _ = run("raw", "--endpoint", sim.url)
+        figures["sim_render"] = {"pages": warm["pages"], "seconds": warm_wall}
+        log("raw limit: a bare client fetching and discarding the same pages")
+        figures["raw"], _, figures["raw_rss"] = run("raw", "--endpoint", sim.url)
+        log("hfexplore snapshot create")
+        before = sim.stats()["listing"]
+        figures["crawl"], _, figures["crawl_rss"] = run("crawl", "--endpoint", sim.url,
+                                                        "--data-dir", str(work / "data"))
+        figures["crawl"]["sim_listing_requests"] = sim.stats()["listing"] - before
+        log("peer: huggingface_hub list_models into a DataFrame")
+        figures["peer"], _, figures["peer_rss"] = run("peer", "--endpoint", sim.url)
+        snapshot = figures["crawl"]["snapshot"]
+        figures["reports"] = {}
+        for name in REPORTS:
+            log(f"report {name} (hfexplore and DuckDB)")
+            ours, ours_wall, ours_rss = run("report", "--snapshot", snapshot, "--report", name)
+            duck, _, duck_rss = run("duckdb", "--snapshot", snapshot, "--report", name)
+            figures["reports"][name] = {"seconds": ours["seconds"], "wall": ours_wall,
+                                        "rss": ours_rss, "duckdb_seconds": duck["seconds"],
+                                        "duckdb_rss": duck_rss}
+        log("totals: count path, then a walk")
+        figures["count_site"], _, _ = run("count", "--endpoint", sim.url)
+        figures["count_walk"], _, _ = run("count", "--endpoint", sim.url, "--walk")
+    finally:
+        sim.stop()
+
+    log(f"with the real Hub's page latency: {args.latency_models:,} models, 0.3-1.0 s a page")
+    slow_sim = Sim(args.port + 3, args.latency_models, "--latency", "0.3", "1.0")
+    try:
+        figures["slow_raw"], _, _ = run("raw", "--endpoint", slow_sim.url)
+        figures["slow_crawl"], _, _ = run("crawl", "--endpoint", slow_sim.url,
+                                          "--data-dir", str(work / "slow"))
+    finally:
+        slow_sim.stop()
+
+    log(f"quota-bound walk: {args.quota_models:,} models at {QUOTA} requests per {WINDOW} s")
+    quota_sim = Sim(args.port + 1, args.quota_models, "--quota", f"api={QUOTA}/{WINDOW}")
+    try:
+        figures["quota"], _, _ = run("quota", "--endpoint", quota_sim.url)
+        figures["quota"]["sim"] = quota_sim.stats()
+        figures["quota"]["quota"], figures["quota"]["window"] = QUOTA, WINDOW
+    finally:
+        quota_sim.stop()
+
+    log("incremental refresh after one day of changes (1% of the catalogue)")
+    changed_sim = Sim(args.port + 2, args.models, "--generation", "1")
+    try:
+        figures["incremental"], _, figures["incremental_rss"] = run(
+            "incremental", "--endpoint", changed_sim.url, "--data-dir", str(work / "data"))
+    finally:
+        changed_sim.stop()
+    figures["total_seconds"] = time.perf_counter() - started
+    (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
+    args.output.write_text(render(figures))
+    log(f"wrote {args.output} in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
+    return 0
+
+
+def render(f: dict[str, Any]) -> str:
+    from benchmarks.report import render_markdown
+
+    return render_markdown(f, machine=f"{platform.machine()}, {os.cpu_count()} cores, "
+                                      f"Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

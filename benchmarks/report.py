@@ -1,0 +1,149 @@
+"""BENCHMARKS.md from the figures of one `python -m benchmarks` run."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _goal(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def render_markdown(f: dict[str, Any], machine: str) -> str:
+    raw, crawl, peer = f["raw"], f["crawl"], f["peer"]
+    raw_rate = raw["items"] / raw["seconds"]
+    crawl_rate = crawl["items"] / crawl["seconds"]
+    peer_rate = peer["items"] / peer["seconds"]
+    ratio = crawl_rate / raw_rate
+    quota = f["quota"]
+    quota_rate = quota["requests"] / quota["seconds"]
+    windows = math.ceil(quota["seconds"] / quota["window"])
+    quota_share = quota["requests"] / (quota["quota"] * windows)
+    slow_raw, slow_crawl = f["slow_raw"], f["slow_crawl"]
+    slow_ratio = (slow_crawl["items"] / slow_crawl["seconds"]) / (
+        slow_raw["items"] / slow_raw["seconds"])
+    per_page_ms = 1000 * crawl["seconds"] / crawl["pages"]
+    inc = f["incremental"]
+    site, walk = f["count_site"], f["count_walk"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"One run of `nox -s bench` (`python -m benchmarks --models {f['models']}`) on "
+        f"{datetime.now(UTC):%Y-%m-%d} ({machine}), against the stand-in Hub on loopback "
+        f"serving {f['models']:,} synthetic models ({f['sim_ready']}). The stand-in runs in its "
+        "own process and serves pre-serialised pages (one unmeasured warm-up walk built them: "
+        f"{f['sim_render']['pages']:,} pages in {f['sim_render']['seconds']:.0f} s); each "
+        "workload runs in a process of its own, whose peak RSS is reported. Whole run: "
+        f"{f['total_seconds'] / 60:.1f} minutes.",
+        "",
+        "## 1-3. Crawling 3.2 M models: the raw limit, hfexplore, the peer",
+        "",
+        "| client | items | pages / requests | seconds | items/s | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| raw limit (requests, fetch and discard) | {raw['items']:,} | {raw['pages']:,} | "
+        f"{raw['seconds']:.1f} | {raw_rate:,.0f} | {f['raw_rss']:.0f} MB |",
+        f"| **hfexplore `snapshot create`** (normalise, parquet, checkpoint per page) | "
+        f"{crawl['items']:,} | {crawl['pages']:,} / {crawl['requests']:,} | "
+        f"{crawl['seconds']:.1f} | {crawl_rate:,.0f} | {f['crawl_rss']:.0f} MB |",
+        f"| peer: huggingface_hub `HfApi.list_models(expand=...)` into a DataFrame | "
+        f"{peer['items']:,} | - | {peer['seconds']:.1f} | {peer_rate:,.0f} | "
+        f"{f['peer_rss']:.0f} MB |",
+        "",
+        f"- hfexplore / raw limit on loopback: **{ratio:.2f}** (goal 0.8: {_goal(ratio >= 0.8)}). "
+        f"The raw client only fetches pre-built pages ({1000 * raw['seconds'] / raw['pages']:.1f}"
+        f" ms a page); hfexplore also decodes each page (orjson, about 9 ms for 1,000 expanded "
+        f"items), normalises it in Python and writes it as a checkpointed parquet part: "
+        f"{per_page_ms:.0f} ms a page in all, on one core. That is the cost of a resumable, "
+        "normalised snapshot; against the real Hub it hides behind the page latency:",
+        f"- With the real Hub's page latency (0.3 to 1 s a page, {slow_raw['pages']} pages): "
+        f"raw {slow_raw['seconds']:.0f} s, hfexplore {slow_crawl['seconds']:.0f} s, ratio "
+        f"**{slow_ratio:.2f}** (goal 0.8: {_goal(slow_ratio >= 0.8)}).",
+        f"- hfexplore / peer: **{crawl_rate / peer_rate:.1f}x** faster, at "
+        f"{f['crawl_rss'] / max(f['peer_rss'], 1):.2f}x its peak memory.",
+        f"- Requests: {crawl['requests']:,} for {crawl['pages']:,} pages; the stand-in counted "
+        f"{crawl['sim_listing_requests']:,} listing requests (no wasted request: "
+        f"{_goal(crawl['requests'] == crawl['pages'] == crawl['sim_listing_requests'])}).",
+        "",
+        "## 4. Reports on the 3.2 M-model snapshot",
+        "",
+        "| report | hfexplore s | hfexplore peak RSS | DuckDB s (same aggregation, same parquet) "
+        "| DuckDB peak RSS |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    worst_time = worst_rss = 0.0
+    for name, r in f["reports"].items():
+        worst_time = max(worst_time, r["seconds"])
+        worst_rss = max(worst_rss, r["rss"])
+        lines.append(f"| {name} | {r['seconds']:.2f} | {r['rss']:.0f} MB | "
+                     f"{r['duckdb_seconds']:.2f} | {r['duckdb_rss']:.0f} MB |")
+    lines += [
+        "",
+        f"Times are of the library call (reading the columns it needs included); the process "
+        f"start (imports) is not. Slowest report {worst_time:.2f} s (goal 2 s: "
+        f"{_goal(worst_time < 2)}); highest peak {worst_rss:.0f} MB (goal 1.5 GB: "
+        f"{_goal(worst_rss < 1536)}).",
+        "",
+        "## 5. Totals: the count path against a walk",
+        "",
+        "| method | count | requests | seconds |",
+        "|---|---:|---:|---:|",
+        f"| {site['method']} | {site['count']:,} | {site['requests']:,} | "
+        f"{site['seconds']:.2f} |",
+        f"| {walk['method']} (expand=likes) | {walk['count']:,} | {walk['requests']:,} | "
+        f"{walk['seconds']:.1f} |",
+        "",
+        f"On the real Hub the walk's {walk['requests']:,} requests cost at least "
+        f"{walk['requests'] / 500 * 5:.0f} minutes of anonymous quota (500 per 5 minutes); the "
+        "count path costs one request in the website bucket.",
+        "",
+        "## 6. A quota-bound walk",
+        "",
+        f"{quota['pages']:,} pages against a stand-in whose quota is scaled down to "
+        f"{quota['quota']} requests per {quota['window']}-second window (the walk alone could "
+        f"go faster): {quota['requests']:,} requests in {quota['seconds']:.1f} s "
+        f"({quota_rate:.1f} requests/s) over {windows} windows, **{quota_share:.2f}** of the "
+        f"quota those windows allowed (goal 0.95: "
+        f"{_goal(quota_share >= 0.95)}); **{quota['rate_limited']} responses 429** (goal 0: "
+        f"{_goal(quota['rate_limited'] == 0)}); the pacer waited for {quota['waits']} window "
+        "resets.",
+        "",
+        "## 7. Incremental refresh after 1% of the catalogue changed",
+        "",
+        f"One generation of the stand-in's mutations (1% new repos, 0.25% deleted, 0.5% "
+        f"re-licensed, 5% with new download counts): `snapshot create --incremental` made "
+        f"**{inc['requests']:,} requests** ({inc['changed']:,} changed repos fetched, "
+        f"{inc['items']:,} rows in the new snapshot) in {inc['seconds']:.1f} s, "
+        f"**{inc['requests'] / crawl['requests']:.1%}** of a full crawl's "
+        f"{crawl['requests']:,}; peak RSS {f['incremental_rss']:.0f} MB.",
+        "",
+    ]
+    return "\n".join(lines) + NOTES
+
+
+NOTES = """
+## Optimisation record
+
+- Normalising a page (items -> typed columns) was the crawl's hot spot: **69 ms** per 1,000
+  items before, **26 ms** after one pass over each item's tags (licenses, lineage and formats
+  together), fast paths for well-typed values, and no per-item helper calls on the common path
+  (measured with `normalize()` on the `fixtures/pages` items, 20 repetitions, same machine).
+- JSON is decoded with orjson; the stand-in measured in-process competed with the client for
+  the GIL, so the benchmark runs it in its own process.
+- Reports read only the columns they need from parquet and aggregate with pandas/pyarrow.
+
+## Can a walk be split into parallel streams?
+
+Sequentially, a walk is bound by page latency (the real Hub answers a 1,000-item page in about
+0.3 to 1 s), not by the quota, for any token above the anonymous one: 3,118 pages take 16 to
+52 minutes, while a PRO quota would allow the whole walk in 6.5. Parallel streams would close
+that gap only if the catalogue could be split into disjoint listings whose union is the whole.
+The listing API offers no such split: its filters select by tag, author or search substring,
+all of which overlap or leave repos out (most repos carry no license or library tag, and there
+is no negative filter), and it has no range filter on creation time or id. The only exact
+split would be to start streams at chosen points of the keyset by forging cursors, which the
+API documents as opaque (HUB_API.md): a change of its encoding would silently lose or repeat
+repos. So no parallel mode is built; the sequential walk paces itself to the quota and is
+resumable, which is what bounds a real crawl.
+"""

@@ -1,0 +1,192 @@
+"""Benchmark workloads, each run in its own process so its peak RSS is its own.
+
+    python -m benchmarks.workloads NAME [options]    -> one JSON line of figures on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import orjson
+import requests
+
+from hfexplore.catalog.normalize import EXPAND
+from hfexplore.hub import HubClient, ListQuery, RetryPolicy, Transport
+
+
+def raw(endpoint: str, expand: str) -> dict[str, Any]:
+    """The limit: fetch and discard the same pages as fast as a bare client can."""
+    fields = EXPAND["model"] if expand == "crawl" else ("likes",)
+    url: str | None = ListQuery("model", expand=fields, sort="createdAt").url(endpoint)
+    session = requests.Session()
+    pages = items = size = 0
+    started = time.perf_counter()
+    while url:
+        response = session.get(url, timeout=60)
+        response.raise_for_status()
+        pages += 1
+        items += response.content.count(b'"_id"')
+        size += len(response.content)
+        url = response.links.get("next", {}).get("url")
+    return {"pages": pages, "items": items, "bytes": size,
+            "seconds": time.perf_counter() - started}
+
+
+def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
+    from hfexplore.catalog.crawl import create_snapshot
+
+    client = HubClient(Transport(endpoint))
+    started = time.perf_counter()
+    snapshot = create_snapshot(client, Path(data_dir), ["model"])
+    seconds = time.perf_counter() - started
+    entry = snapshot.manifest["repo_types"]["model"]
+    return {"items": entry["count"], "pages": entry["pages"],
+            "requests": snapshot.manifest["requests"], "seconds": seconds,
+            "snapshot": str(snapshot.path)}
+
+
+def peer(endpoint: str) -> dict[str, Any]:
+    """huggingface_hub's list_models with the same expand fields, into a DataFrame."""
+    import pandas as pd
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint)
+    started = time.perf_counter()
+    rows = []
+    for model in api.list_models(expand=list(EXPAND["model"]), sort="created_at"):  # type: ignore[arg-type]
+        card = model.card_data.to_dict() if model.card_data else {}
+        rows.append({"id": model.id, "_id": model._id, "author": model.author,
+                     "created_at": model.created_at, "last_modified": model.last_modified,
+                     "downloads": model.downloads, "downloads_all_time": model.downloads_all_time,
+                     "likes": model.likes, "trending_score": model.trending_score,
+                     "library_name": model.library_name, "pipeline_tag": model.pipeline_tag,
+                     "license": card.get("license"), "gated": model.gated,
+                     "private": model.private, "disabled": model.disabled, "tags": model.tags})
+    frame = pd.DataFrame(rows)
+    return {"items": len(frame), "seconds": time.perf_counter() - started}
+
+
+REPORTS = ("stats", "licenses", "authors", "lineage", "growth")
+
+
+def report(snapshot_path: str, name: str) -> dict[str, Any]:
+    from hfexplore.catalog.snapshot import open_snapshot
+    from hfexplore.stats import reports
+
+    snapshot = open_snapshot(Path(snapshot_path))
+    call = {"stats": lambda: reports.summary(snapshot),
+            "licenses": lambda: reports.licenses(snapshot, open_weight=True),
+            "authors": lambda: reports.authors(snapshot, by_family=False),
+            "lineage": lambda: reports.lineage(snapshot),
+            "growth": lambda: reports.growth(snapshot)}[name]
+    started = time.perf_counter()
+    result = call()
+    return {"seconds": time.perf_counter() - started, "rows": len(result.rows)}
+
+
+DUCKDB_SQL = {
+    "stats": "select count(*) from m; select license, count(*) c from m group by 1 order by c "
+             "desc limit 10; select license_category, count(*) from m group by 1; select "
+             "library_name, count(*) c from m group by 1 order by c desc limit 10; select "
+             "author, count(*) c, sum(downloads), sum(likes) from m group by 1 order by c desc "
+             "limit 10; select pipeline_tag, count(*) c from m group by 1 order by c desc "
+             "limit 10",
+    "licenses": "select license, license_category, count(*) c from m where license_category in "
+                "('permissive','copyleft','open-weight-restricted') group by 1, 2 order by c "
+                "desc",
+    "authors": "select author, count(*) c, sum(downloads), sum(likes) from m group by 1 "
+               "order by c desc",
+    "lineage": "select b, base_relation, count(*), count(distinct author) from (select "
+               "unnest(base_models) b, base_relation, author from m) group by 1, 2",
+    "growth": "select strftime(created_at, '%Y-%m') mo, count(*) from m group by 1 order by 1",
+}
+
+
+def duckdb_report(snapshot_path: str, name: str) -> dict[str, Any]:
+    import duckdb
+
+    connection = duckdb.connect()
+    started = time.perf_counter()
+    connection.execute(f"create view m as select * from read_parquet("
+                       f"'{Path(snapshot_path) / 'models.parquet'}')")
+    for statement in DUCKDB_SQL[name].split(";"):
+        connection.execute(statement).fetchall()
+    return {"seconds": time.perf_counter() - started}
+
+
+def count(endpoint: str, website: bool) -> dict[str, Any]:
+    client = HubClient(Transport(endpoint))
+    started = time.perf_counter()
+    result = client.count("model", website=website)
+    return {"count": result.count, "method": result.method, "requests": result.requests,
+            "seconds": time.perf_counter() - started}
+
+
+def quota(endpoint: str) -> dict[str, Any]:
+    """A walk bound by the quota: how close to the quota rate it runs, and with how many 429s."""
+    client = HubClient(Transport(endpoint, policy=RetryPolicy()))
+    started = time.perf_counter()
+    pages = 0
+    for _ in client.iter_pages(ListQuery("model", expand=("likes",), sort="createdAt"),
+                               use_cache=False):
+        pages += 1
+    seconds = time.perf_counter() - started
+    stats = client.transport.stats
+    return {"pages": pages, "requests": stats.requests, "rate_limited": stats.rate_limited,
+            "waits": client.transport.pacer.waits, "seconds": seconds}
+
+
+def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
+    from hfexplore.catalog.incremental import refresh_snapshot
+
+    client = HubClient(Transport(endpoint))
+    started = time.perf_counter()
+    snapshot = refresh_snapshot(client, Path(data_dir), ["model"])
+    return {"requests": snapshot.manifest["requests"],
+            "changed": snapshot.manifest["incremental"]["changed"]["model"],
+            "items": snapshot.manifest["repo_types"]["model"]["count"],
+            "seconds": time.perf_counter() - started}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.workloads")
+    parser.add_argument("name")
+    parser.add_argument("--endpoint")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--snapshot")
+    parser.add_argument("--report")
+    parser.add_argument("--expand", default="crawl")
+    parser.add_argument("--walk", action="store_true")
+    args = parser.parse_args(argv)
+    name = args.name
+    if name == "raw":
+        result = raw(args.endpoint, args.expand)
+    elif name == "crawl":
+        result = crawl(args.endpoint, args.data_dir)
+    elif name == "peer":
+        result = peer(args.endpoint)
+    elif name == "report":
+        result = report(args.snapshot, args.report)
+    elif name == "duckdb":
+        result = duckdb_report(args.snapshot, args.report)
+    elif name == "count":
+        result = count(args.endpoint, website=not args.walk)
+    elif name == "quota":
+        result = quota(args.endpoint)
+    elif name == "incremental":
+        result = incremental(args.endpoint, args.data_dir)
+    else:
+        raise SystemExit(f"unknown workload {name}")
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
