@@ -179,6 +179,8 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=CRAWL_SORT)
     stats = client.transport.stats
     anomalies = Anomalies(examples=list(state.anomaly_examples))
+    # The progress bar may ask for a total first: that request is not the crawl's.
+    bar = progress(repo_type, None, type_state.items, type_state.pages) if progress else None
     counted = (stats.requests, stats.retries, stats.rate_limited)
 
     def account() -> None:
@@ -189,7 +191,6 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
         state.rate_limited += now[2] - counted[2]
         counted = now
 
-    bar = progress(repo_type, None, type_state.items, type_state.pages) if progress else None
     try:
         pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
                                   first_index=type_state.pages, use_cache=False)

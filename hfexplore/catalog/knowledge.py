@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hfexplore.errors import HfExploreError
 
@@ -112,6 +114,12 @@ class Families:
         """Family per namespace, None where the namespace belongs to no family."""
         lowered = namespaces.astype("string").str.lower()
         return lowered.map(self._by_namespace).astype("string")
+
+    def map_arrow(self, namespaces: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Family per namespace as an Arrow array (null where none), computed in C++."""
+        keys = list(self._by_namespace)
+        index = pc.index_in(pc.utf8_lower(namespaces), value_set=pa.array(keys, pa.string()))
+        return pc.take(pa.array([self._by_namespace[k] for k in keys], pa.string()), index)
 
     def namespaces(self, family: str) -> list[str]:
         for name, spaces in self.families.items():

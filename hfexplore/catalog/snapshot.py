@@ -83,6 +83,11 @@ class Snapshot:
             raise SnapshotError(f"snapshot {self.name}: cannot read {path.name} ({exc}); the "
                                 "snapshot is damaged, create a new one") from exc
 
+    def num_rows(self, repo_type: str) -> int:
+        """Rows in a repo type's file, from the parquet footer (no data read)."""
+        self.table(repo_type, [])  # the same checks and errors as a real read
+        return int(pq.ParquetFile(self.path / file_name(repo_type)).metadata.num_rows)
+
     def frame(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
         return self.table(repo_type, columns).to_pandas()
 

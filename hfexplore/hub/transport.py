@@ -175,7 +175,7 @@ class Transport:
                     self.stats.rate_limited += 1
                     delay = self._rate_limit_delay(response.headers, state, failures + 1, policy)
                     if self.clock() - started + delay > policy.give_up_after:
-                        raise HubRateLimitError(self._rate_limit_message(url, response),
+                        raise HubRateLimitError(self._rate_limit_message(url, policy),
                                                 url=url, status=429)
                     log.info("rate limited on %s; waiting %.1fs", bucket, delay)
                     self.pacer.hold_until(bucket, delay)
@@ -216,7 +216,7 @@ class Transport:
             return state.reset_seconds + self.pacer.margin
         return policy.backoff(attempt)
 
-    def _rate_limit_message(self, url: str, response: requests.Response) -> str:
+    def _rate_limit_message(self, url: str, policy: RetryPolicy) -> str:
         advice = (
             "a PRO or Enterprise token has a higher quota; otherwise try again later"
             if self.authenticated
@@ -224,7 +224,7 @@ class Transport:
         )
         return (
             f"{self.endpoint} is still rate-limiting us (HTTP 429) on {_path(url)} after waiting "
-            f"{self.policy.give_up_after:.0f}s; {advice}"
+            f"up to {policy.give_up_after:.0f}s; {advice}"
         )
 
     def _client_error(self, url: str, response: requests.Response) -> HubError:

@@ -81,11 +81,22 @@ def _top(frame: pd.DataFrame, top: int) -> pd.DataFrame:
     return frame.head(top) if top and top > 0 else frame
 
 
+def count_by(table: pa.Table, keys: list[str], **sums: str) -> pd.DataFrame:
+    """Rows per distinct key (nulls as "(none)"), with optional sums, aggregated by Arrow."""
+    aggregations: list[tuple] = [([], "count_all")]
+    aggregations += [(column, "sum") for column in sums.values()]
+    grouped = table.group_by(keys, use_threads=True).aggregate(aggregations)
+    frame = grouped.to_pandas().rename(columns={"count_all": "count"})
+    frame = frame.rename(columns={f"{column}_sum": name for name, column in sums.items()})
+    for key in keys:
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), NONE_LABEL)
+    return frame
+
+
 def value_counts(table: pa.Table, column: str, label: str, total: int | None = None,
                  top: int = 0) -> pd.DataFrame:
     """Count and share per value of `column` (missing values as "(none)"), largest first."""
-    counts = table[column].to_pandas().fillna(NONE_LABEL).value_counts()
-    frame = counts.rename_axis(label).reset_index(name="count")
+    frame = count_by(table, [column]).rename(columns={column: label})[[label, "count"]]
     frame = frame.sort_values(["count", label], ascending=[False, True], kind="stable")
     frame["share"] = frame["count"] / (total if total else max(table.num_rows, 1))
     return _top(frame, top)
@@ -98,39 +109,40 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
     """Repos per license (or category, or license family), with shares of all repos."""
     table = _load(snapshot, repo_type, ["author", "license", "license_category"], filters)
     total = table.num_rows
-    frame = table.to_pandas()
     if license_table is not None:  # re-categorise with the user's table
-        frame["license_category"] = frame["license"].map(license_table.category)
+        categories = [license_table.category(v) for v in table["license"].to_pylist()]
+        table = table.set_column(table.schema.get_field_index("license_category"),
+                                 "license_category", pa.array(categories, pa.string()))
     license_table = license_table or LicenseTable.load()
     if open_weight:
-        frame = frame[frame["license_category"].isin(OPEN_WEIGHT_CATEGORIES)]
-    frame["license"] = frame["license"].fillna(NONE_LABEL)
+        table = table.filter(pc.is_in(table["license_category"],
+                                      pa.array(OPEN_WEIGHT_CATEGORIES, pa.string())))
+    grouped = count_by(table, ["license", "license_category"]).rename(
+        columns={"license_category": "category"})
     if by == "license":
-        grouped = frame.groupby(["license", "license_category"], dropna=False).size()
-        rows = grouped.rename("count").reset_index().rename(
-            columns={"license_category": "category"})
+        rows = grouped[["license", "category", "count"]]
     elif by == "category":
-        rows = frame.groupby("license_category").size().rename("count").reset_index().rename(
-            columns={"license_category": "category"})
+        rows = grouped.groupby("category")["count"].sum().reset_index()
     else:
         family_of = {e.id: e.family for e in license_table.entries.values()}
-        frame["family"] = frame["license"].map(family_of).fillna(
-            frame["license"].where(frame["license"] == NONE_LABEL, "custom"))
-        rows = frame.groupby("family").size().rename("count").reset_index()
+        grouped["family"] = grouped["license"].map(family_of).fillna(
+            grouped["license"].where(grouped["license"] == NONE_LABEL, "custom"))
+        rows = grouped.groupby("family")["count"].sum().reset_index()
     key = rows.columns[0]
     rows = rows.sort_values(["count", key], ascending=[False, True], kind="stable")
     rows["share"] = rows["count"] / max(total, 1)
     title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
     report = _report(title, _top(rows, top), snapshot, filters, repo_type=repo_type,
-                     total=total, matching=len(frame))
+                     total=total, matching=table.num_rows)
     if open_weight:
         families = families or Families.load()
-        frame["family"] = families.map(frame["author"])
-        publishers = frame.dropna(subset=["family"]).groupby(["family", "license"]).size()
-        by_publisher = publishers.rename("count").reset_index().sort_values(
-            ["family", "count"], ascending=[True, False], kind="stable")
-        report.sections["by_publisher"] = by_publisher.reset_index(drop=True)
-        report.extra["open_weight_share"] = len(frame) / max(total, 1)
+        published = table.append_column("family", families.map_arrow(table["author"]))
+        published = published.filter(pc.is_valid(published["family"]))
+        by_publisher = count_by(published, ["family", "license"]).sort_values(
+            ["family", "count", "license"], ascending=[True, False, True], kind="stable")
+        report.sections["by_publisher"] = by_publisher[["family", "license", "count"]] \
+            .reset_index(drop=True)
+        report.extra["open_weight_share"] = table.num_rows / max(total, 1)
     return report
 
 
@@ -152,20 +164,18 @@ def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: boo
             sort: Literal["count", "downloads", "likes"] = "count", top: int = 20,
             filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
     columns = ["author", "downloads", "likes"] if repo_type != "space" else ["author", "likes"]
-    frame = _load(snapshot, repo_type, columns, filters).to_pandas()
-    if "downloads" not in frame:
-        frame["downloads"] = pd.NA
+    table = _load(snapshot, repo_type, columns, filters)
+    if "downloads" not in table.column_names:
+        table = table.append_column("downloads", pa.nulls(table.num_rows, pa.int64()))
     key = "author"
     if by_family:
         families = families or Families.load()
-        frame["family"] = families.map(frame["author"])
-        frame = frame.dropna(subset=["family"])
+        table = table.append_column("family", families.map_arrow(table["author"]))
+        table = table.filter(pc.is_valid(table["family"]))
         key = "family"
-    grouped = frame.groupby(key).agg(count=("author", "size"),
-                                     downloads=("downloads", lambda s: s.sum(min_count=1)),
-                                     likes=("likes", "sum"))
-    rows = grouped.reset_index().sort_values([sort, key], ascending=[False, True],
-                                             kind="stable")
+    grouped = count_by(table, [key], downloads="downloads", likes="likes")
+    rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
+        [sort, key], ascending=[False, True], kind="stable")
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
     title = f"{PLURAL[repo_type].capitalize()} by {'organisation family' if by_family else key}"
@@ -182,39 +192,50 @@ def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None =
     bases = table["base_models"].combine_chunks() if table.num_rows else pa.array(
         [], pa.list_(pa.string()))
     parents = pc.list_parent_indices(bases)
-    edges = pd.DataFrame({
-        "base_model": pc.list_flatten(bases).to_pandas(),
-        "relation": pc.take(table["base_relation"], parents).to_pandas(),
-        "author": pc.take(table["author"], parents).to_pandas(),
-    })
-    edges["base_family"] = families.map(edges["base_model"].str.split("/").str[0])
+    flat = pc.list_flatten(bases)
+    namespace = pc.list_element(pc.split_pattern(flat, "/", max_splits=1), 0)
+    edges = pa.table({"base_model": flat,
+                      "relation": pc.take(table["base_relation"], parents),
+                      "author": pc.take(table["author"], parents),
+                      "base_family": families.map_arrow(namespace)})
     if family:
-        wanted = families.namespaces(family)  # raises on an unknown family
-        edges = edges[edges["base_model"].str.split("/").str[0].str.lower().isin(
-            [ns.lower() for ns in wanted])]
+        wanted = pa.array([ns.lower() for ns in families.namespaces(family)], pa.string())
+        edges = edges.filter(pc.is_in(pc.utf8_lower(namespace), wanted))
     if base:
-        edges = edges[edges["base_model"].str.lower() == base.lower()]
+        edges = edges.filter(pc.equal(pc.utf8_lower(edges["base_model"]), base.lower()))
     with_base = int(pc.sum(pc.greater(pc.list_value_length(bases), 0)).as_py() or 0) \
         if table.num_rows else 0
     per_base = _by_relation(edges, "base_model")
-    per_base.insert(1, "base_family", families.map(
-        per_base["base_model"].str.split("/").str[0]).fillna(""))
+    per_base.insert(1, "base_family", per_base["base_model"].map(
+        _family_lookup(edges)).fillna(""))
     report = _report("Derivatives per base model", _top(per_base, top), snapshot, filters,
                      models=table.num_rows, models_with_base=with_base,
                      base_share=with_base / max(table.num_rows, 1))
-    report.sections["by_family"] = _by_relation(edges.dropna(subset=["base_family"]),
-                                                "base_family")
+    report.sections["by_family"] = _by_relation(
+        edges.filter(pc.is_valid(edges["base_family"])), "base_family")
     return report
 
 
-def _by_relation(edges: pd.DataFrame, key: str) -> pd.DataFrame:
+def _family_lookup(edges: pa.Table) -> dict[str, str]:
+    known = edges.filter(pc.is_valid(edges["base_family"])).group_by(
+        ["base_model", "base_family"]).aggregate([])
+    return dict(zip(known["base_model"].to_pylist(), known["base_family"].to_pylist(),
+                    strict=True))
+
+
+def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
     relations = [*RELATIONS, "unspecified"]
-    if edges.empty:
+    if edges.num_rows == 0:
         return pd.DataFrame(columns=[key, "derivatives", *relations, "authors"])
-    pivot = pd.crosstab(edges[key], edges["relation"]).reindex(columns=relations, fill_value=0)
+    counts = count_by(edges, [key, "relation"])
+    pivot = counts.pivot_table(index=key, columns="relation", values="count", aggfunc="sum",
+                               fill_value=0).reindex(columns=relations, fill_value=0)
     pivot.insert(0, "derivatives", pivot.sum(axis=1))
-    pivot["authors"] = edges.groupby(key)["author"].nunique()
+    distinct = edges.group_by(key).aggregate([("author", "count_distinct")]).to_pandas()
+    pivot["authors"] = distinct.set_index(key)["author_count_distinct"]
     rows = pivot.reset_index().rename_axis(None, axis=1)
+    for column in [*relations, "derivatives", "authors"]:
+        rows[column] = rows[column].astype("int64")
     return rows.sort_values(["derivatives", key], ascending=[False, True], kind="stable")
 
 
@@ -246,7 +267,8 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
     totals: dict[str, int] = {}
     rows = []
     for repo_type in snapshot.repo_types():
-        count = _load(snapshot, repo_type, ["id"], filters).num_rows
+        count = snapshot.num_rows(repo_type) if not filters.columns() else \
+            _load(snapshot, repo_type, [], filters).num_rows
         totals[PLURAL[repo_type]] = count
         rows.append({"repo_type": repo_type, "count": count})
     report = _report("Hub catalogue", pd.DataFrame(rows, columns=["repo_type", "count"]),
