@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from hfexplore.catalog.crawl import STATE, create_snapshot, data_dir_lock
@@ -36,6 +37,8 @@ def test_a_crawl_writes_a_complete_snapshot_atomically(make_hub, tmp_path) -> No
     assert [p.name for p in (tmp_path / "snapshots").iterdir()] == [snap.name]
     assert oct((tmp_path / "snapshots").stat().st_mode & 0o777) == "0o700"
     assert resolve_snapshot(None, tmp_path).name == snap.name
+    # The 1,000-row page parts are merged into large row groups, not kept one per page.
+    assert pq.ParquetFile(snap.path / "models.parquet").metadata.num_row_groups == 1
 
 
 def test_an_interrupted_crawl_resumes_from_the_last_page_and_equals_a_full_one(

@@ -48,3 +48,9 @@ def test_diff_cli_json_and_history(make_hub, tmp_path) -> None:
     assert doc["rows"] == []
     report = history([first, second], metric="license")
     assert set(report.rows["snapshot"]) == {first.name, second.name}
+    for metric in ("total", "library"):
+        plot = tmp_path / f"history-{metric}.png"
+        drawn = CliRunner().invoke(cli, ["history", "--metric", metric, "--data-dir",
+                                         str(tmp_path), "--plot", str(plot), "-f", "csv"])
+        assert drawn.exit_code == 0, drawn.output
+        assert plot.read_bytes()[:4] == b"\x89PNG"
