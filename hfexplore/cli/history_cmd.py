@@ -14,8 +14,8 @@ from hfexplore.cli.options import (
 )
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import SnapshotError
-from hfexplore.stats.diff import history as history_of
-from hfexplore.stats.diff import history_from_export
+from hfexplore.stats.history import history as history_of
+from hfexplore.stats.history import history_from_export
 
 
 @click.command()

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.cli import cli
 from hfexplore.hub import HubClient, Transport
-from hfexplore.stats.diff import diff_snapshots, history
+from hfexplore.stats.diff import diff_snapshots
+from hfexplore.stats.history import history
 
 
 def test_the_diff_matches_the_mutations_exactly(make_hub, tmp_path) -> None:
