@@ -28,17 +28,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hfexplore import __version__
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.normalize import EXPAND, SCHEMA, SCHEMA_VERSION, Anomalies, normalize
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
     Snapshot,
+    build_manifest,
+    describe_file,
     file_name,
     open_snapshot,
-    sha256_of,
     snapshot_name,
 )
 from hfexplore.config import private_dir
@@ -243,9 +243,10 @@ def _finish(work: Path, root: Path, state: CrawlState, client: HubClient,
         raise SnapshotError(f"{final} already exists; the finished crawl stays in {work}")
     os.replace(work, final)  # the state goes last: until here a rerun can still finish the job
     (final / STATE).unlink(missing_ok=True)
+    snapshot = open_snapshot(final)
     log.info("snapshot %s complete: %s", state.name, ", ".join(
-        f"{e['count']:,} {t}s" for t, e in open_snapshot(final).manifest["repo_types"].items()))
-    return open_snapshot(final)
+        f"{e['count']:,} {t}s" for t, e in snapshot.manifest["repo_types"].items()))
+    return snapshot
 
 
 def _merge_and_describe(work: Path, state: CrawlState, client: HubClient,
@@ -276,25 +277,12 @@ def _merge_and_describe(work: Path, state: CrawlState, client: HubClient,
         type_state = state.types[repo_type]
         entries[repo_type] = {
             "count": rows, "pages": type_state.pages, "received": type_state.received,
-            "duplicates_dropped": type_state.duplicates, "file": target.name,
-            "bytes": target.stat().st_size, "sha256": sha256_of(target),
+            "duplicates_dropped": type_state.duplicates, **describe_file(target),
         }
-    finished = clock()
-    manifest = {
-        "name": state.name,
-        "schema_version": SCHEMA_VERSION,
-        "hfexplore_version": __version__,
-        "endpoint": state.endpoint,
-        "started_at": state.started_at,
-        "finished_at": iso(finished),
-        "sort": CRAWL_SORT,
-        "expand": {t: list(EXPAND[t]) for t in state.repo_types},
-        "repo_types": entries,
-        "requests": state.requests,
-        "retries": state.retries,
-        "rate_limited": state.rate_limited,
-        "resumed": state.resumed,
-        "anomalies": {"count": state.anomalies, "examples": state.anomaly_examples},
-        "authenticated": client.transport.authenticated,
-    }
+    manifest = build_manifest(
+        name=state.name, endpoint=state.endpoint, started_at=state.started_at,
+        finished_at=iso(clock()), sort=CRAWL_SORT, repo_types=entries,
+        requests=state.requests, retries=state.retries, rate_limited=state.rate_limited,
+        anomalies={"count": state.anomalies, "examples": state.anomaly_examples},
+        authenticated=client.transport.authenticated, resumed=state.resumed)
     write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())

@@ -23,19 +23,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hfexplore import __version__
 from hfexplore.catalog.crawl import data_dir_lock
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.normalize import EXPAND, SCHEMA, SCHEMA_VERSION, Anomalies, normalize
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
     Snapshot,
+    build_manifest,
+    describe_file,
     file_name,
     open_snapshot,
     resolve_snapshot,
-    sha256_of,
     snapshot_name,
 )
 from hfexplore.config import private_dir
@@ -69,24 +69,25 @@ def refresh_snapshot(
         work = root / f".partial-{name}"
         work.mkdir()
         try:
-            entries, changed, marks = {}, {}, {}
-            requests_before = client.transport.stats.requests
+            entries: dict[str, dict[str, Any]] = {}
+            changed: dict[str, int] = {}
+            marks: dict[str, str | None] = {}
+            stats = client.transport.stats
+            before = (stats.requests, stats.retries, stats.rate_limited)
+            anomalies = Anomalies()
             for repo_type in types:
                 entry, changed[repo_type], marks[repo_type] = _refresh_type(
-                    client, base, work, repo_type, licenses)
+                    client, base, work, repo_type, licenses, anomalies)
                 entries[repo_type] = entry
             previous = base.manifest.get("incremental") or {}
-            manifest = {
-                "name": name, "schema_version": SCHEMA_VERSION,
-                "hfexplore_version": __version__, "endpoint": client.endpoint,
-                "started_at": iso(started), "finished_at": iso(clock()),
-                "sort": REFRESH_SORT, "expand": {t: list(EXPAND[t]) for t in types},
-                "repo_types": entries,
-                "requests": client.transport.stats.requests - requests_before,
-                "retries": client.transport.stats.retries,
-                "rate_limited": client.transport.stats.rate_limited,
-                "authenticated": client.transport.authenticated,
-                "incremental": {
+            manifest = build_manifest(
+                name=name, endpoint=client.endpoint, started_at=iso(started),
+                finished_at=iso(clock()), sort=REFRESH_SORT, repo_types=entries,
+                requests=stats.requests - before[0], retries=stats.retries - before[1],
+                rate_limited=stats.rate_limited - before[2],
+                anomalies={"count": anomalies.count, "examples": anomalies.examples or []},
+                authenticated=client.transport.authenticated,
+                incremental={
                     "base": base.name,
                     "last_full_crawl": previous.get("last_full_crawl") or
                     base.manifest.get("started_at"),
@@ -95,8 +96,7 @@ def refresh_snapshot(
                     "note": "repos deleted since the last full crawl are still listed, and the "
                             "stale fields are as of the last full crawl for unchanged repos; "
                             "run a full `snapshot create` to refresh them",
-                },
-            }
+                })
             write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())
             final = root / name
             work.rename(final)
@@ -107,13 +107,13 @@ def refresh_snapshot(
 
 
 def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: RepoType,
-                  licenses: LicenseTable) -> tuple[dict[str, Any], int, str | None]:
+                  licenses: LicenseTable, anomalies: Anomalies
+                  ) -> tuple[dict[str, Any], int, str | None]:
     base_path = base.path / file_name(repo_type)
     mark = pq.read_table(base_path, columns=["last_modified"])["last_modified"]
     high_water = pc.max(mark)
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=REFRESH_SORT)
     batches: list[pa.RecordBatch] = []
-    anomalies = Anomalies()
     pages = 0
     for page in client.iter_pages(query, seen=SeenIds(), use_cache=False):
         pages += 1
@@ -138,5 +138,5 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
         writer.write_table(changed)
         rows += changed.num_rows
     entry = {"count": rows, "pages": pages, "changed": changed.num_rows,
-             "file": target.name, "bytes": target.stat().st_size, "sha256": sha256_of(target)}
+             **describe_file(target)}
     return entry, changed.num_rows, (iso(high_water.as_py()) if high_water.is_valid else None)

@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hfexplore import __version__
+from hfexplore.catalog.normalize import EXPAND, SCHEMA_VERSION
 from hfexplore.errors import SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
 
@@ -112,6 +114,26 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """How the manifest records a data file: name, size and sha256."""
+    return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
+
+
+def build_manifest(*, name: str, endpoint: str, started_at: str, finished_at: str, sort: str,
+                   repo_types: dict[str, dict[str, Any]], requests: int, retries: int,
+                   rate_limited: int, anomalies: dict[str, Any], authenticated: bool,
+                   **extra: Any) -> dict[str, Any]:
+    """The fields every snapshot's manifest.json carries, plus `extra` (e.g. `incremental`)."""
+    return {
+        "name": name, "schema_version": SCHEMA_VERSION, "hfexplore_version": __version__,
+        "endpoint": endpoint, "started_at": started_at, "finished_at": finished_at,
+        "sort": sort, "expand": {t: list(EXPAND[t]) for t in repo_types},
+        "repo_types": repo_types, "requests": requests, "retries": retries,
+        "rate_limited": rate_limited, "anomalies": anomalies, "authenticated": authenticated,
+        **extra,
+    }
 
 
 def open_snapshot(path: Path) -> Snapshot:
