@@ -111,9 +111,10 @@ class Families:
         return self._by_namespace.get(namespace.lower()) if namespace else None
 
     def map(self, namespaces: pd.Series) -> pd.Series:
-        """Family per namespace, None where the namespace belongs to no family."""
-        lowered = namespaces.astype("string").str.lower()
-        return lowered.map(self._by_namespace).astype("string")
+        """Family per namespace, <NA> where the namespace belongs to no family."""
+        array = pa.array(namespaces.astype("string"), pa.string(), from_pandas=True)
+        return pd.Series(self.map_arrow(array).to_pandas(), index=namespaces.index,
+                         dtype="string")
 
     def map_arrow(self, namespaces: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Family per namespace as an Arrow array (null where none), computed in C++."""

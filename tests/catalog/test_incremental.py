@@ -18,6 +18,10 @@ def test_incremental_equals_a_full_crawl_on_non_volatile_columns(make_hub, tmp_p
 
     assert inc.manifest["incremental"]["base"] == base.name
     assert inc.manifest["incremental"]["stale_fields"] == STALE_FIELDS
+    # Counters are this run's own, like a full crawl's (not the client's running totals).
+    assert inc.manifest["requests"] == inc_client.transport.stats.requests
+    assert inc.manifest["anomalies"] == {"count": 0, "examples": []}
+    assert set(inc.manifest) >= set(full.manifest) - {"resumed"}
     full_requests = full_client.transport.stats.requests
     inc_requests = inc_client.transport.stats.requests
     assert inc_requests * 5 < full_requests  # 3 + 3 pages against 20 + 2 + 1
