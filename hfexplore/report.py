@@ -14,7 +14,8 @@ class Report:
     """A table of rows and where it came from.
 
     `extra` holds command-specific JSON keys (for example `totals`); `sections` holds further
-    tables shown after the main one (and as JSON lists under their names).
+    tables shown after the main one (and as JSON lists under their names), headed by
+    `section_titles` where given.
     """
 
     title: str
@@ -24,6 +25,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Headings for sections whose name alone does not say enough (e.g. which repo type).
+    section_titles: dict[str, str] = field(default_factory=dict)
 
 
 def iso(moment: datetime) -> str:

@@ -58,6 +58,19 @@ def main() -> None:
             "sample": {"model": "every 38th of 760,000 (sorted by downloads), 2024-07-11",
                        "dataset": "every 35th of 175,000 (sorted by downloads), 2024-07-09",
                        "space": "123 single-repo responses, 2026-08"},
+            # Machine-readable: claims scale a sample's counts by 1/fraction (with the sampling
+            # error) instead of reading them as totals. The Spaces are not a sample of known
+            # size: their counts say nothing of the catalogue's.
+            "sampling": {
+                "model": {"fraction": 1 / 38, "population": 760_000,
+                          "description": "every 38th model of the downloads-sorted listing "
+                                         "of 2024-07-11"},
+                "dataset": {"fraction": 1 / 35, "population": 175_000,
+                            "description": "every 35th dataset of the downloads-sorted "
+                                           "listing of 2024-07-09"},
+                "space": {"fraction": None,
+                          "description": "123 Spaces fetched one by one in August 2026"},
+            },
             "origin": "TStalnaker44/hugging_face_analysis_replication (GPL-3.0), see "
                       "fixtures/README.md",
         })

@@ -9,13 +9,21 @@ The rules, in order of the columns:
 - `license`: the primary license: `cardData.license` if present (its first element if a
   list), else the first `license:` tag, else null. Lower-cased. `license_name` is the card's
   `license_name` when the license is `other`. `licenses` holds every id from the card and tags.
-- `license_category`: from the license table (`none` when there is no license, `other` for
-  ids the table does not know).
-- `base_models`, `base_relation`: from `base_model:<repo>` and `base_model:<relation>:<repo>`
-  tags, `cardData.base_model` and `baseModels`; the relation is that of the first base that
-  names one, `unspecified` when bases name none, null without bases.
+- `license_category`: by the multi-license policy (`catalog/licenses.py`): the most restrictive
+  category among all of `licenses` (`none` without any, `other` for ids the table does not know).
+- `base_models`, `base_relations`: one entry per lineage edge, from `base_model:<repo>` and
+  `base_model:<relation>:<repo>` tags, `cardData.base_model` and `baseModels`. Ids are stripped
+  of whitespace and de-duplicated case-insensitively (the Hub's namespaces are); a model naming
+  itself is dropped; a relation tag with no repo (`base_model:finetune:`) is an anomaly, not a
+  base. Each edge has its own relation (`unspecified` where none is named): one model can be an
+  adapter of A and a quantization of B. `base_relation` is the first named relation of the
+  model (kept for older readers), null without bases.
+- `libraries`: the model's `library_name`; for datasets and Spaces every `library:` tag.
+- `tasks`: the model's `pipeline_tag`; for datasets every `task_categories:` tag. `pipeline_tag`
+  keeps the first of them. Multi-valued columns count a repo once under each value.
 - `formats`: gguf, mlx, onnx, safetensors... from tags and `library_name`.
-- `gated`: "false", "auto" or "manual" (null when the listing did not say).
+- `gated`: "false", "auto" or "manual"; `private`, `disabled`: booleans. A field the listing did
+  not return (not expanded) is null, never false.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import pyarrow as pa
 
 from hfexplore.catalog.knowledge import LicenseTable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 FORMAT_NAMES = ("gguf", "mlx", "onnx", "safetensors", "gptq", "awq", "exl2", "openvino",
                 "coreml", "tflite")
@@ -49,7 +57,10 @@ SCHEMA = pa.schema([
     ("gated", pa.string()), ("private", pa.bool_()), ("disabled", pa.bool_()),
     ("base_models", _STRINGS), ("base_relation", pa.string()), ("formats", _STRINGS),
     ("tags", _STRINGS), ("sdk", pa.string()),
+    ("base_relations", _STRINGS), ("libraries", _STRINGS), ("tasks", _STRINGS),
 ])
+# Columns added after schema version 1: readers of older snapshots derive them (snapshot.py).
+ADDED_IN_V2 = ("base_relations", "libraries", "tasks")
 
 # What each repo type's listing must expand for these columns (`expand` returns nothing else).
 EXPAND = {
@@ -145,38 +156,69 @@ def licenses_of(card: dict[str, Any], tags: list[str],
     return primary, name, every
 
 
-def lineage_of(item: dict[str, Any], card: dict[str, Any], tags: list[str],
-               base_tags: list[str] | None = None) -> tuple[list[str], str | None]:
-    bases: list[str] = []
-    relation: str | None = None
+def lineage_edges(item: dict[str, Any], card: dict[str, Any], tags: list[str],
+                  base_tags: list[str] | None = None, repo_id: str | None = None,
+                  anomalies: Anomalies | None = None) -> list[tuple[str, str]]:
+    """(base id, relation) per lineage edge, by the rules in this module's docstring."""
     if base_tags is None:
         base_tags = [t for t in tags if t.startswith("base_model:")]
     if not base_tags and "base_model" not in card and "baseModels" not in item:
-        return bases, None
+        return []
+    found: list[tuple[str, str | None]] = []
     for tag in base_tags:
         rest = tag[11:]
-        head, _, tail = rest.partition(":")
-        if tail and head in RELATIONS:
-            bases.append(tail)
-            relation = relation or head
-        elif rest:
-            bases.append(rest)
+        head, colon, tail = rest.partition(":")
+        if head in RELATIONS and colon:
+            if tail.strip():
+                found.append((tail, head))
+            elif anomalies is not None:
+                anomalies.note(repo_id, "base_model tag without a repo", tag)
+        elif rest.strip():
+            found.append((rest, None))
     card_base = card.get("base_model")
-    bases += [card_base] if isinstance(card_base, str) else \
-        [b for b in card_base if isinstance(b, str)] if isinstance(card_base, list) else []
-    for entry in item.get("baseModels") or () if isinstance(item.get("baseModels"), list) else ():
+    found += [(card_base, None)] if isinstance(card_base, str) else \
+        [(b, None) for b in card_base if isinstance(b, str)] if isinstance(card_base, list) else []
+    entries = item.get("baseModels")
+    for entry in entries if isinstance(entries, list) else ():
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            bases.append(entry["id"])
-            if entry.get("relation") in RELATIONS:
-                relation = relation or entry["relation"]
-    bases = _unique(bases)
-    return bases, (relation or "unspecified") if bases else None
+            relation = entry.get("relation")
+            found.append((entry["id"], relation if relation in RELATIONS else None))
+    own = (repo_id or "").strip().lower()
+    edges: dict[str, list[Any]] = {}  # lower-cased id -> [first spelling, relation]
+    for base, relation in found:
+        base = base.strip()
+        key = base.lower()
+        if not base or key == own:
+            continue
+        if key not in edges:
+            edges[key] = [base, relation]
+        elif edges[key][1] is None:
+            edges[key][1] = relation
+    return [(base, relation or "unspecified") for base, relation in edges.values()]
 
 
-def _task(item: dict[str, Any], tags: list[str], repo_type: str) -> str | None:
+def lineage_of(item: dict[str, Any], card: dict[str, Any], tags: list[str],
+               base_tags: list[str] | None = None, repo_id: str | None = None
+               ) -> tuple[list[str], str | None]:
+    """(base ids, the model's first named relation) - the per-model view of `lineage_edges`."""
+    edges = lineage_edges(item, card, tags, base_tags, repo_id)
+    if not edges:
+        return [], None
+    named = [relation for _, relation in edges if relation != "unspecified"]
+    return [base for base, _ in edges], named[0] if named else "unspecified"
+
+
+def _tasks(item: dict[str, Any], tags: list[str], repo_type: str) -> list[str]:
     if repo_type == "dataset":
-        return next((t[16:] for t in tags if t.startswith("task_categories:") and t[16:]), None)
-    return _text(item.get("pipeline_tag"))
+        return _unique([t[16:].strip() for t in tags if t.startswith("task_categories:")])
+    task = _text(item.get("pipeline_tag"))
+    return [task] if task else []
+
+
+def _libraries(library: str | None, tags: list[str], repo_type: str) -> list[str]:
+    if repo_type == "model":
+        return [library] if library else []
+    return _unique([t[8:].strip() for t in tags if t.startswith("library:")])
 
 
 def _gated(value: Any) -> str | None:
@@ -207,7 +249,10 @@ def normalize(items: Sequence[dict[str, Any]], repo_type: str, licenses: License
             elif tag.startswith("base_model:"):
                 base_tags.append(tag)
         primary, license_name, every = licenses_of(card, tags, license_tags)
-        bases, relation = lineage_of(item, card, tags, base_tags)
+        edges = lineage_edges(item, card, tags, base_tags, repo_id, anomalies)
+        named = [r for _, r in edges if r != "unspecified"]
+        relation = (named[0] if named else "unspecified") if edges else None
+        tasks = _tasks(item, tags, repo_type)
         library = _text(item.get("library_name"))
         if item.get("library_name") is not None and library is None:
             anomalies.note(repo_id, "library_name", item.get("library_name"))
@@ -226,14 +271,16 @@ def normalize(items: Sequence[dict[str, Any]], repo_type: str, licenses: License
             "likes": _integer(item.get("likes"), "likes", repo_id, anomalies),
             "trending_score": _number(item.get("trendingScore"), "trendingScore", repo_id,
                                       anomalies),
-            "library_name": library, "pipeline_tag": _task(item, tags, repo_type),
+            "library_name": library, "pipeline_tag": tasks[0] if tasks else None,
             "license": primary, "license_name": license_name, "licenses": every,
-            "license_category": licenses.category(primary),
+            "license_category": licenses.category_of_all(every),
             "gated": _gated(item.get("gated")),
             "private": item.get("private") if isinstance(item.get("private"), bool) else None,
             "disabled": item.get("disabled") if isinstance(item.get("disabled"), bool) else None,
-            "base_models": bases, "base_relation": relation, "formats": formats, "tags": tags,
-            "sdk": _text(item.get("sdk")),
+            "base_models": [base for base, _ in edges], "base_relation": relation,
+            "formats": formats, "tags": tags, "sdk": _text(item.get("sdk")),
+            "base_relations": [r for _, r in edges],
+            "libraries": _libraries(library, tags, repo_type), "tasks": tasks,
         }
         for name, value in row.items():
             columns[name].append(value)

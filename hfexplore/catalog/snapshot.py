@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from hfexplore import __version__
 from hfexplore.catalog.normalize import EXPAND, SCHEMA_VERSION
+from hfexplore.catalog.upgrade import upgrade_columns
 from hfexplore.errors import SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
 
@@ -59,6 +60,11 @@ class Snapshot:
             return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
 
     @property
+    def schema_version(self) -> int:
+        version = self.manifest.get("schema_version", 1)
+        return version if isinstance(version, int) else 1
+
+    @property
     def source(self) -> str:
         return self.manifest.get("source_label") or str(self.path)
 
@@ -80,7 +86,9 @@ class Snapshot:
                                 f"--repo-type {repo_type}`")
         path = self.path / file_name(repo_type)
         try:
-            return pq.read_table(path, columns=columns)
+            if columns is None or self.schema_version >= SCHEMA_VERSION:
+                return pq.read_table(path, columns=columns)
+            return upgrade_columns(path, columns, repo_type)
         except (OSError, pa.ArrowException) as exc:
             raise SnapshotError(f"snapshot {self.name}: cannot read {path.name} ({exc}); the "
                                 "snapshot is damaged, create a new one") from exc

@@ -1,229 +1,350 @@
 """Claims -> verdicts with evidence.
 
-A claim that needs only a total or a filtered count is measured live through the count path
-(a request or two); anything else (shares, ranks, distinct authors, families, lineage) needs a
-snapshot. `--snapshot` measures everything in that snapshot instead.
+Each claim is measured on the data nearest to its date that can measure it: every readable
+snapshot, and the live Hub for plain counts (the count path answers in a request). The figure
+is turned into a range for the claim's date (`timing.py`); the claim is supported when it holds
+over the whole range, refuted when it fails over the whole range, and otherwise the next
+nearest source is tried. When none decides, the verdict is inconclusive, with the reason.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families
+from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.claims.loader import Claim, Expectation, Metric
+from hfexplore.claims.measure import Figure, Inconclusive, columns_for, compute, created_by
+from hfexplore.claims.timing import (
+    INFINITY,
+    Range,
+    Sample,
+    count_band,
+    distinct_band,
+    order_is_clear,
+    relation,
+    share_band,
+    timing_caveat,
+)
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
-from hfexplore.hub import HubClient
+from hfexplore.hub import PLURAL, HubClient
 from hfexplore.report import Report, iso
 
 log = logging.getLogger(__name__)
 
 LIVE_FILTERS = {"license": "license", "library": "library", "author": "author",
                 "task": "pipeline_tag"}
-COLUMN_OF = {"library": "library_name", "author": "author", "license": "license",
-             "task": "pipeline_tag", "license_category": "license_category"}
-SNAPSHOT_COLUMNS = ["author", "license", "license_category", "library_name", "pipeline_tag",
-                    "base_models", "downloads"]
+ROW_COLUMNS = ["id", "verdict", "direction", "measured", "expected", "at_claim_date",
+               "claim_date", "data_as_of", "as_of", "caveat", "source", "method", "note",
+               "quote", "article", "evidence"]
+EXIT_ALL_MEASURED, EXIT_ERRORS, EXIT_NOTHING_MEASURED, EXIT_SOME_INCONCLUSIVE = 0, 1, 3, 4
 
 
-class Inconclusive(Exception):
-    """The data needed to measure a metric is missing."""
+@dataclass(frozen=True)
+class Source:
+    """Data a claim can be measured on: a snapshot of some date, or the live Hub (now)."""
+
+    label: str
+    as_of: datetime
+    snapshot: Snapshot | None = None
+
+    def sample(self, repo_type: str) -> Sample | None:
+        entry = (self.snapshot.manifest.get("sampling") or {}).get(repo_type) \
+            if self.snapshot else None
+        if not isinstance(entry, dict):
+            return None
+        fraction = entry.get("fraction")
+        valid = isinstance(fraction, int | float) and 0 < fraction <= 1
+        return Sample(float(fraction) if valid else None, str(entry.get("description", "")))
 
 
 @dataclass
-class Measurement:
-    value: float
+class Measured:
+    value: float  # the figure at the data's date (an estimate, for a sample)
+    at_claim: Range  # what it says of the claim's date
+    source: Source
     method: str
-    source: str
-    as_of: datetime
+    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Evaluator:
     client: HubClient | None = None
-    snapshot: Snapshot | None = None
+    snapshots: list[Snapshot] = field(default_factory=list)
     snapshot_error: str = ""
     force_snapshot: bool = False
     families: Families = field(default_factory=Families.load)
+    license_table: LicenseTable = field(default_factory=LicenseTable.load)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._tables: dict[tuple[str, str, tuple[str, ...]], pa.Table] = {}
 
-    # -- measuring -----------------------------------------------------------------------------
-    def measure(self, metric: Metric) -> Measurement:
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.snapshots[-1] if self.snapshots else None
+
+    # -- sources ---------------------------------------------------------------------------------
+    def sources(self, metric: Metric, claim_day: date | None) -> list[Source]:
+        found = [Source(s.name, s.as_of, s) for s in self.snapshots]
         if self._can_go_live(metric):
-            try:
-                return self._live_count(metric)
-            except HubError as exc:
-                if self.snapshot is None:
-                    raise Inconclusive(f"the live count failed ({exc})") from exc
-                log.warning("live count failed (%s); using snapshot %s", exc, self.snapshot.name)
-        frame = self._frame(metric.repo_type)
-        assert self.snapshot is not None
-        mask = self._mask(frame, metric.where)
-        if metric.kind == "count":
-            value = float(mask.sum())
-        elif metric.kind == "share":
-            value = float(mask.sum()) / max(len(frame), 1)
-        elif metric.kind == "distinct":
-            value = float(self._column(frame, metric.column or "")[mask].nunique())
-        else:
-            value = self._rank(frame[mask], metric)
-        method = f"{metric.kind} over snapshot"
-        return Measurement(value, method, self.snapshot.name, self.snapshot.as_of)
+            found.append(Source("live", self.now()))
+        if claim_day is None:  # the newest data first
+            return sorted(found, key=lambda s: s.as_of, reverse=True)
+        return sorted(found, key=lambda s: abs((s.as_of.date() - claim_day).days))
 
     def _can_go_live(self, metric: Metric) -> bool:
         return (self.client is not None and not self.force_snapshot and metric.kind == "count"
                 and all(key in LIVE_FILTERS and len(values) == 1
                         for key, values in metric.where))
 
-    def _live_count(self, metric: Metric) -> Measurement:
+    # -- measuring ---------------------------------------------------------------------------------
+    def measure(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
+        if source.snapshot is None:
+            return self._live(metric, source, claim_day)
+        return self._on_snapshot(metric, source, claim_day)
+
+    def _live(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
         assert self.client is not None
         filters = {LIVE_FILTERS[key]: values[0] for key, values in metric.where}
-        result = self.client.count(metric.repo_type, **filters)  # type: ignore[arg-type]
-        return Measurement(float(result.count), f"live {result.method}", "live",
-                           datetime.now(UTC))
+        try:
+            result = self.client.count(metric.repo_type, **filters)  # type: ignore[arg-type]
+        except HubError as exc:
+            raise Inconclusive(f"the live count failed ({exc})") from exc
+        value = float(result.count)
+        at_claim = Range(value, value)
+        if relation(source.as_of.date(), claim_day) == "after":
+            at_claim = Range(0.0, value)  # a live count has no creation dates to bound it below
+        label = "live" if not getattr(result, "from_cache", False) else "cache"
+        return Measured(value, at_claim, Source(label, source.as_of), f"live {result.method}")
 
-    def _frame(self, repo_type: str) -> pd.DataFrame:
-        if self.snapshot is None:
-            raise Inconclusive(self.snapshot_error or "this claim needs a snapshot: run "
-                               "`hfexplore snapshot create` (or try --demo)")
-        if repo_type not in self._frames:
-            if not self.snapshot.has(repo_type):
-                raise Inconclusive(f"snapshot {self.snapshot.name} has no {repo_type}s")
-            columns = [c for c in SNAPSHOT_COLUMNS
-                       if repo_type != "space" or c != "downloads"]
-            self._frames[repo_type] = self.snapshot.frame(repo_type, columns)
-        return self._frames[repo_type]
+    def _table(self, snapshot: Snapshot, repo_type: str, columns: list[str]) -> pa.Table:
+        key = (str(snapshot.path), repo_type, tuple(columns))
+        if key not in self._tables:
+            self._tables[key] = snapshot.table(repo_type, columns)
+        return self._tables[key]
 
-    def _column(self, frame: pd.DataFrame, name: str) -> pd.Series:
-        if name == "family":
-            return self.families.map(frame["author"])
-        return frame[COLUMN_OF[name]]
-
-    def _mask(self, frame: pd.DataFrame, where: tuple[tuple[str, tuple[str, ...]], ...]
-              ) -> pd.Series:
-        mask = pd.Series(True, index=frame.index)
-        for key, values in where:
-            if key == "license_category":
-                wanted = [c for v in values for c in
-                          (OPEN_WEIGHT_CATEGORIES if v == "open-weight" else (v,))]
-                mask &= frame["license_category"].isin(wanted)
-            elif key == "author":
-                mask &= frame["author"].str.lower().isin([v.lower() for v in values])
-            elif key == "base_family":
-                mask &= self._derives_from(frame, values)
+    def _on_snapshot(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
+        snapshot = source.snapshot
+        assert snapshot is not None
+        plural = PLURAL[metric.repo_type]
+        if not snapshot.has(metric.repo_type):
+            raise Inconclusive(f"snapshot {snapshot.name} has no {plural}")
+        sample = source.sample(metric.repo_type)
+        if sample is not None and not sample.fraction:
+            raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
+                               f"({sample.description}): it says nothing of their number")
+        table = self._table(snapshot, metric.repo_type, [*columns_for(metric), "created_at"])
+        whole = self._compute(table, metric)
+        when = relation(source.as_of.date(), claim_day)
+        earlier = whole
+        if when == "after" and claim_day is not None:
+            cutoff = pa.scalar(pd.Timestamp(claim_day + timedelta(days=1), tz="UTC"),
+                               table["created_at"].type)
+            earlier = self._compute(created_by(table, cutoff), metric)
+        method = f"{metric.kind} over snapshot"
+        caveats = []
+        if sample is not None:
+            method += f", estimated from {sample.label}"
+            caveats.append(f"estimated from {sample.label} ({sample.description})")
+        if metric.monotone:
+            band = count_band if metric.kind == "count" else distinct_band
+            if when == "after":
+                at_claim = Range(band(earlier.value, sample).low, band(whole.value, sample).high)
+            elif when == "before":
+                at_claim = Range(band(whole.value, sample).low, INFINITY)
             else:
-                mask &= self._column(frame, key).isin(values).fillna(False).astype(bool)
-        return mask
-
-    def _derives_from(self, frame: pd.DataFrame, families: tuple[str, ...]) -> pd.Series:
-        edges = frame["base_models"].explode().dropna()
-        namespaces = edges.astype(str).str.split("/").str[0]
-        hit = self.families.map(namespaces).isin(families).fillna(False).astype(bool)
-        rows = set(edges.index[hit.to_numpy()])
-        return pd.Series(frame.index.isin(list(rows)), index=frame.index)
-
-    def _rank(self, frame: pd.DataFrame, metric: Metric) -> float:
-        column = self._column(frame, metric.column or "")
-        if metric.by == "count":
-            totals = column.value_counts()
+                at_claim = band(whole.value, sample)
+            value = whole.value / sample.fraction if sample and sample.fraction and \
+                metric.kind == "count" else whole.value
+            return Measured(round(value, 6), at_claim, source, method, caveats)
+        figure = earlier
+        if when == "after":
+            caveats.append("measured on the repos created by the claim's date that still "
+                           "existed at the data's date")
+        elif when == "before":
+            caveats.append("measured on data from before the claim; shares and ranks can move "
+                           "either way since")
+        if metric.kind == "rank":
+            if figure.own_score is not None and figure.runner_up is not None and \
+                    not order_is_clear(figure.own_score, figure.runner_up, sample):
+                raise Inconclusive(f"{sample.label if sample else 'the data'} cannot order "
+                                   f"{metric.value} and its nearest competitor ({figure.detail})")
+            at_claim = Range(figure.value, figure.value)
         else:
-            totals = frame["downloads"].groupby(column).sum()
-        value = metric.value or ""
-        if value not in totals.index:
-            raise Inconclusive(f"{value!r} does not appear among {metric.column} values")
-        return float((totals > totals[value]).sum() + 1)
+            at_claim = share_band(figure.value, figure.denominator, sample)
+        if figure.detail:
+            caveats.append(figure.detail)
+        return Measured(round(figure.value, 6), at_claim, source, method, caveats)
 
-    # -- judging -------------------------------------------------------------------------------
+    def _compute(self, table: pa.Table, metric: Metric) -> Figure:
+        return compute(table, metric, self.families, self.license_table)
+
+    # -- judging ---------------------------------------------------------------------------------
+    def judge_metric(self, metric: Metric, expect: Expectation, claim_day: date | None
+                     ) -> tuple[str, str | None, Measured | None, str]:
+        """(verdict, direction, the measurement it rests on, note)."""
+        undecided: Measured | None = None
+        reasons: list[str] = []
+        sources = self.sources(metric, claim_day)
+        if not sources:
+            raise Inconclusive(self.snapshot_error or "this claim needs a snapshot: there is "
+                               "none, and the live count cannot measure it")
+        for source in sources:
+            try:
+                measured = self.measure(metric, source, claim_day)
+            except (Inconclusive, SnapshotError) as exc:
+                reasons.append(str(exc))
+                continue
+            outcome = expect.classify(measured.at_claim.low, measured.at_claim.high)
+            if outcome == "all":
+                return "supported", None, measured, ""
+            if outcome == "none":
+                return "refuted", expect.direction(measured.at_claim.low), measured, ""
+            undecided = undecided or measured
+            reasons.append(f"{measured.source.label} ({measured.source.as_of.date()}) puts it "
+                           f"{measured.at_claim.describe(_is_share(metric))} at the claim's "
+                           f"date, which does not decide {expect.describe()}")
+        return "inconclusive", None, undecided, "; ".join(dict.fromkeys(reasons))
+
     def judge(self, claim: Claim) -> dict[str, Any]:
-        row: dict[str, Any] = {"id": claim.id, "verdict": "", "direction": None,
-                               "measured": None, "expected": None, "as_of": None,
-                               "source": None, "method": None, "note": "",
-                               "quote": claim.quote, "evidence": {}}
+        row: dict[str, Any] = {key: None for key in ROW_COLUMNS}
+        row.update(id=claim.id, verdict="", note="", caveat="", quote=claim.quote,
+                   evidence={}, claim_date=claim.date.isoformat() if claim.date else "unknown",
+                   article=claim.article.describe() if claim.article else claim.source or None)
         if claim.scope == "out":
             row.update(verdict="out-of-scope", note=claim.reason)
             return row
         assert claim.metric is not None
         try:
             if claim.metric.kind == "all":
-                self._judge_all(claim, row)
+                measured = self._judge_all(claim, row)
             else:
                 assert claim.expect is not None
-                measured = self.measure(claim.metric)
-                self._record(row, measured, claim.expect)
+                verdict, direction, measured, note = self.judge_metric(
+                    claim.metric, claim.expect, claim.date)
+                row.update(verdict=verdict, direction=direction, note=note,
+                           expected=claim.expect.describe())
+                if measured is not None:
+                    row.update(measured=_plain(measured.value), at_claim_date=measured.at_claim
+                               .describe(_is_share(claim.metric)))
+            if measured is not None:
+                self._record_source(row, measured, claim.date)
             for extra in claim.extra:
-                try:
-                    row["evidence"][extra.name or extra.kind] = _plain(self.measure(extra).value)
-                except Inconclusive as exc:
-                    row["evidence"][extra.name or extra.kind] = f"unavailable: {exc}"
+                row["evidence"][extra.name or extra.kind] = self._evidence(extra, claim.date)
         except Inconclusive as exc:
-            row.update(verdict="inconclusive", note=str(exc))
-        except SnapshotError as exc:
             row.update(verdict="inconclusive", note=str(exc))
         return row
 
-    def _record(self, row: dict[str, Any], measured: Measurement, expect: Expectation) -> None:
-        holds = expect.holds(measured.value)
-        row.update(verdict="supported" if holds else "refuted",
-                   direction=None if holds else expect.direction(measured.value),
-                   measured=_plain(measured.value), expected=expect.describe(),
-                   as_of=iso(measured.as_of), source=measured.source, method=measured.method)
-
-    def _judge_all(self, claim: Claim, row: dict[str, Any]) -> None:
+    def _judge_all(self, claim: Claim, row: dict[str, Any]) -> Measured | None:
         assert claim.metric is not None
-        parts = []
+        verdicts, notes, nearest = [], [], None
+        row.update(measured={}, expected={})
         for part in claim.metric.parts:
             assert part.expect is not None
-            measured = self.measure(part)
-            holds = part.expect.holds(measured.value)
-            parts.append((part, measured, holds))
-            row["evidence"][part.name or part.kind] = _plain(measured.value)
-        failing = [(p, m) for p, m, holds in parts if not holds]
-        last = parts[-1][1]
-        row.update(verdict="refuted" if failing else "supported",
-                   direction=failing[0][0].expect.direction(failing[0][1].value)  # type: ignore[union-attr]
-                   if failing else None,
-                   measured={(p.name or p.kind): _plain(m.value) for p, m, _ in parts},
-                   expected={(p.name or p.kind): p.expect.describe()  # type: ignore[union-attr]
-                             for p, _, _ in parts},
-                   as_of=iso(last.as_of), source=last.source,
-                   method="all of: " + ", ".join(sorted({m.method for _, m, _ in parts})))
+            name = part.name or part.kind
+            try:
+                verdict, direction, measured, note = self.judge_metric(part, part.expect,
+                                                                       claim.date)
+            except Inconclusive as exc:
+                verdict, direction, measured, note = "inconclusive", None, None, str(exc)
+            verdicts.append((verdict, direction))
+            row["expected"][name] = part.expect.describe()
+            row["measured"][name] = None if measured is None else _plain(measured.value)
+            row["evidence"][name] = f"{verdict}" + (f" ({note})" if note else "")
+            if note:
+                notes.append(f"{name}: {note}")
+            nearest = nearest or measured
+        refuted = [d for v, d in verdicts if v == "refuted"]
+        verdict = "refuted" if refuted else "supported" if all(
+            v == "supported" for v, _ in verdicts) else "inconclusive"
+        row.update(verdict=verdict, direction=refuted[0] if refuted else None,
+                   note="; ".join(notes) if verdict == "inconclusive" else "")
+        return nearest
+
+    def _record_source(self, row: dict[str, Any], measured: Measured,
+                       claim_day: date | None) -> None:
+        caveats = [timing_caveat(measured.source.as_of, claim_day), *measured.caveats]
+        row.update(data_as_of=iso(measured.source.as_of), as_of=iso(measured.source.as_of),
+                   source=measured.source.label, method=measured.method,
+                   caveat="; ".join(c for c in caveats if c))
+
+    def _evidence(self, metric: Metric, claim_day: date | None) -> Any:
+        sources = self.sources(metric, claim_day)
+        reasons = []
+        for source in sources:
+            try:
+                measured = self.measure(metric, source, claim_day)
+            except (Inconclusive, SnapshotError) as exc:
+                reasons.append(str(exc))
+                continue
+            evidence: dict[str, Any] = {"value": _plain(measured.value),
+                                        "source": measured.source.label,
+                                        "data_as_of": iso(measured.source.as_of)}
+            if "sample" in measured.method:
+                evidence["estimated_from"] = measured.method.split("estimated from ")[-1]
+            return evidence
+        return "unavailable: " + ("; ".join(reasons) or "no data can measure it")
+
+
+def _is_share(metric: Metric) -> bool:
+    return metric.kind in ("share", "top_share")
 
 
 def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 6)
 
 
-def check_claims(claims: list[Claim], evaluator: Evaluator, errors: list[str] | None = None
-                 ) -> Report:
+def check_claims(claims: Sequence[Claim], evaluator: Evaluator,
+                 errors: Sequence[str] | None = None) -> Report:
     rows = [evaluator.judge(claim) for claim in claims]
-    frame = pd.DataFrame(rows, columns=["id", "verdict", "direction", "measured", "expected",
-                                        "as_of", "source", "method", "note", "quote",
-                                        "evidence"])
-    for column in ("direction", "as_of", "source", "method"):  # None, not NaN, where unset
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    for column in ROW_COLUMNS:  # None, not NaN, where unset
+        if column not in ("measured", "expected", "evidence"):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     counts = frame["verdict"].value_counts().to_dict()
     snapshot = evaluator.snapshot
+    forced = evaluator.force_snapshot and snapshot is not None
     report = Report(title="Claims about the Hub, checked", rows=frame,
-                    as_of=snapshot.as_of if evaluator.force_snapshot and snapshot
-                    else datetime.now(UTC),
-                    source=evaluator.snapshot.source if evaluator.force_snapshot and
-                    evaluator.snapshot else "live and snapshot" if evaluator.snapshot
-                    else "live",
-                    extra={"verdicts": counts, "errors": list(errors or [])})
+                    as_of=snapshot.as_of if forced and snapshot else evaluator.now(),
+                    source=snapshot.source if forced and snapshot else
+                    "live and snapshots" if evaluator.snapshots else "live",
+                    extra={"verdicts": counts, "errors": list(errors or []),
+                           "exit_status": exit_status(counts, bool(errors))})
     report.notes.extend(f"claim file error: {e}" for e in errors or [])
     return report
 
 
-def evaluator_for(client: HubClient | None, snapshot: Snapshot | None, *, snapshot_error: str = "",
-                  force_snapshot: bool = False, families: Families | None = None) -> Evaluator:
-    if force_snapshot and snapshot is None:
-        raise HfExploreError("no snapshot to check the claims against")
-    return Evaluator(client, snapshot, snapshot_error, force_snapshot,
-                     families or Families.load())
+def exit_status(verdicts: dict[str, int], errors: bool) -> int:
+    """0: every in-scope claim got a verdict; 1: a claim file had errors; 3: no claim could be
+    measured; 4: some claims are inconclusive."""
+    if errors:
+        return EXIT_ERRORS
+    measured = verdicts.get("supported", 0) + verdicts.get("refuted", 0)
+    inconclusive = verdicts.get("inconclusive", 0)
+    if inconclusive and not measured:
+        return EXIT_NOTHING_MEASURED
+    return EXIT_SOME_INCONCLUSIVE if inconclusive else EXIT_ALL_MEASURED
+
+
+def evaluator_for(client: HubClient | None, snapshots: Snapshot | Sequence[Snapshot] | None, *,
+                  snapshot_error: str = "", force_snapshot: bool = False,
+                  families: Families | None = None, license_table: LicenseTable | None = None,
+                  now: Callable[[], datetime] | None = None) -> Evaluator:
+    chosen = [] if snapshots is None else [snapshots] if isinstance(snapshots, Snapshot) \
+        else sorted(snapshots, key=lambda s: s.as_of)
+    if force_snapshot and len(chosen) != 1:
+        raise HfExploreError("no snapshot to check the claims against" if not chosen else
+                             "checking against one snapshot needs exactly one")
+    evaluator = Evaluator(client, chosen, snapshot_error, force_snapshot,
+                          families or Families.load(), license_table or LicenseTable.load())
+    if now is not None:
+        evaluator.now = now
+    return evaluator

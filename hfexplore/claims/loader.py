@@ -1,41 +1,52 @@
-"""Claim files: TOML, one `[[claim]]` table per claim.
+"""Claim files: TOML, one `[article.KEY]` table per source and one `[[claim]]` per claim.
+
+    [article.venturetrend-2026-01]           # optional: where claims were made
+    title = "The Open Source AI Debate: ..."
+    publisher = "VentureTrend"
+    date = 2026-01-25                        # a TOML date, "YYYY-MM-DD", or "unknown"
 
     [[claim]]
     id = "models-over-a-million"            # unique, required
-    source = "press article, January 2026"  # where the claim was made
-    date = 2026-01-15                       # when (a TOML date or a string)
+    article = "venturetrend-2026-01"        # the claim's source and date come from the article
+    date = 2026-01-25                       # or set here (overrides the article's)
+    source = "press article"                # free text, when there is no [article] table
     quote = "Hugging Face hosts over a million models"
-    notes = "..."                           # optional
+    notes = "..."                           # how vague words were read, and why
     metric = { kind = "count", repo_type = "model", where = { license = "apache-2.0" } }
     expect = { op = ">", value = 1_000_000 }    # or { op = "between", min = A, max = B }
     extra = [ { name = "...", kind = "...", ... } ]   # optional: reported, not judged
     scope = "out"                           # optional: cannot be checked from Hub data...
     reason = "..."                          # ...and why
 
-Metric kinds: `count` (repos matching `where`), `share` (matching / all of the repo type),
-`distinct` (distinct values of `column` among matching repos), `rank` (the rank of `value`
-among the values of `column`, `by` "count" or "downloads"), and `all` (every one of `parts`
-must meet its own `expect`). `where` keys: license_category (a category, a list, or
-"open-weight"), license, library, author, family, base_family, task; values are a string or a
-list. `column`: library, author, license, task, family. Comparisons: >, >=, <, <=, ==,
-between (min inclusive, max exclusive).
+Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of the type, or
+/ those matching `among`), `distinct` (distinct values of `column` among matching repos; with
+`min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
+values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
+by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
+`expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
+license, standard_license (true or false: a reusable standard license, see the license
+table), library, author, family, not_family, not_family_kind (e.g. "company"), base_family,
+task; values are a string or a list. `column`: library, author, license, license_name, task,
+family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hfexplore.hub import REPO_TYPES
 
-KINDS = ("count", "share", "distinct", "rank", "all")
+KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
-WHERE_KEYS = ("license_category", "license", "library", "author", "family", "base_family",
-              "task")
-COLUMNS = ("library", "author", "license", "task", "family")
+WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
+              "not_family", "not_family_kind", "base_family", "task")
+COLUMNS = ("library", "author", "license", "license_name", "task", "family")
+Where = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class ClaimDefinitionError(ValueError):
@@ -69,6 +80,24 @@ class Expectation:
             return "overstated"
         return "overstated" if self.op in (">", ">=") else "understated"
 
+    def classify(self, low: float, high: float) -> str:
+        """Whether the claim holds for "all", "none" or only "some" values in [low, high]."""
+        if low == high:
+            return "all" if self.holds(low) else "none"
+        if self.op == "==":
+            assert self.value is not None
+            return "some" if low <= self.value <= high else "none"
+        # Every other comparison holds on one interval of values, so both ends decide.
+        ends = (self.holds(low), self.holds(high))
+        if all(ends):
+            return "all"
+        if any(ends):
+            return "some"
+        if self.op == "between":
+            assert self.min is not None and self.max is not None
+            return "some" if low < self.max and high >= self.min else "none"
+        return "none"
+
     def describe(self) -> str:
         if self.op == "between":
             return f"between {_num(self.min)} and {_num(self.max)}"
@@ -85,13 +114,36 @@ def _num(value: float | None) -> str:
 class Metric:
     kind: str
     repo_type: str = "model"
-    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    where: Where = ()
     column: str | None = None
     value: str | None = None
     by: str = "count"
     name: str | None = None
     expect: Expectation | None = None  # parts of an `all` metric carry their own
     parts: tuple[Metric, ...] = ()
+    among: Where = ()
+    min_repos: int = 1
+    n: int = 1
+
+    @property
+    def monotone(self) -> bool:
+        """Counts and distinct counts only grow as repos are added (the catalogue grows almost
+        monotonically); shares, ranks and concentrations can move either way."""
+        return self.kind in ("count", "distinct")
+
+
+@dataclass(frozen=True)
+class Article:
+    key: str
+    title: str = ""
+    publisher: str = ""
+    date: date | None = None
+    url: str = ""
+
+    def describe(self) -> str:
+        when = self.date.isoformat() if self.date else "date unknown"
+        title = f'"{self.title}"' if self.title else self.key
+        return f"{title}, {self.publisher or 'publisher unknown'}, {when}"
 
 
 @dataclass(frozen=True)
@@ -100,13 +152,14 @@ class Claim:
     origin: str
     quote: str = ""
     source: str = ""
-    date: str = ""
+    date: date | None = None  # None: the claim's date is unknown
     notes: str = ""
     metric: Metric | None = None
     expect: Expectation | None = None
     extra: tuple[Metric, ...] = ()
     scope: str = "in"
     reason: str = ""
+    article: Article | None = None
 
 
 @dataclass
@@ -133,6 +186,11 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             result.errors.append(f"{path}: not valid TOML ({exc})")
             continue
+        try:
+            articles = parse_articles(document.get("article", {}))
+        except ClaimDefinitionError as exc:
+            result.errors.append(f"{path}: {exc}")
+            continue
         entries = document.get("claim")
         if not isinstance(entries, list) or not entries:
             result.errors.append(f"{path}: no [[claim]] tables")
@@ -141,7 +199,7 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
             label = entry.get("id") if isinstance(entry, dict) and isinstance(
                 entry.get("id"), str) else f"#{number}"
             try:
-                claim = parse_claim(entry, str(path))
+                claim = parse_claim(entry, str(path), articles)
             except ClaimDefinitionError as exc:
                 result.errors.append(f"{path}: claim {label}: {exc}")
                 continue
@@ -153,15 +211,51 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
     return result
 
 
-def parse_claim(entry: Any, origin: str) -> Claim:
+def parse_articles(raw: Any) -> dict[str, Article]:
+    if not isinstance(raw, dict):
+        raise ClaimDefinitionError("[article.KEY] tables expected")
+    articles = {}
+    for key, table in raw.items():
+        if not isinstance(table, dict):
+            raise ClaimDefinitionError(f"article.{key}: not a table")
+        articles[key] = Article(key, _string(table, "title"), _string(table, "publisher"),
+                                parse_date(table.get("date"), f"article.{key}.date"),
+                                _string(table, "url"))
+    return articles
+
+
+def parse_date(raw: Any, where: str) -> date | None:
+    """A TOML date or "YYYY-MM-DD"; None for "unknown" or a missing date."""
+    if raw is None or raw == "unknown":
+        return None
+    if isinstance(raw, date):
+        return raw if type(raw) is date else raw.date()  # type: ignore[attr-defined]
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ClaimDefinitionError(f'{where}: must be a date (YYYY-MM-DD) or "unknown", not {raw!r}')
+
+
+def parse_claim(entry: Any, origin: str, articles: dict[str, Article] | None = None) -> Claim:
     if not isinstance(entry, dict):
         raise ClaimDefinitionError("not a table")
     claim_id = _string(entry, "id", required=True)
     scope = _string(entry, "scope") or "in"
     if scope not in ("in", "out"):
         raise ClaimDefinitionError(f'scope: must be "in" or "out", not {scope!r}')
+    article = None
+    if "article" in entry:
+        key = _string(entry, "article", required=True)
+        if key not in (articles or {}):
+            raise ClaimDefinitionError(f"article: no [article.{key}] table in this file")
+        article = (articles or {})[key]
+    when = parse_date(entry["date"], "date") if "date" in entry else \
+        article.date if article else None
+    source = _string(entry, "source") or (article.describe() if article else "")
     base: dict[str, Any] = {"id": claim_id, "origin": origin, "quote": _string(entry, "quote"),
-            "source": _string(entry, "source"), "date": str(entry.get("date", "")),
+            "source": source, "date": when, "article": article,
             "notes": _string(entry, "notes"), "scope": scope,
             "reason": _string(entry, "reason")}
     if scope == "out":
@@ -201,13 +295,24 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     value = raw.get("value")
     if kind == "rank" and not isinstance(value, str):
         raise ClaimDefinitionError(f"{where}.value: a rank needs the value to rank (a string)")
+    if kind == "top_share" and column not in COLUMNS:
+        raise ClaimDefinitionError(f"{where}.column: must be one of {', '.join(COLUMNS)}")
     by = raw.get("by", "count")
     if by not in ("count", "downloads"):
         raise ClaimDefinitionError(f'{where}.by: must be "count" or "downloads"')
+    min_repos = raw.get("min_repos", 1)
+    n = raw.get("n", 1)
+    for key, number in (("min_repos", min_repos), ("n", n)):
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ClaimDefinitionError(f"{where}.{key}: must be a whole number of at least 1")
+    if "among" in raw and kind != "share":
+        raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
     return Metric(kind, repo_type, _where(raw.get("where", {}), f"{where}.where"),
                   column, value if kind == "rank" else None, by,
-                  name if isinstance(name, str) else None, expect)
+                  name if isinstance(name, str) else None, expect,
+                  among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
+                  n=n)
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:
@@ -228,7 +333,7 @@ def parse_expectation(raw: Any, where: str) -> Expectation:
     return Expectation(op, value=float(value))
 
 
-def _where(raw: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _where(raw: Any, where: str) -> Where:
     if not isinstance(raw, dict):
         raise ClaimDefinitionError(f"{where}: must be a table")
     out = []
@@ -236,6 +341,11 @@ def _where(raw: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if key not in WHERE_KEYS:
             raise ClaimDefinitionError(f"{where}.{key}: unknown filter; expected one of "
                                        f"{', '.join(WHERE_KEYS)}")
+        if key == "standard_license":
+            if not isinstance(value, bool):
+                raise ClaimDefinitionError(f"{where}.{key}: must be true or false")
+            out.append((key, ("true" if value else "false",)))
+            continue
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or not values or \
                 not all(isinstance(v, str) for v in values):

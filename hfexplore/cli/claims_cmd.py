@@ -7,18 +7,18 @@ from typing import Any
 import click
 
 from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
+from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, list_snapshots, resolve_snapshot
 from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
 from hfexplore.cli.options import data_dir_option, emit, hub_client, hub_options, output_options
 from hfexplore.config import resolve_data_dir
-from hfexplore.errors import SnapshotError
+from hfexplore.formats.claims_text import ClaimBlocks, ClaimBlocksMarkdown
 
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-builtin", is_flag=True, help="Check only the FILES given.")
 @click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-              help="Measure every claim in this snapshot (\"was it true then?\").")
+              help="Measure every claim in this snapshot only (\"was it true then?\").")
 @click.option("--demo", is_flag=True, help="Measure every claim in the bundled demo snapshot.")
 @click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
               metavar="TOML", help="Your own organisation families, merged over the built-in.")
@@ -30,34 +30,43 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
            **params: Any) -> None:
     """Check claims about the Hub against the data, with evidence.
 
-    The built-in claims come from two press articles of January 2026; add your own claim
-    files (TOML, see the README). Totals and filtered counts are measured live in a few
-    requests; shares, ranks and distinct counts use the newest snapshot. Verdicts:
-    supported, refuted (overstated or understated), inconclusive, out-of-scope.
+    The built-in claims come from two press articles (see the README); add your own claim
+    files (TOML). Each claim is measured on the data nearest to its date: your snapshots, and
+    the live Hub for plain counts (a request each). A verdict holds for the claim's date, and
+    says which data it rests on: supported, refuted (overstated or understated), inconclusive
+    (with the reason) or out-of-scope.
+
+    Exit status: 0 every checkable claim got a verdict; 1 a claim file has errors; 3 no claim
+    could be measured; 4 some claims are inconclusive.
     """
     if demo and snapshot_ref:
         raise click.UsageError("--demo and --snapshot cannot be combined")
     loaded = load_claim_files(([] if no_builtin else builtin_claim_files()) + list(files))
     for error in loaded.errors:
         click.echo(f"error: {error}", err=True)
-    snapshot: Snapshot | None = None
-    snapshot_error = ""
     forced = bool(demo or snapshot_ref)
+    snapshots: list[Snapshot] = []
+    snapshot_error = ""
     if demo:
-        snapshot = demo_snapshot()
+        snapshots = [demo_snapshot()]
+    elif snapshot_ref:
+        snapshots = [resolve_snapshot(snapshot_ref, resolve_data_dir(data_dir))]
     else:
-        try:
-            snapshot = resolve_snapshot(snapshot_ref, resolve_data_dir(data_dir))
-        except SnapshotError as exc:
-            if snapshot_ref:
-                raise
-            snapshot_error = f"{exc}"
+        root = resolve_data_dir(data_dir)
+        snapshots, _ = list_snapshots(root)
+        if not snapshots:
+            snapshot_error = (f"no snapshot in {root}: this claim needs one (`hfexplore "
+                              "snapshot create`, or try --demo)")
     client = None if forced else hub_client(params)
-    evaluator = evaluator_for(client, snapshot, snapshot_error=snapshot_error,
+    evaluator = evaluator_for(client, snapshots, snapshot_error=snapshot_error,
                               force_snapshot=forced, families=Families.load(families_file))
     report = check_claims(loaded.claims, evaluator, loaded.errors)
-    if output_format in ("table", "markdown") or (output_format is None and sys.stdout.isatty()):
-        report.rows = report.rows.drop(columns=["quote", "evidence", "as_of"])
-    emit(report, output_format)
-    if loaded.errors:
-        raise SystemExit(1)
+    chosen = output_format or ("table" if sys.stdout.isatty() else "json")
+    if chosen in ("table", "markdown"):
+        block = ClaimBlocks() if chosen == "table" else ClaimBlocksMarkdown()
+        click.echo(block.render(report), nl=False)
+    else:
+        emit(report, chosen)
+    status = int(report.extra["exit_status"])
+    if status:
+        raise SystemExit(status)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from typing import Any
 
 from hfexplore.formats.base import Format
 from hfexplore.formats.json import records
@@ -21,5 +23,12 @@ class CsvFormat(Format):
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(list(report.rows.columns))
         for row in records(report.rows):
-            writer.writerow([neutralise(v) for v in row.values()])
+            writer.writerow([neutralise(_cell(v)) for v in row.values()])
         return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Lists and objects as JSON text, never as Python reprs."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return value

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hfexplore.catalog.knowledge import Families
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.hub import REPO_TYPES, RepoType
 from hfexplore.report import Report
+from hfexplore.stats.query import base_edges, count_by
 
 DIFF_COLUMNS = ["_id", "id", "license", "license_category", "downloads", "likes",
                 "base_models"]
@@ -60,10 +63,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
                 sink.append(delta.loc[order].head(top).assign(repo_type=repo_type)[
                     ["repo_type", "id", f"{metric}_from", f"{metric}_to", "change"]])
         if repo_type == "model":
-            edges = added["base_models_to"].explode().dropna()
-            fams = families.map(edges.astype(str).str.split("/").str[0]).dropna()
-            derivatives.append(fams.value_counts().rename_axis("base_family")
-                               .reset_index(name="new_derivatives"))
+            derivatives.append(new_derivatives(new, set(added["_id"]), families))
     rows = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(
         columns=CHANGE_COLUMNS)
     report = Report(f"Changes from {old.name} to {new.name}", rows, source=str(new.path),
@@ -75,6 +75,18 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
     report.sections["like_movers"] = _concat(likes, [])
     report.sections["new_derivatives"] = _concat(derivatives, ["base_family", "new_derivatives"])
     return report
+
+
+def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> pd.DataFrame:
+    """Added models per origin family of their bases (a model counts once per family)."""
+    table = new.table("model", ["_id", "base_models", "base_relations"])
+    table = table.filter(pc.is_in(table["_id"], pa.array(sorted(added_ids), pa.string())))
+    edges = base_edges(table, families)
+    per_model = edges.filter(pc.is_valid(edges["base_family"])).group_by(
+        ["row", "base_family"]).aggregate([])
+    counts = count_by(per_model, ["base_family"]).rename(columns={"count": "new_derivatives"})
+    return counts.sort_values(["new_derivatives", "base_family"], ascending=[False, True],
+                              kind="stable")[["base_family", "new_derivatives"]]
 
 
 def _concat(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:

@@ -1,9 +1,11 @@
-"""Reports over a snapshot. Each reads only the columns it needs and returns a `Report`."""
+"""Reports over a snapshot. Each reads only the columns it needs and returns a `Report`.
+
+Filtering, family mapping, case folding and lineage edges come from `stats/query.py`, the
+path the claims and diffs use too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 import pandas as pd
@@ -15,59 +17,28 @@ from hfexplore.catalog.normalize import RELATIONS
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.hub import PLURAL, RepoType
 from hfexplore.report import Report
+from hfexplore.stats.query import (
+    NO_FILTERS,
+    NONE_LABEL,
+    Filters,
+    base_edges,
+    count_by,
+    fold_case,
+    license_categories,
+    top_rows,
+    value_counts,
+)
 
-NONE_LABEL = "(none)"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Row filters shared by the reports (all optional; all must hold)."""
-
-    author: str | None = None
-    library: str | None = None
-    task: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-
-    def columns(self) -> list[str]:
-        wanted = {"author": self.author, "library_name": self.library, "pipeline_tag": self.task,
-                  "created_at": self.created_after or self.created_before}
-        return [column for column, value in wanted.items() if value]
-
-    def apply(self, table: pa.Table) -> pa.Table:
-        mask = None
-        for condition in self._conditions(table):
-            mask = condition if mask is None else pc.and_(mask, condition)
-        return table if mask is None else table.filter(mask)
-
-    def _conditions(self, table: pa.Table) -> list[pa.ChunkedArray]:
-        out = []
-        if self.author:
-            out.append(pc.equal(pc.utf8_lower(table["author"]), self.author.lower()))
-        if self.library:
-            out.append(pc.equal(table["library_name"], self.library))
-        if self.task:
-            out.append(pc.equal(table["pipeline_tag"], self.task))
-        if self.created_after:
-            out.append(pc.greater_equal(table["created_at"], pa.scalar(
-                pd.Timestamp(self.created_after), type=table["created_at"].type)))
-        if self.created_before:
-            out.append(pc.less(table["created_at"], pa.scalar(
-                pd.Timestamp(self.created_before), type=table["created_at"].type)))
-        return [pc.fill_null(c, False) for c in out]
-
-    def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in vars(self).items() if v]
-        return ", ".join(parts)
+__all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "authors", "growth", "libraries", "licenses",
+           "lineage", "summary", "tasks"]
+MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so shares can add up "
+                    "to more than 100%")
 
 
-NO_FILTERS = Filters()
-
-
-def _load(snapshot: Snapshot, repo_type: RepoType, columns: list[str],
-          filters: Filters) -> pa.Table:
+def _load(snapshot: Snapshot, repo_type: RepoType, columns: list[str], filters: Filters,
+          families: Families | None = None) -> pa.Table:
     needed = list(dict.fromkeys(columns + filters.columns()))
-    return filters.apply(snapshot.table(repo_type, needed))
+    return filters.apply(snapshot.table(repo_type, needed), families).select(columns)
 
 
 def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters,
@@ -77,53 +48,43 @@ def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters
                   as_of=snapshot.as_of, extra=dict(extra), notes=notes)
 
 
-def _top(frame: pd.DataFrame, top: int) -> pd.DataFrame:
-    return frame.head(top) if top and top > 0 else frame
-
-
-def count_by(table: pa.Table, keys: list[str], **sums: str) -> pd.DataFrame:
-    """Rows per distinct key (nulls as "(none)"), with optional sums, aggregated by Arrow."""
-    aggregations: list[tuple] = [([], "count_all")]
-    aggregations += [(column, "sum") for column in sums.values()]
-    grouped = table.group_by(keys, use_threads=True).aggregate(aggregations)
-    frame = grouped.to_pandas().rename(columns={"count_all": "count"})
-    frame = frame.rename(columns={f"{column}_sum": name for name, column in sums.items()})
-    for key in keys:
-        frame[key] = frame[key].astype(object).where(frame[key].notna(), NONE_LABEL)
-    return frame
-
-
-def value_counts(table: pa.Table, column: str, label: str, total: int | None = None,
-                 top: int = 0) -> pd.DataFrame:
-    """Count and share per value of `column` (missing values as "(none)"), largest first."""
-    frame = count_by(table, [column]).rename(columns={column: label})[[label, "count"]]
-    frame = frame.sort_values(["count", label], ascending=[False, True], kind="stable")
-    frame["share"] = frame["count"] / (total if total else max(table.num_rows, 1))
-    return _top(frame, top)
+def _recategorise(table: pa.Table, license_table: LicenseTable) -> pa.Table:
+    categories = [license_table.category_of_all(ids or []) for ids in
+                  table["licenses"].to_pylist()]
+    index = table.schema.get_field_index("license_category")
+    return table.set_column(index, "license_category", pa.array(categories, pa.string()))
 
 
 def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: bool = False,
              by: Literal["license", "category", "family"] = "license", top: int = 20,
              filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
              families: Families | None = None) -> Report:
-    """Repos per license (or category, or license family), with shares of all repos."""
-    table = _load(snapshot, repo_type, ["author", "license", "license_category"], filters)
+    """Repos per license (or category, or license family), with shares of all repos.
+
+    Categories follow the multi-license policy (`catalog/licenses.py`): `multi_licensed` and
+    `moved_by_policy` in the result say how many repos it concerns."""
+    table = _load(snapshot, repo_type, ["author", "license", "licenses", "license_category"],
+                  filters, families)
     total = table.num_rows
     if license_table is not None:  # re-categorise with the user's table
-        categories = [license_table.category(v) for v in table["license"].to_pylist()]
-        table = table.set_column(table.schema.get_field_index("license_category"),
-                                 "license_category", pa.array(categories, pa.string()))
+        table = _recategorise(table, license_table)
     license_table = license_table or LicenseTable.load()
+    primary_category = license_categories(table["license"], license_table)
+    multi = int(pc.sum(pc.greater(pc.list_value_length(table["licenses"]), 1)).as_py() or 0)
+    moved = int(pc.sum(pc.not_equal(primary_category, table["license_category"])).as_py() or 0)
     if open_weight:
         table = table.filter(pc.is_in(table["license_category"],
                                       pa.array(OPEN_WEIGHT_CATEGORIES, pa.string())))
-    grouped = count_by(table, ["license", "license_category"]).rename(
-        columns={"license_category": "category"})
-    if by == "license":
-        rows = grouped[["license", "category", "count"]]
+    if by == "license":  # each license with its own category (the table's, not the policy's)
+        rows = count_by(table, ["license"])
+        rows["category"] = [license_table.category(None if v == NONE_LABEL else v)
+                            for v in rows["license"]]
+        rows = rows[["license", "category", "count"]]
     elif by == "category":
-        rows = grouped.groupby("category")["count"].sum().reset_index()
+        rows = count_by(table, ["license_category"]).rename(
+            columns={"license_category": "category"})[["category", "count"]]
     else:
+        grouped = count_by(table, ["license"])
         family_of = {e.id: e.family for e in license_table.entries.values()}
         grouped["family"] = grouped["license"].map(family_of).fillna(
             grouped["license"].where(grouped["license"] == NONE_LABEL, "custom"))
@@ -132,39 +93,66 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
     rows = rows.sort_values(["count", key], ascending=[False, True], kind="stable")
     rows["share"] = rows["count"] / max(total, 1)
     title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
-    report = _report(title, _top(rows, top), snapshot, filters, repo_type=repo_type,
-                     total=total, matching=table.num_rows)
+    report = _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
+                     total=total, matching=table.num_rows, multi_licensed=multi,
+                     moved_by_policy=moved)
+    if moved:
+        report.notes.append(f"{multi:,} repos declare several licenses; {moved:,} of them are "
+                            "counted under the most restrictive category of their licenses, "
+                            "not their first license's")
     if open_weight:
         families = families or Families.load()
         published = table.append_column("family", families.map_arrow(table["author"]))
         published = published.filter(pc.is_valid(published["family"]))
         by_publisher = count_by(published, ["family", "license"]).sort_values(
-            ["family", "count", "license"], ascending=[True, False, True], kind="stable")
-        report.sections["by_publisher"] = by_publisher[["family", "license", "count"]] \
-            .reset_index(drop=True)
+            ["count", "family", "license"], ascending=[False, True, True], kind="stable")
+        report.sections["by_publisher"] = top_rows(by_publisher[["family", "license", "count"]],
+                                                   top)
+        report.section_titles["by_publisher"] = \
+            f"Open-weight {PLURAL[repo_type]} by publisher family"
         report.extra["open_weight_share"] = table.num_rows / max(total, 1)
     return report
 
 
-def libraries(snapshot: Snapshot, *, top: int = 20, filters: Filters = NO_FILTERS) -> Report:
-    table = _load(snapshot, "model", ["library_name"], filters)
-    rows = value_counts(table, "library_name", "library", top=top)
-    return _report("Models by library", rows, snapshot, filters, total=table.num_rows)
+def libraries(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
+              filters: Filters = NO_FILTERS) -> Report:
+    """Models per `library_name`; datasets per `library:` tag (several per dataset); Spaces per
+    SDK."""
+    if repo_type == "space":
+        table = _load(snapshot, "space", ["sdk"], filters)
+        rows = value_counts(table, "sdk", "sdk", top=top)
+        return _report("Spaces by SDK", rows, snapshot, filters, repo_type=repo_type,
+                       total=table.num_rows)
+    table = _load(snapshot, repo_type, ["libraries"], filters)
+    rows = value_counts(table, "libraries", "library", top=top)
+    report = _report(f"{PLURAL[repo_type].capitalize()} by library", rows, snapshot, filters,
+                     repo_type=repo_type, total=table.num_rows)
+    if repo_type == "dataset":
+        report.notes.append("libraries from the datasets' `library:` tags; "
+                            + MULTI_VALUE_NOTE.format(what="libraries"))
+    return report
 
 
 def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
-    table = _load(snapshot, repo_type, ["pipeline_tag"], filters)
-    rows = value_counts(table, "pipeline_tag", "task", top=top)
-    return _report(f"{PLURAL[repo_type].capitalize()} by task", rows, snapshot, filters,
-                   repo_type=repo_type, total=table.num_rows)
+    """Models per `pipeline_tag`; datasets per `task_categories:` tag (several per dataset)."""
+    table = _load(snapshot, repo_type, ["tasks"], filters)
+    rows = value_counts(table, "tasks", "task", top=top)
+    report = _report(f"{PLURAL[repo_type].capitalize()} by task", rows, snapshot, filters,
+                     repo_type=repo_type, total=table.num_rows)
+    if repo_type == "dataset":
+        report.notes.append("tasks from the datasets' `task_categories:` tags; "
+                            + MULTI_VALUE_NOTE.format(what="tasks"))
+    return report
 
 
 def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: bool = False,
             sort: Literal["count", "downloads", "likes"] = "count", top: int = 20,
             filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
+    """Repos, downloads and likes per author (namespaces equal but for case are one author) or
+    per publisher family."""
     columns = ["author", "downloads", "likes"] if repo_type != "space" else ["author", "likes"]
-    table = _load(snapshot, repo_type, columns, filters)
+    table = _load(snapshot, repo_type, columns, filters, families)
     if "downloads" not in table.column_names:
         table = table.append_column("downloads", pa.nulls(table.num_rows, pa.int64()))
     key = "author"
@@ -173,46 +161,44 @@ def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: boo
         table = table.append_column("family", families.map_arrow(table["author"]))
         table = table.filter(pc.is_valid(table["family"]))
         key = "family"
+    else:
+        table = fold_case(table, "author")
     grouped = count_by(table, [key], downloads="downloads", likes="likes")
     rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
         [sort, key], ascending=[False, True], kind="stable")
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
-    title = f"{PLURAL[repo_type].capitalize()} by {'organisation family' if by_family else key}"
-    return _report(title, _top(rows, top), snapshot, filters, repo_type=repo_type,
+    title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
+    return _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
                    distinct=len(grouped))
 
 
 def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None = None,
             top: int = 20, filters: Filters = NO_FILTERS,
             families: Families | None = None) -> Report:
-    """Derivatives per base model and per base family, by relation, with distinct authors."""
+    """Derivatives per base model and per origin family, by relation (each edge has its own),
+    with distinct authors. Base ids are grouped case-insensitively."""
     families = families or Families.load()
-    table = _load(snapshot, "model", ["author", "base_models", "base_relation"], filters)
-    bases = table["base_models"].combine_chunks() if table.num_rows else pa.array(
-        [], pa.list_(pa.string()))
-    parents = pc.list_parent_indices(bases)
-    flat = pc.list_flatten(bases)
-    namespace = pc.list_element(pc.split_pattern(flat, "/", max_splits=1), 0)
-    edges = pa.table({"base_model": flat,
-                      "relation": pc.take(table["base_relation"], parents),
-                      "author": pc.take(table["author"], parents),
-                      "base_family": families.map_arrow(namespace)})
+    table = _load(snapshot, "model", ["author", "base_models", "base_relations"], filters,
+                  families)
+    edges = base_edges(table, families)
     if family:
-        wanted = pa.array([ns.lower() for ns in families.namespaces(family)], pa.string())
-        edges = edges.filter(pc.is_in(pc.utf8_lower(namespace), wanted))
+        edges = edges.filter(pc.equal(edges["base_family"], families.get(family).name))
     if base:
-        edges = edges.filter(pc.equal(pc.utf8_lower(edges["base_model"]), base.lower()))
-    with_base = int(pc.sum(pc.greater(pc.list_value_length(bases), 0)).as_py() or 0) \
-        if table.num_rows else 0
+        edges = edges.filter(pc.equal(edges["base_key"], base.strip().lower()))
+    with_base = int(pc.sum(pc.greater(pc.list_value_length(table["base_models"]), 0)).as_py()
+                    or 0)
     per_base = _by_relation(edges, "base_model")
     per_base.insert(1, "base_family", per_base["base_model"].map(
         _family_lookup(edges)).fillna(""))
-    report = _report("Derivatives per base model", _top(per_base, top), snapshot, filters,
+    report = _report("Derivatives per base model", top_rows(per_base, top), snapshot, filters,
                      models=table.num_rows, models_with_base=with_base,
-                     base_share=with_base / max(table.num_rows, 1))
+                     base_share=with_base / max(table.num_rows, 1), edges=edges.num_rows)
     report.sections["by_family"] = _by_relation(
         edges.filter(pc.is_valid(edges["base_family"])), "base_family")
+    report.section_titles["by_family"] = "Derivatives per origin family of the base model"
+    report.notes.append("a model with several bases counts once per base, each with its own "
+                        "relation; families by origin (mirrors and legacy ids included)")
     return report
 
 
@@ -231,7 +217,8 @@ def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
     pivot = counts.pivot_table(index=key, columns="relation", values="count", aggfunc="sum",
                                fill_value=0).reindex(columns=relations, fill_value=0)
     pivot.insert(0, "derivatives", pivot.sum(axis=1))
-    distinct = edges.group_by(key).aggregate([("author", "count_distinct")]).to_pandas()
+    authors = pa.table({key: edges[key], "author": pc.utf8_lower(edges["author"])})
+    distinct = authors.group_by(key).aggregate([("author", "count_distinct")]).to_pandas()
     pivot["authors"] = distinct.set_index(key)["author_count_distinct"]
     rows = pivot.reset_index().rename_axis(None, axis=1)
     for column in [*relations, "derivatives", "authors"]:
@@ -263,7 +250,7 @@ def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
 
 
 def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS) -> Report:
-    """Totals per repo type and the top of each breakdown."""
+    """Totals per repo type and the top of each breakdown, each section naming its repo type."""
     totals: dict[str, int] = {}
     rows = []
     for repo_type in snapshot.repo_types():
@@ -273,13 +260,29 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
         rows.append({"repo_type": repo_type, "count": count})
     report = _report("Hub catalogue", pd.DataFrame(rows, columns=["repo_type", "count"]),
                      snapshot, filters, totals=totals, snapshot_name=snapshot.name)
+    sections: list[tuple[str, str, Report]] = []
     if snapshot.has("model"):
-        sections = {
-            "top_licenses": licenses(snapshot, top=top, filters=filters).rows,
-            "license_categories": licenses(snapshot, by="category", top=0, filters=filters).rows,
-            "top_libraries": libraries(snapshot, top=top, filters=filters).rows,
-            "top_authors": authors(snapshot, top=top, filters=filters).rows,
-            "top_tasks": tasks(snapshot, top=top, filters=filters).rows,
-        }
-        report.sections.update(sections)
+        sections += [
+            ("top_licenses", "Top licenses of models",
+             licenses(snapshot, top=top, filters=filters)),
+            ("license_categories", "License categories of models",
+             licenses(snapshot, by="category", top=0, filters=filters)),
+            ("top_libraries", "Top libraries of models",
+             libraries(snapshot, top=top, filters=filters)),
+            ("top_authors", "Top authors of models", authors(snapshot, top=top, filters=filters)),
+            ("top_tasks", "Top tasks of models", tasks(snapshot, top=top, filters=filters)),
+        ]
+    if snapshot.has("dataset") and not (filters.library or filters.task):
+        sections += [
+            ("top_dataset_libraries", "Top libraries of datasets (library: tags)",
+             libraries(snapshot, "dataset", top=top, filters=filters)),
+            ("top_dataset_tasks", "Top tasks of datasets (task_categories: tags)",
+             tasks(snapshot, "dataset", top=top, filters=filters)),
+        ]
+    if snapshot.has("space") and not (filters.library or filters.task):
+        sections.append(("top_space_sdks", "Top SDKs of Spaces",
+                         libraries(snapshot, "space", top=top, filters=filters)))
+    for name, title, part in sections:
+        report.sections[name] = part.rows
+        report.section_titles[name] = title
     return report

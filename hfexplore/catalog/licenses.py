@@ -1,0 +1,117 @@
+"""The license table (`hfexplore/data/licenses.csv`) and the multi-license policy.
+
+Policy for repos that declare several licenses (188 models and 101 datasets in July 2024):
+a repo's `license_category` is the MOST RESTRICTIVE category among all its licenses, in the
+order of `RESTRICTIVENESS`. Several licenses on one repo usually cover different parts (code
+under Apache-2.0, weights under CC-BY-NC): counting such a repo as open because one of its
+licenses is would hide the restriction on the weights. So a repo is open weight only if every
+license it declares is, and a non-commercial restriction is never hidden. The `license` column
+keeps the primary license (the card's, else the first tag), so per-license counts are
+unchanged; reports say how many repos the policy moved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from hfexplore.errors import HfExploreError
+
+CATEGORIES = ("permissive", "copyleft", "open-weight-restricted", "non-commercial", "other",
+              "unknown", "none")
+OPEN_WEIGHT_CATEGORIES = ("permissive", "copyleft", "open-weight-restricted")
+# Least to most restrictive. `other` and `unknown` are unknown terms: more restrictive than any
+# open license (nothing is known to be allowed), less than a known non-commercial restriction,
+# which must stay visible.
+RESTRICTIVENESS = ("permissive", "copyleft", "open-weight-restricted", "other", "unknown",
+                   "non-commercial")
+_RANK = {category: rank for rank, category in enumerate(RESTRICTIVENESS)}
+_BOOL = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    id: str
+    name: str
+    category: str
+    osi_approved: bool
+    commercial_use: bool
+    family: str
+    standard: bool = False
+    note: str = ""
+
+
+class LicenseTable:
+    """License id -> category and facts. Ids not in the table are custom names: `other`."""
+
+    def __init__(self, entries: Iterable[LicenseInfo]):
+        self.entries = {entry.id: entry for entry in entries}
+
+    @classmethod
+    def load(cls, extra: str | Path | None = None) -> LicenseTable:
+        text = resources.files("hfexplore.data").joinpath("licenses.csv").read_text("utf-8")
+        entries = list(_parse_licenses(text, "the built-in license table"))
+        if extra is not None:
+            path = Path(extra)
+            try:
+                entries += _parse_licenses(path.read_text("utf-8"), str(path))
+            except OSError as exc:
+                raise HfExploreError(f"cannot read license table {path}: {exc.strerror}") from exc
+        return cls(entries)
+
+    def category(self, license_id: str | None) -> str:
+        if not license_id:
+            return "none"
+        entry = self.entries.get(license_id)
+        return entry.category if entry else "other"
+
+    def category_of_all(self, license_ids: Sequence[str]) -> str:
+        """The category of a repo declaring `license_ids`, by the multi-license policy."""
+        if not license_ids:
+            return "none"
+        return max((self.category(i) for i in license_ids), key=_RANK.__getitem__)
+
+    def is_standard(self, license_id: str | None) -> bool:
+        entry = self.entries.get(license_id or "")
+        return bool(entry and entry.standard)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(e) for e in self.entries.values()])
+
+
+def most_restrictive(categories: Iterable[str]) -> str:
+    found = [c for c in categories if c in _RANK]
+    return max(found, key=_RANK.__getitem__) if found else "none"
+
+
+def _parse_licenses(text: str, origin: str) -> list[LicenseInfo]:
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    required = {"id", "category"}
+    if not reader.fieldnames or not required <= set(reader.fieldnames):
+        raise HfExploreError(f"{origin}: a license table needs the columns id and category "
+                             "(optional: name, osi_approved, commercial_use, standard, family, "
+                             "note)")
+    entries = []
+    for line, row in enumerate(reader, start=2):
+        category = (row.get("category") or "").strip()
+        license_id = (row.get("id") or "").strip().lower()
+        if category not in CATEGORIES or not license_id:
+            raise HfExploreError(f"{origin}, line {line}: category must be one of "
+                                 f"{', '.join(CATEGORIES)} and id must be set")
+        entries.append(LicenseInfo(
+            license_id, (row.get("name") or license_id).strip(), category,
+            _flag(row, "osi_approved"), _flag(row, "commercial_use"),
+            (row.get("family") or license_id).strip(), _flag(row, "standard"),
+            (row.get("note") or "").strip()))
+    return entries
+
+
+def _flag(row: dict[str, str | None], key: str) -> bool:
+    return _BOOL.get((row.get(key) or "false").strip().lower(), False)
