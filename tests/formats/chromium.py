@@ -11,6 +11,7 @@ read from Chromium's own "DevTools listening on" line, and the page from `Page.l
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -55,7 +56,7 @@ class Chromium:
     def __enter__(self) -> Chromium:
         self._process = subprocess.Popen(
             [self.binary, "--headless", "--no-sandbox", "--disable-gpu",
-             "--remote-debugging-port=0", "--remote-allow-origins=*", f"--user-data-dir={self.profile}",
+             "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--hide-scrollbars", "--mute-audio", "about:blank"],
@@ -108,10 +109,8 @@ class Chromium:
 
     def close(self) -> None:
         if self._socket is not None:
-            try:
+            with contextlib.suppress(Exception):  # already gone: nothing to close
                 self.send("Browser.close", session=False)
-            except Exception:  # already gone: nothing to close
-                pass
             self._socket.close()
             self._socket = None
         if self._process is not None:
