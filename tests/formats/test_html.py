@@ -297,7 +297,7 @@ def test_write_html_is_atomic(tmp_path: Path, demo_page, monkeypatch) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("hfexplore.catalog.files.os.replace", fail)
-    with pytest.raises(HfExploreError, match="cannot write .*No space left"):
+    with pytest.raises(HfExploreError, match=r"cannot write .*No space left"):
         write_html(demo_page, target)
     assert target.read_text() == "the previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

@@ -62,7 +62,7 @@ def test_demo_report_in_chromium(demo_report: Path, tmp_path: Path, name: str, w
     for box in boxes:
         assert box["visible"] and box["width"] > 200 and box["height"] > 100, box
         assert box["shapes"] > 5 and box["labels"] > 3, box
-        assert 0 <= box["left"] and box["right"] <= inner_width, box
+        assert box["left"] >= 0 and box["right"] <= inner_width, box
     assert scroll_width <= inner_width, "nothing may stick out sideways"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     assert size[0] == width and size[1] > height
