@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -46,10 +47,10 @@ RELATION_COLOURS = {
 NEUTRAL = "#4C72B0"
 PLACEHOLDER_COLOUR = "#D55E00"
 CREATED_COLOUR = "#F4A261"
-LABEL_CHARS = 32
-WIDTH_IN = 5.6  # with 11 pt text: about 10 px on a phone, 16 px at the page's widest
+LABEL_CHARS = 28
+WIDTH_IN = 5.0  # with 11 pt text: about 11 px on a phone, 17 px at the page's widest
 
-RC = {
+RC: dict[str, Any] = {
     "svg.fonttype": "none",          # real <text>, not glyph paths
     "svg.hashsalt": "hfexplore",     # stable ids: the same data gives the same file
     "text.parse_math": False,        # a "$" in a repo name is not TeX
@@ -78,7 +79,7 @@ class Series:
     """A stack segment of a stacked bar chart: one value per bar."""
 
     name: str
-    values: list[float]
+    values: Sequence[float]
     colour: str | list[str]
 
 
@@ -95,11 +96,19 @@ def thousands(value: float, _: object = None) -> str:
     return f"{value:,.0f}"
 
 
+def compact(value: float, _: object = None) -> str:
+    """Axis ticks: 2.5k, 10k, 1.2M (the bars' own labels stay exact)."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.0f}"
+
+
 def hbar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series], *,
                x_label: str, y_label: str, summary: str, columns: list[str],
                rows: list[list[str]], legend: bool = True) -> Chart:
     """Horizontal bars (stacked when several series), largest at the top, totals at the ends."""
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(cast(Any, RC)):
         fig = Figure(figsize=(WIDTH_IN, 1.2 + 0.34 * max(len(labels), 1)), dpi=100)
         axis = fig.add_subplot()
         positions = list(range(len(labels)))
@@ -114,8 +123,8 @@ def hbar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
         axis.set_yticks(positions, [short(label) for label in labels])
         axis.invert_yaxis()
         axis.set_xlim(0, max(left, default=0) * 1.16 or 1)
-        axis.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-        axis.xaxis.set_major_formatter(FuncFormatter(thousands))
+        axis.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        axis.xaxis.set_major_formatter(FuncFormatter(compact))
         axis.set_xlabel(x_label)
         axis.set_ylabel(y_label)
         if legend and len(series) > 1:
@@ -130,7 +139,7 @@ def growth_chart(chart_id: str, title: str, periods: Sequence[str], created: Seq
                  marked_note: str, summary: str, columns: list[str],
                  rows: list[list[str]]) -> Chart:
     """Bars of repos created per period, and the running total as a line on a second axis."""
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(cast(Any, RC)):
         fig = Figure(figsize=(WIDTH_IN, 4.2), dpi=100)
         axis = fig.add_subplot()
         positions = list(range(len(periods)))
@@ -139,18 +148,18 @@ def growth_chart(chart_id: str, title: str, periods: Sequence[str], created: Seq
         axis.set_ylabel(f"repos created per {period_label}")
         axis.set_xlabel(period_label)
         axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axis.yaxis.set_major_formatter(FuncFormatter(thousands))
+        axis.yaxis.set_major_formatter(FuncFormatter(compact))
         total = axis.twinx()
         total.spines["right"].set_visible(True)
         line = total.plot(positions, cumulative, color="#264653", linewidth=2)[0]
         total.set_ylabel("running total")
         total.set_ylim(0, max(cumulative, default=0) * 1.05 or 1)
-        total.yaxis.set_major_formatter(FuncFormatter(thousands))
+        total.yaxis.set_major_formatter(FuncFormatter(compact))
         step = max(1, len(periods) // 8)
         axis.set_xticks(positions[::step], list(periods)[::step], rotation=40, ha="right")
         handles: list = [Patch(color=CREATED_COLOUR), line]
         names = [f"created per {period_label}", "running total"]
-        if marked in periods:
+        if marked is not None and marked in periods:
             handles.append(Patch(color=PLACEHOLDER_COLOUR))
             names.append("includes the placeholder date")
             where = list(periods).index(marked)
