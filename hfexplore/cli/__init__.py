@@ -13,6 +13,7 @@ from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
 from hfexplore.cli.history_cmd import history
+from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.stats_cmd import stats
@@ -78,6 +79,7 @@ cli.add_command(claims)
 cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
+cli.add_command(report)
 
 
 def main() -> None:
