@@ -253,7 +253,8 @@ def claim_cards(page: ReportPage) -> list[dict[str, Any]]:
         share = claim is not None and claim.metric is not None and claim.metric.kind == "share"
         comparisons = _comparisons(row.get("measured"), row.get("expected"), share)
         compared = {(name, measured) for name, measured, _ in comparisons}
-        claim_date = _text(row.get("claim_date")) or (claim.date if claim else "")
+        claim_date = _text(row.get("claim_date")) or (
+            claim.date.isoformat() if claim and claim.date else "unknown")
         data_date = _text(row.get("data_as_of")) or _text(row.get("as_of"))
         cards.append({
             "id": row["id"],
@@ -268,7 +269,8 @@ def claim_cards(page: ReportPage) -> list[dict[str, Any]]:
             "data_source": _text(row.get("source")),
             "method": _text(row.get("method")),
             "gap": _gap(claim_date, data_date),
-            "caveat": _text(row.get("caveat")) or (claim.notes if claim else ""),
+            "caveat": _text(row.get("caveat")) if "caveat" in row else
+            (claim.notes if claim else ""),
             "note": _text(row.get("note")),
             "evidence": [(name, value) for name, value in (
                 (clean_text(str(k)), _value(v, False))
