@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from hfexplore.catalog.snapshot import list_snapshots
+from hfexplore.catalog.snapshot import intact_snapshots
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -13,7 +13,6 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.config import resolve_data_dir
-from hfexplore.errors import SnapshotError
 from hfexplore.stats.history import history as history_of
 from hfexplore.stats.history import history_from_export
 
@@ -36,9 +35,7 @@ def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot
         report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
                                      top=top)
     else:
-        snapshots, problems = list_snapshots(resolve_data_dir(data_dir))
-        if not snapshots:
-            raise SnapshotError("no snapshots yet: `hfexplore snapshot create` makes one")
+        snapshots, problems = intact_snapshots(resolve_data_dir(data_dir))
         report = history_of(snapshots, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
                             top=top)
         report.notes.extend(problems)

@@ -68,9 +68,11 @@ data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), metavar="DIR",
     help="Where snapshots live [default: $HFEXPLORE_HOME or the user data dir].")
 
+SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), latest, previous, "
+                 "or a path [default: the newest intact one in the data dir].")
+
 snapshot_options = _stack(
-    click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-                 help="Snapshot to read [default: the newest in the data dir]."),
+    click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=SNAPSHOT_HELP),
     click.option("--demo", is_flag=True,
                  help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
     data_dir_option,
