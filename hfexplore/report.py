@@ -14,7 +14,9 @@ class Report:
     """A table of rows and where it came from.
 
     `extra` holds command-specific JSON keys (for example `totals`); `sections` holds further
-    tables shown after the main one (and as JSON lists under their names).
+    tables shown after the main one (and as JSON lists under their names); `lead` holds tables
+    the text formats show before the main one, under `rows_heading` (JSON lists them under
+    their names unless `extra` already has that key, as a diff's `summary`).
     """
 
     title: str
@@ -24,6 +26,8 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    lead: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rows_heading: str = ""
 
 
 def iso(moment: datetime) -> str:
