@@ -9,6 +9,7 @@ from hfexplore.cli.options import (
     data_dir_option,
     emit,
     output_options,
+    plot_option,
     repo_type_option,
     top_option,
 )
@@ -24,8 +25,7 @@ from hfexplore.stats.history import history_from_export
 @top_option(8)
 @click.option("--export-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               metavar="DIR", help="Read an export directory instead of the data dir.")
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
-              help="Also draw the history (needs the [plot] extra).")
+@plot_option("the history")
 @data_dir_option
 @output_options
 def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,

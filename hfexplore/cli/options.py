@@ -12,7 +12,9 @@ import click
 from hfexplore.cache import CacheMode
 from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
 from hfexplore.config import resolve_data_dir
+from hfexplore.errors import PlotFormatError
 from hfexplore.formats import FORMATS, get_format
+from hfexplore.formats.plot import PLOT_EXTENSIONS, check_plot_path
 from hfexplore.hub import REPO_TYPES, HubClient, connect
 from hfexplore.report import Report
 from hfexplore.stats.reports import Filters
@@ -113,9 +115,25 @@ def filters_from(params: dict[str, Any]) -> Filters:
                    params.get("created_after"), params.get("created_before"))
 
 
-def top_option(default: int) -> Callable[[F], F]:
+def top_option(default: int, help: str = "Rows to show (0 for all).") -> Callable[[F], F]:
     return click.option("--top", type=click.IntRange(min=0), default=default, show_default=True,
-                        help="Rows to show (0 for all).")
+                        help=help)
+
+
+def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            check_plot_path(value)
+        except PlotFormatError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def plot_option(what: str) -> Callable[[F], F]:
+    kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS)
+    return click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+                        callback=_plot_path,
+                        help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 
 
 repo_type_option = click.option(

@@ -15,6 +15,7 @@ from hfexplore.cli.options import (
     knowledge_options,
     load_snapshot,
     output_options,
+    plot_option,
     repo_type_option,
     snapshot_options,
     top_option,
@@ -109,8 +110,7 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
 @click.command()
 @repo_type_option
 @click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
-@click.option("--plot", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
-              help="Also draw the curve to an image (needs the [plot] extra).")
+@plot_option("the curve")
 @filter_options
 @snapshot_options
 @output_options

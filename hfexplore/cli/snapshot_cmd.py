@@ -176,7 +176,7 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 @click.argument("new", default=LATEST)
 @click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
               callback=_repo_types, help="Comma-separated repo types to compare.")
-@top_option(10)
+@top_option(10, "Rows of each list to show, per repo type (0 for all).")
 @data_dir_option
 @output_options
 def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
