@@ -140,9 +140,14 @@ repo_type_option = click.option(
     "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
     help="Which repos to report on.")
 
+# `--families FILE` is the families file on every command; grouping by family is a flag of its
+# own (`authors --by-family`).
+families_option = click.option(
+    "--families", "families_file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
+    help="Your own organisation families file, merged over the built-in one.")
+
 knowledge_options = _stack(
     click.option("--license-table", type=click.Path(dir_okay=False, exists=True), metavar="CSV",
                  help="Your own license table (id,category,...), merged over the built-in one."),
-    click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-                 metavar="TOML", help="Your own organisation families, merged over the built-in."),
+    families_option,
 )

@@ -83,6 +83,12 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
+    if incremental and fresh:
+        raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
+                               "an unfinished full crawl; an incremental refresh has none)")
+    if incremental and progress:
+        raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
+                               "drop --progress")
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
