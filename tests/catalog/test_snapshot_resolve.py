@@ -188,3 +188,13 @@ def test_snapshot_diff_takes_prefixes_and_keywords(data_dir: Path) -> None:
     shown = json.loads(run("snapshot", "show", "2024-07-01T08", "--data-dir",
                            str(data_dir)).stdout)
     assert shown["path"].endswith(NAMES[1])
+
+
+def test_snapshot_list_formats_counts_and_sizes_for_people(data_dir: Path) -> None:
+    table = run("snapshot", "list", "--data-dir", str(data_dir), "-f", "table").stdout
+    size = sum(p.stat().st_size for p in (data_dir / "snapshots" / NAMES[0]).iterdir())
+    line = next(line for line in table.splitlines() if line.startswith(NAMES[0]))
+    assert "20,000" in line and "5,000" in line and f"{size / 1e6:.3g} MB" in line
+    assert line.rstrip().endswith("ok")
+    doc = json.loads(run("snapshot", "list", "--data-dir", str(data_dir), "-f", "json").stdout)
+    assert doc["rows"][0]["size_bytes"] == size and doc["rows"][0]["models"] == 20_000
