@@ -64,7 +64,7 @@ class CacheInfo:
 class PageCache:
     def __init__(self, directory: Path, now: Callable[[], float] = time.time):
         self.now = now
-        self.directory = private_dir(directory)
+        self.directory = private_dir(directory, role="cache")
         try:
             self._cache: diskcache.Cache | None = diskcache.Cache(str(self.directory))
         except (sqlite3.DatabaseError, OSError) as exc:

@@ -15,7 +15,9 @@ class Report:
 
     `extra` holds command-specific JSON keys (for example `totals`); `sections` holds further
     tables shown after the main one (and as JSON lists under their names), headed by
-    `section_titles` where given.
+    `section_titles` where given; `lead` holds tables the text formats show before the main one,
+    under `rows_heading` (JSON lists them under their names unless `extra` already has that key,
+    as a diff's `summary`).
     """
 
     title: str
@@ -27,6 +29,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Headings for sections whose name alone does not say enough (e.g. which repo type).
     section_titles: dict[str, str] = field(default_factory=dict)
+    lead: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rows_heading: str = ""
 
 
 def iso(moment: datetime) -> str:

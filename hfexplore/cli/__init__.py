@@ -12,6 +12,7 @@ import click
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
+from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
@@ -34,8 +35,8 @@ class HfExploreGroup(click.Group):
         except HfExploreError as exc:
             if debug:
                 raise
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(getattr(exc, "exit_code", 1))
+            click.echo(f"error: {message_for(exc)}", err=True)
+            ctx.exit(exit_status_for(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -12,7 +12,9 @@ import click
 from hfexplore.cache import CacheMode
 from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
 from hfexplore.config import resolve_data_dir
+from hfexplore.errors import PlotFormatError
 from hfexplore.formats import FORMATS, get_format
+from hfexplore.formats.plot import PLOT_EXTENSIONS, check_plot_path
 from hfexplore.hub import REPO_TYPES, HubClient, connect
 from hfexplore.report import Report
 from hfexplore.stats.reports import Filters
@@ -68,9 +70,11 @@ data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), metavar="DIR",
     help="Where snapshots live [default: $HFEXPLORE_HOME or the user data dir].")
 
+SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), latest, previous, "
+                 "or a path [default: the newest intact one in the data dir].")
+
 snapshot_options = _stack(
-    click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-                 help="Snapshot to read [default: the newest in the data dir]."),
+    click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=SNAPSHOT_HELP),
     click.option("--demo", is_flag=True,
                  help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
     data_dir_option,
@@ -111,18 +115,39 @@ def filters_from(params: dict[str, Any]) -> Filters:
                    params.get("created_after"), params.get("created_before"))
 
 
-def top_option(default: int) -> Callable[[F], F]:
+def top_option(default: int, help: str = "Rows to show (0 for all).") -> Callable[[F], F]:
     return click.option("--top", type=click.IntRange(min=0), default=default, show_default=True,
-                        help="Rows to show (0 for all).")
+                        help=help)
+
+
+def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            check_plot_path(value)
+        except PlotFormatError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def plot_option(what: str) -> Callable[[F], F]:
+    kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS)
+    return click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+                        callback=_plot_path,
+                        help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 
 
 repo_type_option = click.option(
     "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
     help="Which repos to report on.")
 
+# `--families FILE` is the families file on every command; grouping by family is a flag of its
+# own (`authors --by-family`).
+families_option = click.option(
+    "--families", "families_file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
+    help="Your own organisation families file, merged over the built-in one.")
+
 knowledge_options = _stack(
     click.option("--license-table", type=click.Path(dir_okay=False, exists=True), metavar="CSV",
                  help="Your own license table (id,category,...), merged over the built-in one."),
-    click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-                 metavar="TOML", help="Your own organisation families, merged over the built-in."),
+    families_option,
 )

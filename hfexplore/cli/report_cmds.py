@@ -10,11 +10,13 @@ import click
 from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.cli.options import (
     emit,
+    families_option,
     filter_options,
     filters_from,
     knowledge_options,
     load_snapshot,
     output_options,
+    plot_option,
     repo_type_option,
     snapshot_options,
     top_option,
@@ -72,10 +74,9 @@ def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) ->
 
 @click.command()
 @repo_type_option
-@click.option("--families", "by_family", is_flag=True,
+@click.option("--by-family", is_flag=True,
               help="Group authors into organisation families (Meta, Mistral AI, ...).")
-@click.option("--families-file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
-              help="Your own organisation families, merged over the built-in.")
+@families_option
 @click.option("--sort", type=click.Choice(["count", "downloads", "likes"]), default="count",
               show_default=True)
 @top_option(20)
@@ -95,7 +96,7 @@ def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format:
 @click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
 @top_option(20)
 @filter_options
-@knowledge_options
+@families_option
 @snapshot_options
 @output_options
 def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
@@ -109,8 +110,7 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
 @click.command()
 @repo_type_option
 @click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
-@click.option("--plot", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
-              help="Also draw the curve to an image (needs the [plot] extra).")
+@plot_option("the curve")
 @filter_options
 @snapshot_options
 @output_options

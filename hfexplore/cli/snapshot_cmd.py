@@ -12,7 +12,13 @@ from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
 from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
 from hfexplore.catalog.incremental import refresh_snapshot
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
+from hfexplore.catalog.snapshot import (
+    LATEST,
+    PREVIOUS,
+    prune_snapshots,
+    resolve_snapshot,
+    survey_snapshots,
+)
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -77,6 +83,12 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
+    if incremental and fresh:
+        raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
+                               "an unfinished full crawl; an incremental refresh has none)")
+    if incremental and progress:
+        raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
+                               "drop --progress")
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
@@ -111,21 +123,24 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
 @data_dir_option
 @output_options
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
-    """Snapshots in the data directory, oldest first."""
+    """Snapshots in the data directory, oldest first, each checked for damage (missing,
+    truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
     root = resolve_data_dir(data_dir)
-    snapshots, problems = list_snapshots(root)
     rows = []
-    for snap in snapshots:
-        row: dict[str, Any] = {"name": snap.name, "started_at": iso(snap.as_of)}
+    for entry in survey_snapshots(root):
+        snap = entry.snapshot
+        row: dict[str, Any] = {"name": entry.name,
+                               "started_at": iso(snap.as_of) if snap else None}
         for repo_type in REPO_TYPES:
-            row[f"{repo_type}s"] = snap.count(repo_type)
-        row["size_mb"] = round(snap.size_bytes() / 1e6, 1)
+            row[f"{repo_type}s"] = snap.count(repo_type) if snap else None
+        row["size_bytes"] = snap.size_bytes() if snap else None
+        row["status"] = "ok" if entry.intact else "damaged: " + "; ".join(entry.problems)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["name", "started_at", "models", "datasets", "spaces",
-                                        "size_mb"])
-    for column in ("models", "datasets", "spaces"):
+                                        "size_bytes", "status"])
+    for column in ("models", "datasets", "spaces", "size_bytes"):
         frame[column] = frame[column].astype("Int64")
-    emit(Report("Snapshots", frame, source=str(root), notes=problems), output_format)
+    emit(Report("Snapshots", frame, source=str(root)), output_format)
 
 
 @snapshot.command("show")
@@ -133,7 +148,10 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
 @data_dir_option
 @click.option("--verify", is_flag=True, help="Check every file against its sha256.")
 def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
-    """The manifest of one snapshot (the newest by default), as JSON."""
+    """The manifest of one snapshot (the newest by default), as JSON.
+
+    NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
+    """
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
     doc = {"path": str(snap.path), **snap.manifest}
     if verify:
@@ -160,16 +178,21 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 
 
 @snapshot.command("diff")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", default=PREVIOUS)
+@click.argument("new", default=LATEST)
 @click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
               callback=_repo_types, help="Comma-separated repo types to compare.")
-@top_option(20)
+@top_option(10, "Rows of each list to show, per repo type (0 for all).")
 @data_dir_option
 @output_options
 def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
                   output_format: str | None) -> None:
-    """What changed from snapshot OLD to NEW (names or paths)."""
+    """What changed from snapshot OLD to NEW: totals per repo type first, then the top of each
+    list (added, removed, relicensed repos, category moves, movers, new derivatives).
+
+    OLD and NEW are names, unique prefixes (2024-07), `latest`, `previous` or paths
+    [default: previous latest].
+    """
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
                         repo_types, top=top), output_format)  # type: ignore[arg-type]

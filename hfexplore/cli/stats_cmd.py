@@ -4,7 +4,7 @@ from typing import Any
 
 import click
 
-from hfexplore.catalog.snapshot import list_snapshots
+from hfexplore.catalog.snapshot import survey_snapshots
 from hfexplore.cli.options import (
     emit,
     filter_options,
@@ -37,8 +37,7 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     """
     use_snapshot = params.get("demo") or params.get("snapshot_ref")
     if not live and not use_snapshot:
-        snapshots, _ = list_snapshots(resolve_data_dir(params.get("data_dir")))
-        use_snapshot = bool(snapshots)
+        use_snapshot = bool(survey_snapshots(resolve_data_dir(params.get("data_dir"))))
         if not use_snapshot:
             click.echo("no snapshot yet: counting live (run `hfexplore snapshot create` for "
                        "breakdowns by license, library, author and task)", err=True)

@@ -124,8 +124,7 @@ class Transport:
                                 len(cached.content), self.cache.age(cached))
         if self.cache_mode is CacheMode.OFFLINE:
             raise CacheMissError(
-                f"--offline: the cache holds no answer for {url}; run the same command once "
-                "with network access first"
+                f"offline mode: the cache holds no answer for {url}", url=url
             )
         response, content, data = self._fetch(url, bucket, policy or self.policy)
         next_url = _next_link(response, url)
@@ -236,7 +235,7 @@ class Transport:
         where = _path(url)
         if status in (401, 403):
             hint = (
-                "check that HF_TOKEN (or --token) is valid and has read access"
+                "check that the token is valid and has read access"
                 if self.authenticated
                 else "this needs a token: set HF_TOKEN or run `hf auth login`"
             )

@@ -243,6 +243,7 @@ def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
                      filters, repo_type=repo_type, undated=unknown)
     placeholder = int(((created >= pd.Timestamp("2022-03-02T23:29:00Z")) &
                        (created < pd.Timestamp("2022-03-02T23:30:00Z"))).sum())
+    report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
                             "2022-03-02T23:29 (repos older than its date tracking)")

@@ -63,7 +63,8 @@ def test_offline_miss_is_a_clear_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["stats", "--live", "--offline", "--endpoint", EP,
                                       "--cache-dir", str(tmp_path)])
     assert result.exit_code == 1
-    assert "--offline: the cache holds no answer" in result.stderr
+    assert "offline mode: the cache holds no answer" in result.stderr
+    assert "run the same command once without --offline" in result.stderr
 
 
 @responses.activate
