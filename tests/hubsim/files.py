@@ -11,11 +11,12 @@
 - Revisions: a branch name (`main`), the commit sha it points at, or another ref such as
   `refs/convert/parquet` (URL-encoded in the path, as the Hub requires).
 
-Faults on resolve GETs (numbered from 1, HEADs not counted), `FileFault(kind, at=...)`:
+Faults on GETs of file bytes, resolve or CDN (numbered from 1, HEADs not counted),
+`FileFault(kind, at=...)`:
 `reset` (headers and half the body, then the connection is cut), `short` (the body ends early
 though Content-Length promised more), `500`, and `ignore_range` (a 200 with the whole file
 where a range was asked). `swap(...)` replaces a file's content (and so its ETag) after the
-n-th resolve GET, as a new commit would between two requests of a client.
+n-th GET of file bytes, as a new commit would between two requests of a client.
 """
 
 from __future__ import annotations
@@ -108,16 +109,19 @@ class _Swap:
 class FileStore:
     """Dataset repos, their revisions and files; the stand-in serves them when given one."""
 
-    def __init__(self, *, redirect: bool = False, page_size: int = 1000):
+    def __init__(self, *, redirect: bool = False, page_size: int = 1000,
+                 cdn_host: str | None = None):
         self.repos: dict[str, dict[str, Revision]] = {}
         self.redirect = redirect
+        self.cdn_host = cdn_host  # e.g. "localhost": the CDN on another origin, same server
         self.page_size = page_size
         self.faults: list[FileFault] = []
         self.swaps: list[_Swap] = []
         self.stats: dict[str, int] = {"resolve": 0, "head": 0, "tree": 0, "cdn": 0,
-                                      "ranges": 0, "bytes_sent": 0, "faults": 0}
+                                      "ranges": 0, "bytes_sent": 0, "faults": 0,
+                                      "resolve_with_token": 0, "cdn_with_token": 0}
         self._lock = threading.Lock()
-        self._resolve_gets = 0
+        self._file_gets = 0
 
     # -- building the repos --------------------------------------------------------------------
     def add(self, repo: str, path: str, content: bytes | Path, *, revision: str = "main",
@@ -134,7 +138,8 @@ class FileStore:
         return entry
 
     def swap(self, after: int, repo: str, path: str, content: bytes | Path) -> None:
-        """After the `after`-th resolve GET, `path` on every revision holds `content`."""
+        """Once `after` GETs of file bytes were answered, `path` on every revision holds
+        `content` (a new ETag) and its revisions point at new commits."""
         self.swaps.append(_Swap(after, repo, path, content))
 
     def revision(self, repo: str, ref: str) -> Revision | None:
@@ -154,6 +159,10 @@ class FileStore:
     def handle(self, handler: Any, method: str) -> None:
         url = urlsplit(handler.path)
         parts = url.path.strip("/").split("/")
+        if handler.headers.get("Authorization"):
+            key = "cdn_with_token" if parts[0] == "_cdn" else "resolve_with_token"
+            with self._lock:
+                self.stats[key] += 1
         if parts[0] == "_cdn":
             self._cdn(handler, method, parts[1])
         elif parts[0] == "datasets":
@@ -169,18 +178,11 @@ class FileStore:
         if not allowed:
             handler._rate_limited("resolvers", headers)
             return
-        faults: list[FileFault] = []
-        with self._lock:
-            if method == "GET":
+        if method == "GET":
+            with self._lock:
                 self.stats["resolve"] += 1
-                self._resolve_gets += 1
-                number = self._resolve_gets
-                faults = [f for f in self.faults if number in f.at and f.path in (None, path)
-                          and (f.times is None or f.fired < f.times)]
-                for fault in faults:
-                    fault.fired += 1
-                    self.stats["faults"] += 1
-            else:
+        else:
+            with self._lock:
                 self.stats["head"] += 1
         rev = self.revision(repo, ref)
         entry = rev.files.get(path) if rev else None
@@ -195,15 +197,25 @@ class FileStore:
         if entry.lfs:
             headers["X-Linked-Etag"] = entry.etag
             headers["X-Linked-Size"] = str(entry.size)
-        if any(f.kind == "500" for f in faults):
-            self._send(handler, method, 500, b"Internal Error", headers)
-            return
         if entry.lfs and self.redirect:
-            headers["Location"] = f"/_cdn/{entry.sha256}"
+            origin = f"http://{self.cdn_host}:{handler.server.server_address[1]}" \
+                if self.cdn_host else ""
+            headers["Location"] = f"{origin}/_cdn/{entry.sha256}"
             self._send(handler, method, 302, b"", headers)
         else:
-            self._body(handler, method, entry, headers, {f.kind for f in faults})
-        self._apply_swaps()
+            self._body(handler, method, entry, headers)
+
+    def _take_faults(self, path: str) -> set[str]:
+        """Number this GET of file bytes; the kinds of the faults that hit it."""
+        with self._lock:
+            self._file_gets += 1
+            number = self._file_gets
+            hit = [f for f in self.faults if number in f.at and f.path in (None, path)
+                   and (f.times is None or f.fired < f.times)]
+            for fault in hit:
+                fault.fired += 1
+                self.stats["faults"] += 1
+        return {f.kind for f in hit}
 
     def _cdn(self, handler: Any, method: str, sha256: str) -> None:
         with self._lock:
@@ -213,7 +225,7 @@ class FileStore:
         if entry is None:
             self._send(handler, method, 404, b"NoSuchKey", {})
             return
-        self._body(handler, method, entry, {"ETag": entry.etag, "Accept-Ranges": "bytes"}, set())
+        self._body(handler, method, entry, {"ETag": entry.etag, "Accept-Ranges": "bytes"})
 
     def _tree(self, handler: Any, repo: str, ref: str, path: str, query: dict[str, str]) -> None:
         allowed, headers = handler.sim.quotas.take("api")
@@ -260,8 +272,12 @@ class FileStore:
         self._send(handler, "GET", 200, orjson.dumps(page), headers)
 
     # -- bodies ----------------------------------------------------------------------------------
-    def _body(self, handler: Any, method: str, entry: RepoFile, headers: dict[str, str],
-              kinds: set[str]) -> None:
+    def _body(self, handler: Any, method: str, entry: RepoFile,
+              headers: dict[str, str]) -> None:
+        kinds = self._take_faults(entry.path) if method == "GET" else set()
+        if "500" in kinds:
+            self._send(handler, method, 500, b"Internal Error", headers)
+            return
         start, end = 0, entry.size
         status = 200
         requested = handler.headers.get("Range")
@@ -284,6 +300,7 @@ class FileStore:
         handler.end_headers()
         if method == "HEAD":
             return
+        self._apply_swaps()
         cut = start + (end - start) // 2 if kinds & {"reset", "short"} else end
         position = start
         while position < cut:
@@ -312,7 +329,7 @@ class FileStore:
 
     def _apply_swaps(self) -> None:
         with self._lock:
-            due = [s for s in self.swaps if not s.done and self._resolve_gets >= s.after]
+            due = [s for s in self.swaps if not s.done and self._file_gets >= s.after]
             for swap in due:
                 swap.done = True
                 for rev in self.repos.get(swap.repo, {}).values():
