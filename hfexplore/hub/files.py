@@ -382,6 +382,8 @@ class RemoteFile(io.RawIOBase):
             self._local.seek(start)
             return self._local.read(end - start)
         try:
+            if self.info.size <= 4 * self.block_size:  # small: one request for all of it
+                return self._whole()[start:end]
             if end - start >= self.block_size:
                 return self.files.read_range(self.info, start, end)
             first, last = start // self.block_size, (end - 1) // self.block_size
@@ -391,6 +393,13 @@ class RemoteFile(io.RawIOBase):
             return self._read_at(start, size)
         offset = first * self.block_size
         return data[start - offset:end - offset]
+
+    def _whole(self) -> bytes:
+        whole = self._blocks.get(-1)
+        if whole is None:
+            whole = self.files.read_range(self.info, 0, self.info.size)
+            self._blocks[-1] = whole
+        return whole
 
     def _block(self, number: int) -> bytes:
         cached = self._blocks.get(number)
