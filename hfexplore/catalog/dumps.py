@@ -36,6 +36,7 @@ class ColumnMap:
     fields: dict[str, tuple[list[str], str]]  # item field -> (candidate columns, kind)
     ignored: frozenset[str]
     feeds: dict[str, list[str]]
+    partial: dict[str, list[str]]
 
     @classmethod
     def load(cls) -> ColumnMap:
@@ -43,7 +44,7 @@ class ColumnMap:
         doc = tomllib.loads(text)
         fields = {name: (list(spec["columns"]), spec.get("kind", "value"))
                   for name, spec in doc["fields"].items()}
-        return cls(fields, frozenset(doc["ignored"]["columns"]), doc["feeds"])
+        return cls(fields, frozenset(doc["ignored"]["columns"]), doc["feeds"], doc["partial"])
 
 
 @dataclass
@@ -54,13 +55,15 @@ class DumpPlan:
     chosen: dict[str, str]  # item field -> dump column
     missing: list[str]  # fields this repo type's snapshot uses that no column carries
     null_columns: list[str]  # snapshot columns left null because of them
+    incomplete_columns: list[str]  # snapshot columns computed without some of their inputs
     unknown: list[str]  # dump columns neither mapped nor known to be ignorable
     ignored: list[str]
     derived: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         return {"read": sorted(set(self.chosen.values())), "missing_fields": self.missing,
-                "null_columns": self.null_columns, "unknown_columns": self.unknown,
+                "null_columns": self.null_columns,
+                "incomplete_columns": self.incomplete_columns, "unknown_columns": self.unknown,
                 "ignored_columns": self.ignored, "derived": self.derived}
 
 
@@ -80,12 +83,15 @@ def plan_columns(schema: pa.Schema, repo_type: str, column_map: ColumnMap,
     used = {"_id", "id", *EXPAND[repo_type]}
     missing = sorted(f for f in used if f not in chosen and f in column_map.fields)
     null_columns = sorted({c for f in missing for c in column_map.feeds.get(f, [])} - {"_id"})
+    incomplete = sorted({c for f in missing for c in column_map.partial.get(f, [])}
+                        - set(null_columns))
     mapped = {c for candidates, _ in column_map.fields.values() for c in candidates}
     unknown = sorted(n for n in names if n not in mapped and n not in column_map.ignored)
     ignored = sorted(n for n in names if n in column_map.ignored or
                      (n in mapped and n not in chosen.values()))
     derived = {"_id": "the repo id (the dump has no _id column)"} if "_id" not in chosen else {}
-    return DumpPlan(repo_type, chosen, missing, null_columns, unknown, ignored, derived)
+    return DumpPlan(repo_type, chosen, missing, null_columns, incomplete, unknown, ignored,
+                    derived)
 
 
 @dataclass
@@ -108,7 +114,8 @@ class DumpReader:
     def __init__(self, source: Any, repo_type: str, label: str, *, licenses: LicenseTable,
                  column_map: ColumnMap, anomalies: Anomalies):
         try:
-            self.file = pq.ParquetFile(source)
+            # pre_buffer: a row group's column chunks are fetched in few, coalesced reads
+            self.file = pq.ParquetFile(source, pre_buffer=True)
         except (pa.ArrowException, OSError) as exc:
             raise SnapshotError(f"{label} is not a readable parquet file ({exc})") from exc
         self.repo_type = repo_type

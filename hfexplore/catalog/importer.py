@@ -56,6 +56,10 @@ HUB_WEEKLY = "hfmlsoc/hub_weekly_snapshots"
 NEAREST_DAYS = 7  # `--date` accepts the nearest weekly folder within this many days
 
 
+class ImportUsageError(ValueError):
+    """The import was asked for in a way that cannot work (a usage error, not a failure)."""
+
+
 @dataclass
 class DumpFile:
     """One file to read: local, or remote (with what its HEAD said)."""
@@ -158,7 +162,7 @@ def choose_dates(available: Sequence[date], *, on: date | None = None,
             firsts.setdefault((day.year, day.month), day)
         chosen = list(firsts.values())
     elif every != "week":
-        raise ValueError(f"unknown interval {every!r}; expected week or month")
+        raise ImportUsageError(f"unknown interval {every!r}; expected week or month")
     if not chosen:
         raise SnapshotError(f"no weekly folder on or after {since}: {span}")
     return chosen
@@ -199,7 +203,7 @@ def plan_local(path: Path, repo_types: Sequence[str] | None,
     if path.is_file():
         repo_type = by_name.get(path.name) if not repo_types else repo_types[0]
         if repo_type is None or (repo_types and len(repo_types) > 1):
-            raise ValueError(f"say which repo type {path.name} holds with --repo-type "
+            raise ImportUsageError(f"say which repo type {path.name} holds with --repo-type "
                              "(one of model, dataset, space)")
         dump_files = [DumpFile(repo_type, str(path), local=path)]
     elif path.is_dir():
@@ -369,26 +373,26 @@ def import_snapshots(source: str, data_dir: Path, *, files: HubFiles | None = No
     types = list(repo_types) if repo_types else None
     if name in ("hub-stats", "hub-weekly"):
         if files is None:
-            raise ValueError(f"{name} is read from the Hub: a files client is needed")
+            raise ImportUsageError(f"{name} is read from the Hub: a files client is needed")
         if as_of is not None:
-            raise ValueError("--as-of applies to local files only (a Hub dump is dated by "
+            raise ImportUsageError("--as-of applies to local files only (a Hub dump is dated by "
                              "its data or its folder)")
     if name == "hub-stats":
         if on or since:
-            raise ValueError("--date and --since apply to hub-weekly; name a revision of "
+            raise ImportUsageError("--date and --since apply to hub-weekly; name a revision of "
                              "hub-stats as hub-stats@REVISION")
         jobs = plan_hub_stats(files, revision or "main", types or REPO_TYPES)  # type: ignore[arg-type]
     elif name == "hub-weekly":
         if revision:
-            raise ValueError("hub-weekly takes --date or --since, not @REVISION")
+            raise ImportUsageError("hub-weekly takes --date or --since, not @REVISION")
         if (on is None) == (since is None):
-            raise ValueError("hub-weekly needs exactly one of --date or --since")
+            raise ImportUsageError("hub-weekly needs exactly one of --date or --since")
         available = weekly_dates(files, (types or ["model"])[0])  # type: ignore[arg-type]
         days = choose_dates(available, on=on, since=since, every=every)
         jobs = plan_weekly(files, days, types or REPO_TYPES)  # type: ignore[arg-type]
     else:
         if on or since:
-            raise ValueError("--date and --since apply to hub-weekly only")
+            raise ImportUsageError("--date and --since apply to hub-weekly only")
         jobs = plan_local(Path(source).expanduser(), types, as_of)
         files = None
     return run_jobs(jobs, data_dir, files=files, licenses=licenses, clock=clock)

@@ -145,9 +145,9 @@ class HubFiles:
         self.bytes_read += len(response.content)
         return response.content
 
-    def open(self, info: RemoteFileInfo, *, block_size: int = 64 * 1024,
-             cache_blocks: int = 64, spool_dir: Path | None = None) -> RemoteFile:
-        return RemoteFile(self, info, block_size=block_size, cache_blocks=cache_blocks,
+    def open(self, info: RemoteFileInfo, *, min_read: int = 64 * 1024, cache_ranges: int = 8,
+             spool_dir: Path | None = None) -> RemoteFile:
+        return RemoteFile(self, info, min_read=min_read, cache_ranges=cache_ranges,
                           spool_dir=spool_dir)
 
     def download(self, info: RemoteFileInfo, dest: Path) -> Path:
@@ -319,21 +319,23 @@ def _sha256(path: Path) -> str:
 class RemoteFile(io.RawIOBase):
     """A read-only, seekable view of a remote file through Range requests.
 
-    Reads smaller than a block are served from an LRU cache of aligned blocks (parquet readers
-    make many small reads around the footer and page headers); larger reads, such as a whole
-    column chunk, are fetched exactly. If the server ignores Range, the file is downloaded
-    once (resumably) into `spool_dir` and read from there.
+    Each read fetches exactly the bytes asked for (a parquet reader asks for the footer, then
+    one range per column chunk), except that a read smaller than `min_read` fetches
+    `min_read` bytes from where it starts; the last `cache_ranges` ranges fetched are kept,
+    and a read inside one of them costs no request. A file no larger than `min_read` * 4 is
+    fetched in one request. If the server ignores Range, the file is downloaded once
+    (resumably) into `spool_dir` and read from there.
     """
 
-    def __init__(self, files: HubFiles, info: RemoteFileInfo, *, block_size: int,
-                 cache_blocks: int, spool_dir: Path | None):
+    def __init__(self, files: HubFiles, info: RemoteFileInfo, *, min_read: int,
+                 cache_ranges: int, spool_dir: Path | None):
         super().__init__()
         self.files = files
         self.info = info
-        self.block_size = block_size
-        self.cache_blocks = cache_blocks
+        self.min_read = min_read
+        self.cache_ranges = cache_ranges
         self.spool_dir = spool_dir
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._ranges: OrderedDict[int, bytes] = OrderedDict()
         self._position = 0
         self._local: io.BufferedReader | None = None
 
@@ -371,7 +373,7 @@ class RemoteFile(io.RawIOBase):
     def close(self) -> None:
         if self._local is not None:
             self._local.close()
-        self._blocks.clear()
+        self._ranges.clear()
         super().close()
 
     def _read_at(self, start: int, size: int) -> bytes:
@@ -381,37 +383,22 @@ class RemoteFile(io.RawIOBase):
         if self._local is not None:
             self._local.seek(start)
             return self._local.read(end - start)
+        for first, data in self._ranges.items():
+            if first <= start and end <= first + len(data):
+                self._ranges.move_to_end(first)
+                return data[start - first:end - first]
+        whole = self.info.size <= 4 * self.min_read
+        first = 0 if whole else start
+        last = self.info.size if whole else min(self.info.size, max(end, start + self.min_read))
         try:
-            if self.info.size <= 4 * self.block_size:  # small: one request for all of it
-                return self._whole()[start:end]
-            if end - start >= self.block_size:
-                return self.files.read_range(self.info, start, end)
-            first, last = start // self.block_size, (end - 1) // self.block_size
-            data = b"".join(self._block(b) for b in range(first, last + 1))
+            data = self.files.read_range(self.info, first, last)
         except _RangeIgnored:
             self._spool()
             return self._read_at(start, size)
-        offset = first * self.block_size
-        return data[start - offset:end - offset]
-
-    def _whole(self) -> bytes:
-        whole = self._blocks.get(-1)
-        if whole is None:
-            whole = self.files.read_range(self.info, 0, self.info.size)
-            self._blocks[-1] = whole
-        return whole
-
-    def _block(self, number: int) -> bytes:
-        cached = self._blocks.get(number)
-        if cached is not None:
-            self._blocks.move_to_end(number)
-            return cached
-        start = number * self.block_size
-        data = self.files.read_range(self.info, start, start + self.block_size)
-        self._blocks[number] = data
-        while len(self._blocks) > self.cache_blocks:
-            self._blocks.popitem(last=False)
-        return data
+        self._ranges[first] = data
+        while len(self._ranges) > self.cache_ranges:
+            self._ranges.popitem(last=False)
+        return data[start - first:end - first]
 
     def _spool(self) -> None:
         if self.spool_dir is None:

@@ -54,7 +54,7 @@ def test_head_then_columns_read_by_range_equal_the_local_file(make_hub, dump, re
     assert info.size == local.stat().st_size
     assert info.commit and len(info.commit) == 40
     assert info.location.endswith("/_cdn/" + info.etag.strip('"')) == redirect
-    with files.open(info, block_size=8 * 1024) as remote:  # blocks smaller than a chunk
+    with files.open(info, min_read=8 * 1024) as remote:  # smaller than a column chunk
         got = pq.ParquetFile(remote).read(columns=COLUMNS)
     assert got.equals(pq.read_table(local, columns=COLUMNS))
     fraction = files.bytes_read / info.size
@@ -103,7 +103,7 @@ def test_a_broken_range_is_retried_and_the_result_is_exact(make_hub, dump, kind)
     store.faults.append(FileFault(kind, at=frozenset({2, 4})))
     files = files_for(sim)
     info = files.head(HUB_STATS, "models.parquet")
-    with files.open(info, block_size=64 * 1024) as remote:
+    with files.open(info, min_read=16 * 1024) as remote:
         got = pq.ParquetFile(remote).read(columns=COLUMNS)
     assert got.equals(pq.read_table(dump["model"], columns=COLUMNS))
     assert store.stats["faults"] == 2 and files.transport.stats.retries == 2

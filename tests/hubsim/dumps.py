@@ -176,21 +176,35 @@ def _safetensors(item: dict[str, Any]) -> dict[str, Any] | None:
 def _siblings(item: dict[str, Any], repo_type: str) -> list[dict[str, str]]:
     names = [".gitattributes", "README.md"]
     if repo_type == "model":
-        names += ["config.json", "model.safetensors", "tokenizer.json",
-                  "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"
-                  ][: 1 + int(_digest(item)[0], 16) % 6]
+        digest = _digest(item)
+        shards = 1 + int(digest[0], 16) % 8
+        stem = str(item.get("id", "")).rsplit("/", 1)[-1]
+        names += ["config.json", "tokenizer.json", "tokenizer_config.json",
+                  "special_tokens_map.json", "generation_config.json"]
+        names += [f"model-{k:05d}-of-{shards:05d}.safetensors" for k in range(1, shards + 1)]
+        if "gguf" in (item.get("tags") or ()):
+            names += [f"{stem}.{q}.gguf" for q in ("Q2_K", "Q4_K_M", "Q5_K_M", "Q8_0")]
+        names += [f"runs/{digest[i:i + 12]}/events.out.tfevents" for i in range(0, 24, 12)]
     return [{"rfilename": n} for n in names]
 
 
 def _config(item: dict[str, Any]) -> str | None:
-    if item.get("library_name") != "transformers":
+    """A config as the listing's `config` field carries it: architecture, tokenizer settings
+    with a chat template, and per-repo values (large, and what an import never needs)."""
+    if not item.get("library_name"):
         return None
     digest = _digest(item)
+    commit = hashlib.sha1(digest.encode()).hexdigest()
+    template = " ".join(f"{{{{ m['{digest[i:i + 6]}'] }}}}" for i in range(0, 30, 3))
     return orjson.dumps({
         "architectures": [f"Arch{digest[:4]}ForCausalLM"], "model_type": f"type{digest[4:6]}",
+        "_commit_hash": commit, "_name_or_path": item.get("id"),
         "tokenizer_config": {"bos_token": "<s>", "eos_token": "</s>", "pad_token": None,
-                             "chat_template": f"{{% for m in messages %}}{digest}{{% endfor %}}"},
+                             "chat_template": "{% for m in messages %}" + template +
+                                              "{% endfor %}"},
         "hidden_size": int(digest[6:9], 16), "num_hidden_layers": int(digest[9], 16) + 1,
+        "vocab_size": int(digest[10:15], 16), "rope_theta": int(digest[15:20], 16) / 7,
+        "transformers_version": f"4.{int(digest[20:22], 16) % 50}.0",
     }).decode()
 
 
