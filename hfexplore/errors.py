@@ -113,3 +113,7 @@ class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later (cron wrappers can tell it from a failure)
+
+
+class HubFileChangedError(HubError):
+    """A file on the Hub changed (new ETag) while it was being read."""

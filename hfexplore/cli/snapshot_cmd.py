@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
 from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
+from hfexplore.catalog.importer import ImportUsageError, import_snapshots, parse_day
 from hfexplore.catalog.incremental import refresh_snapshot
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.snapshot import (
@@ -31,6 +33,7 @@ from hfexplore.cli.progress import progress_factory
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
 from hfexplore.hub import REPO_TYPES
+from hfexplore.hub.files import HubFiles
 from hfexplore.report import Report, iso
 from hfexplore.stats.diff import diff_snapshots
 
@@ -196,3 +199,53 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
                         repo_types, top=top), output_format)  # type: ignore[arg-type]
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@snapshot.command("import")
+@click.argument("source")
+@click.option("--date", "on", callback=_day, metavar="YYYY-MM-DD",
+              help="hub-weekly: the dated folder nearest to this date.")
+@click.option("--since", callback=_day, metavar="YYYY-MM-DD",
+              help="hub-weekly: one snapshot per dated folder from this date on.")
+@click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True,
+              help="hub-weekly --since: every folder, or the first of each month.")
+@click.option("--repo-type", "repo_types", default=None, callback=lambda c, p, v: (
+              _repo_types(c, p, v) if v else None),
+              help="Comma-separated repo types [default: all three; for a local file, which "
+                   "type it holds].")
+@click.option("--as-of", callback=_day, metavar="YYYY-MM-DD",
+              help="Local files: when the dump was taken [default: its newest timestamp].")
+@data_dir_option
+@hub_options
+def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[str] | None,
+                    as_of: Any, data_dir: str | None, **params: Any) -> None:
+    """Import a public dump of the catalogue instead of crawling it.
+
+    SOURCE is `hub-stats` (cfahlgren1/hub-stats; `hub-stats@REVISION` for an older commit),
+    `hub-weekly` (hfmlsoc/hub_weekly_snapshots, with --date or --since), or a local parquet
+    file or directory in their schema. Only the columns a snapshot needs are read (HTTP Range).
+    """
+    moment = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) if as_of else None
+    remote = source.split("@", 1)[0] in ("hub-stats", "hub-weekly")
+    files = HubFiles(hub_client(params).transport) if remote else None
+    try:
+        result = import_snapshots(source, resolve_data_dir(data_dir), files=files,
+                                  repo_types=repo_types, on=on, since=since, every=every,
+                                  as_of=moment)
+    except ImportUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    for snap in result.snapshots:
+        counts = ", ".join(f"{e['count']:,} {t}s" for t, e in snap.manifest["repo_types"].items())
+        click.echo(f"snapshot {snap.name}: {counts} ({snap.source}) in {snap.path}")
+    if result.fraction_read is not None and remote:
+        click.echo(f"read {result.bytes_read:,} of {result.file_bytes:,} bytes "
+                   f"({result.fraction_read:.1%}) in {result.requests:,} requests")
