@@ -56,3 +56,16 @@ class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later (cron wrappers can tell it from a failure)
+
+
+class QueryError(HfExploreError):
+    """An SQL query was refused (not one SELECT, or it reached outside the snapshot) or is wrong
+    (syntax, unknown table or column)."""
+
+    exit_code = 2
+
+
+class InvalidArgumentError(HfExploreError, ValueError):
+    """A library function was given a value outside the ones it accepts."""
+
+    exit_code = 2
