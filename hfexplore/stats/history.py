@@ -10,11 +10,14 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from hfexplore.arguments import check_arguments
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.errors import SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
 from hfexplore.report import Report, iso
 from hfexplore.stats.sql import connect
+
+METRICS = ("total", "license", "library")
 
 
 def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license", "library"]
@@ -23,6 +26,7 @@ def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license"
 
     Totals come from the manifests; the breakdowns are one streaming DuckDB query over every
     snapshot's file, so memory follows the result, not the number of snapshots."""
+    check_arguments(repo_type=repo_type, metric=(metric, METRICS))
     if metric == "total":
         frames = [pd.DataFrame([{"date": iso(snapshot.as_of), "snapshot": snapshot.name,
                                  "repo_type": t, "count": snapshot.count(t)}
@@ -39,6 +43,7 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
                         repo_type: RepoType = "model", top: int = 8) -> Report:
     """The same history, read from an export directory as one Hive-partitioned dataset, in one
     streaming DuckDB query (memory follows the result, not the number of dates)."""
+    check_arguments(repo_type=repo_type, metric=(metric, METRICS))
     with closing(connect(export_dir=dest, knowledge=False)) as connection:
         if metric == "total":
             views = {t: f"history_{PLURAL[t]}" for t in REPO_TYPES}

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hfexplore.arguments import check_arguments
 from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.catalog.normalize import RELATIONS
 from hfexplore.catalog.snapshot import Snapshot
@@ -107,6 +108,7 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
              filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
              families: Families | None = None) -> Report:
     """Repos per license (or category, or license family), with shares of all repos."""
+    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
     table = _load(snapshot, repo_type, ["author", "license", "license_category"], filters)
     total = table.num_rows
     if license_table is not None:  # re-categorise with the user's table
@@ -154,6 +156,7 @@ def libraries(snapshot: Snapshot, *, top: int = 20, filters: Filters = NO_FILTER
 
 def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
+    check_arguments(repo_type=repo_type)
     table = _load(snapshot, repo_type, ["pipeline_tag"], filters)
     rows = value_counts(table, "pipeline_tag", "task", top=top)
     return _report(f"{PLURAL[repo_type].capitalize()} by task", rows, snapshot, filters,
@@ -163,6 +166,7 @@ def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
 def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: bool = False,
             sort: Literal["count", "downloads", "likes"] = "count", top: int = 20,
             filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
+    check_arguments(repo_type=repo_type, sort=(sort, ("count", "downloads", "likes")))
     columns = ["author", "downloads", "likes"] if repo_type != "space" else ["author", "likes"]
     table = _load(snapshot, repo_type, columns, filters)
     if "downloads" not in table.column_names:
@@ -242,6 +246,7 @@ def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
 def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
            by: Literal["month", "year"] = "month", filters: Filters = NO_FILTERS) -> Report:
     """Repos created per period, and the running total."""
+    check_arguments(repo_type=repo_type, by=(by, ("month", "year")))
     table = _load(snapshot, repo_type, ["created_at"], filters)
     created = table["created_at"].to_pandas().dropna()
     unknown = table.num_rows - len(created)
