@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from hfexplore.errors import InvalidArgumentError
 
-REPO_TYPES = ("model", "dataset", "space")  # as hfexplore.hub.REPO_TYPES, without importing HTTP
+# As hfexplore.hub.REPO_TYPES and hfexplore.formats.FORMATS, without importing HTTP or pandas.
+REPO_TYPES = ("model", "dataset", "space")
+OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
 
 
 def check_arguments(*, repo_type: object = None, **choices: tuple[object, Sequence[str]]) -> None:

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
-from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
 from hfexplore.cli.options import data_dir_option, emit, hub_client, hub_options, output_options
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import SnapshotError
+
+if TYPE_CHECKING:
+    from hfexplore.catalog.snapshot import Snapshot
 
 
 @click.command()
@@ -35,6 +35,10 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     requests; shares, ranks and distinct counts use the newest snapshot. Verdicts:
     supported, refuted (overstated or understated), inconclusive, out-of-scope.
     """
+    from hfexplore.catalog.knowledge import Families
+    from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+    from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
+
     if demo and snapshot_ref:
         raise click.UsageError("--demo and --snapshot cannot be combined")
     loaded = load_claim_files(([] if no_builtin else builtin_claim_files()) + list(files))

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import click
 
-from hfexplore.catalog.snapshot import list_snapshots
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -30,6 +29,7 @@ from hfexplore.errors import SnapshotError
 def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
             data_dir: str | None, output_format: str | None) -> None:
     """One metric across every snapshot (or every date of an export)."""
+    from hfexplore.catalog.snapshot import list_snapshots
     from hfexplore.stats.history import history as history_of
     from hfexplore.stats.history import history_from_export
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.cache import CacheMode
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
+from hfexplore.arguments import OUTPUT_FORMATS, REPO_TYPES
 from hfexplore.config import resolve_data_dir
-from hfexplore.formats import FORMATS, get_format
-from hfexplore.hub import REPO_TYPES, HubClient, connect
-from hfexplore.report import Report
-from hfexplore.stats.reports import Filters
+
+if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
+    from hfexplore.catalog.snapshot import Snapshot
+    from hfexplore.hub import HubClient
+    from hfexplore.report import Report
+    from hfexplore.stats.reports import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +43,9 @@ hub_options = _stack(
 
 def hub_client(params: dict[str, Any]) -> HubClient:
     """Build the client from the options of `hub_options`, rejecting contradictory flags."""
+    from hfexplore.cache import CacheMode
+    from hfexplore.hub import connect
+
     flags = [name for name in ("no_cache", "refresh", "offline") if params.get(name)]
     if len(flags) > 1:
         names = " and ".join("--" + f.replace("_", "-") for f in flags)
@@ -53,12 +57,14 @@ def hub_client(params: dict[str, Any]) -> HubClient:
 
 
 output_options = click.option(
-    "--format", "-f", "output_format", type=click.Choice(list(FORMATS)), default=None,
+    "--format", "-f", "output_format", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
     help="Output format [default: table on a terminal, json otherwise].",
 )
 
 
 def emit(report: Report, output_format: str | None) -> None:
+    from hfexplore.formats import get_format
+
     name = output_format or ("table" if sys.stdout.isatty() else "json")
     click.echo(get_format(name).render(report), nl=False)
 
@@ -78,6 +84,8 @@ snapshot_options = _stack(
 
 
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
+    from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
@@ -107,6 +115,8 @@ filter_options = _stack(
 
 
 def filters_from(params: dict[str, Any]) -> Filters:
+    from hfexplore.stats.reports import Filters
+
     return Filters(params.get("author"), params.get("library"), params.get("task"),
                    params.get("created_after"), params.get("created_before"))
 

@@ -6,13 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
-from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
-from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
-from hfexplore.catalog.incremental import refresh_snapshot
-from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
+from hfexplore.arguments import REPO_TYPES
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -21,12 +16,8 @@ from hfexplore.cli.options import (
     output_options,
     top_option,
 )
-from hfexplore.cli.progress import progress_factory
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
-from hfexplore.hub import REPO_TYPES
-from hfexplore.report import Report, iso
-from hfexplore.stats.diff import diff_snapshots
 
 
 def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -38,6 +29,8 @@ def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[
 
 
 def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    from hfexplore.catalog.export import EXPORT_FORMATS
+
     chosen = [v.strip() for v in value.split(",") if v.strip()]
     if not chosen or any(v not in EXPORT_FORMATS for v in chosen):
         raise click.BadParameter(f"expected a comma-separated list of {', '.join(EXPORT_FORMATS)}")
@@ -77,6 +70,13 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
+    from hfexplore.catalog.crawl import create_snapshot
+    from hfexplore.catalog.export import export_snapshot, prune_export
+    from hfexplore.catalog.incremental import refresh_snapshot
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.catalog.snapshot import prune_snapshots
+    from hfexplore.cli.progress import progress_factory
+
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
@@ -112,6 +112,11 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
 @output_options
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     """Snapshots in the data directory, oldest first."""
+    import pandas as pd
+
+    from hfexplore.catalog.snapshot import list_snapshots
+    from hfexplore.report import Report, iso
+
     root = resolve_data_dir(data_dir)
     snapshots, problems = list_snapshots(root)
     rows = []
@@ -134,6 +139,8 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
 @click.option("--verify", is_flag=True, help="Check every file against its sha256.")
 def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
     """The manifest of one snapshot (the newest by default), as JSON."""
+    from hfexplore.catalog.snapshot import resolve_snapshot
+
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
     doc = {"path": str(snap.path), **snap.manifest}
     if verify:
@@ -151,6 +158,10 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 @data_dir_option
 def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
     """Delete all but the newest N snapshots."""
+    from hfexplore.catalog.crawl import data_dir_lock
+    from hfexplore.catalog.export import prune_export
+    from hfexplore.catalog.snapshot import prune_snapshots
+
     root = resolve_data_dir(data_dir)
     with data_dir_lock(root):
         removed = prune_snapshots(root, keep)
@@ -170,6 +181,9 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
                   output_format: str | None) -> None:
     """What changed from snapshot OLD to NEW (names or paths)."""
+    from hfexplore.catalog.snapshot import resolve_snapshot
+    from hfexplore.stats.diff import diff_snapshots
+
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
                         repo_types, top=top), output_format)  # type: ignore[arg-type]
