@@ -117,3 +117,16 @@ class LockedError(HfExploreError):
 
 class HubFileChangedError(HubError):
     """A file on the Hub changed (new ETag) while it was being read."""
+
+
+class QueryError(HfExploreError):
+    """An SQL query was refused (not one SELECT, or it reached outside the snapshot) or is wrong
+    (syntax, unknown table or column)."""
+
+    exit_code = 2
+
+
+class InvalidArgumentError(HfExploreError, ValueError):
+    """A library function was given a value outside the ones it accepts."""
+
+    exit_code = 2

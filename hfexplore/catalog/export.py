@@ -140,3 +140,14 @@ def prune_export(dest: Path, keep: int) -> list[str]:
         manifest = dest / MANIFESTS / f"{day}.json"
         manifest.unlink(missing_ok=True)
     return removed
+
+
+def export_files(dest: Path, day: str | None = None) -> dict[str, list[Path]]:
+    """The parquet files of an export per repo type (of one date, or all), oldest date first;
+    what pyarrow, DuckDB and Spark read (paths starting with `_` or `.` are not data)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(dest.glob(f"repo_type=*/date={day or '*'}/*.parquet")):
+        if any(part.startswith((".", "_")) for part in path.relative_to(dest).parts):
+            continue
+        found.setdefault(path.parent.parent.name[len("repo_type="):], []).append(path)
+    return found

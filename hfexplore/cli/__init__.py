@@ -17,6 +17,7 @@ from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
+from hfexplore.cli.sql_cmd import sql
 from hfexplore.cli.stats_cmd import stats
 from hfexplore.errors import HfExploreError
 
@@ -81,6 +82,7 @@ cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
 cli.add_command(report)
+cli.add_command(sql)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from hfexplore.stats.history import history_from_export
 def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
             data_dir: str | None, output_format: str | None) -> None:
     """One metric across every snapshot (or every date of an export)."""
+
     if export_dir is not None:
         report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
                                      top=top)

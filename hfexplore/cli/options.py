@@ -5,19 +5,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.cache import CacheMode
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
+from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS, REPO_TYPES
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import PlotFormatError
-from hfexplore.formats import FORMATS, get_format
-from hfexplore.formats.plot import PLOT_EXTENSIONS, check_plot_path
-from hfexplore.hub import REPO_TYPES, HubClient, connect
-from hfexplore.report import Report
-from hfexplore.stats.reports import Filters
+
+if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
+    from hfexplore.catalog.snapshot import Snapshot
+    from hfexplore.hub import HubClient
+    from hfexplore.report import Report
+    from hfexplore.stats.reports import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +44,9 @@ hub_options = _stack(
 
 def hub_client(params: dict[str, Any]) -> HubClient:
     """Build the client from the options of `hub_options`, rejecting contradictory flags."""
+    from hfexplore.cache import CacheMode
+    from hfexplore.hub import connect
+
     flags = [name for name in ("no_cache", "refresh", "offline") if params.get(name)]
     if len(flags) > 1:
         names = " and ".join("--" + f.replace("_", "-") for f in flags)
@@ -55,12 +58,14 @@ def hub_client(params: dict[str, Any]) -> HubClient:
 
 
 output_options = click.option(
-    "--format", "-f", "output_format", type=click.Choice(list(FORMATS)), default=None,
+    "--format", "-f", "output_format", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
     help="Output format [default: table on a terminal, json otherwise].",
 )
 
 
 def emit(report: Report, output_format: str | None) -> None:
+    from hfexplore.formats import get_format
+
     name = output_format or ("table" if sys.stdout.isatty() else "json")
     click.echo(get_format(name).render(report), nl=False)
 
@@ -82,6 +87,8 @@ snapshot_options = _stack(
 
 
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
+    from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
@@ -111,6 +118,8 @@ filter_options = _stack(
 
 
 def filters_from(params: dict[str, Any]) -> Filters:
+    from hfexplore.stats.reports import Filters
+
     return Filters(params.get("author"), params.get("library"), params.get("task"),
                    params.get("created_after"), params.get("created_before"))
 
@@ -122,6 +131,8 @@ def top_option(default: int, help: str = "Rows to show (0 for all).") -> Callabl
 
 def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
+        from hfexplore.formats.plot import check_plot_path
+
         try:
             check_plot_path(value)
         except PlotFormatError as exc:

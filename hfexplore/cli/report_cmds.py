@@ -3,11 +3,10 @@ and hands the result to a format."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.cli.options import (
     emit,
     families_option,
@@ -21,10 +20,14 @@ from hfexplore.cli.options import (
     snapshot_options,
     top_option,
 )
-from hfexplore.stats import reports
+
+if TYPE_CHECKING:
+    from hfexplore.catalog.knowledge import Families
 
 
 def _families(params: dict[str, Any]) -> Families:
+    from hfexplore.catalog.knowledge import Families
+
     return Families.load(params.get("families_file"))
 
 
@@ -43,6 +46,9 @@ def _families(params: dict[str, Any]) -> Families:
 def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format: str | None,
              **params: Any) -> None:
     """Repos per license, with its category and share."""
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.stats import reports
+
     table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
     emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,  # type: ignore[arg-type]
                           by=by, top=top, filters=filters_from(params),  # type: ignore[arg-type]
@@ -56,6 +62,8 @@ def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format
 @output_options
 def libraries(top: int, output_format: str | None, **params: Any) -> None:
     """Models per library (library_name)."""
+    from hfexplore.stats import reports
+
     emit(reports.libraries(load_snapshot(params), top=top, filters=filters_from(params)),
          output_format)
 
@@ -68,6 +76,8 @@ def libraries(top: int, output_format: str | None, **params: Any) -> None:
 @output_options
 def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
     """Repos per task (pipeline_tag; task_categories for datasets)."""
+    from hfexplore.stats import reports
+
     emit(reports.tasks(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
                        filters=filters_from(params)), output_format)
 
@@ -86,6 +96,8 @@ def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) ->
 def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format: str | None,
             **params: Any) -> None:
     """Repos, downloads and likes per author or organisation family."""
+    from hfexplore.stats import reports
+
     emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,  # type: ignore[arg-type]
                          sort=sort, top=top, filters=filters_from(params),  # type: ignore[arg-type]
                          families=_families(params)), output_format)
@@ -102,6 +114,8 @@ def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format:
 def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
             **params: Any) -> None:
     """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+    from hfexplore.stats import reports
+
     emit(reports.lineage(load_snapshot(params), family=family, base=base, top=top,
                          filters=filters_from(params), families=_families(params)),
          output_format)
@@ -117,6 +131,8 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
 def growth(repo_type: str, by: str, plot: str | None, output_format: str | None,
            **params: Any) -> None:
     """Repos created per month or year, and the running total."""
+    from hfexplore.stats import reports
+
     report = reports.growth(load_snapshot(params), repo_type, by=by,  # type: ignore[arg-type]
                             filters=filters_from(params))
     if plot:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
 from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
@@ -29,7 +28,6 @@ from hfexplore.cli.options import (
     output_options,
     top_option,
 )
-from hfexplore.cli.progress import progress_factory
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
 from hfexplore.hub import REPO_TYPES
@@ -47,6 +45,7 @@ def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[
 
 
 def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+
     chosen = [v.strip() for v in value.split(",") if v.strip()]
     if not chosen or any(v not in EXPORT_FORMATS for v in chosen):
         raise click.BadParameter(f"expected a comma-separated list of {', '.join(EXPORT_FORMATS)}")
@@ -92,6 +91,9 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     if incremental and progress:
         raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
                                "drop --progress")
+    from hfexplore.catalog.snapshot import prune_snapshots
+    from hfexplore.cli.progress import progress_factory
+
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
@@ -128,6 +130,9 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     """Snapshots in the data directory, oldest first, each checked for damage (missing,
     truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
+    import pandas as pd
+
+
     root = resolve_data_dir(data_dir)
     rows = []
     for entry in survey_snapshots(root):
@@ -155,6 +160,7 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 
     NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
     """
+
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
     doc = {"path": str(snap.path), **snap.manifest}
     if verify:
@@ -172,6 +178,7 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 @data_dir_option
 def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
     """Delete all but the newest N snapshots."""
+
     root = resolve_data_dir(data_dir)
     with data_dir_lock(root):
         removed = prune_snapshots(root, keep)
@@ -196,6 +203,7 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
     OLD and NEW are names, unique prefixes (2024-07), `latest`, `previous` or paths
     [default: previous latest].
     """
+
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
                         repo_types, top=top), output_format)  # type: ignore[arg-type]

@@ -17,8 +17,6 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.config import resolve_data_dir
-from hfexplore.stats.live import live_totals
-from hfexplore.stats.reports import summary
 
 
 @click.command()
@@ -35,6 +33,9 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     snapshot yet, counts live on the Hub: one request per repo type through the Hub's count
     endpoint, or a walk of the listing where that endpoint is unavailable.
     """
+    from hfexplore.stats.live import live_totals
+    from hfexplore.stats.reports import summary
+
     use_snapshot = params.get("demo") or params.get("snapshot_ref")
     if not live and not use_snapshot:
         use_snapshot = bool(survey_snapshots(resolve_data_dir(params.get("data_dir"))))

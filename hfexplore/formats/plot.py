@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
+from hfexplore.arguments import PLOT_EXTENSIONS
 from hfexplore.errors import HfExploreError, PlotFormatError
 from hfexplore.report import Report, iso
 
-PLOT_EXTENSIONS = ("png", "svg", "pdf")
 # The creation time the Hub gave every repo older than its date tracking.
 PLACEHOLDER_PERIODS = {"month": "2022-03", "year": "2022"}
 
