@@ -11,6 +11,8 @@ from hfexplore.errors import InvalidArgumentError
 REPO_TYPES = ("model", "dataset", "space")
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
 PLOT_EXTENSIONS = ("png", "svg", "pdf")
+EXPORT_FORMATS = ("parquet", "csv", "jsonl")
+LATEST, PREVIOUS = "latest", "previous"  # snapshot names that mean the newest and the one before
 
 
 def check_arguments(*, repo_type: object = None, **choices: tuple[object, Sequence[str]]) -> None:

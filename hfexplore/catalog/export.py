@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hfexplore.arguments import EXPORT_FORMATS
 from hfexplore.catalog.files import remove_tree, write_atomic
 from hfexplore.catalog.snapshot import Snapshot, file_name
 from hfexplore.errors import HfExploreError
 from hfexplore.sanitize import neutralise
 
-EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 MANIFESTS = "_manifests"
 _ROOT_OF = {"parquet": "", "csv": "_csv", "jsonl": "_jsonl"}
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hfexplore import __version__
+from hfexplore.arguments import LATEST, PREVIOUS
 from hfexplore.catalog.normalize import EXPAND, SCHEMA_VERSION
 from hfexplore.catalog.upgrade import upgrade_columns
 from hfexplore.errors import (
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 SNAPSHOTS = "snapshots"
 MANIFEST = "manifest.json"
-LATEST, PREVIOUS = "latest", "previous"
 
 
 def file_name(repo_type: str) -> str:

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import click
 
-from hfexplore.catalog.snapshot import intact_snapshots
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -14,8 +13,6 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.config import resolve_data_dir
-from hfexplore.stats.history import history as history_of
-from hfexplore.stats.history import history_from_export
 
 
 @click.command()
@@ -31,6 +28,10 @@ from hfexplore.stats.history import history_from_export
 def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
             data_dir: str | None, output_format: str | None) -> None:
     """One metric across every snapshot (or every date of an export)."""
+    from hfexplore.catalog.snapshot import intact_snapshots
+    from hfexplore.stats.history import history as history_of
+    from hfexplore.stats.history import history_from_export
+
 
     if export_dir is not None:
         report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]

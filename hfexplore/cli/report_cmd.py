@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.cli.options import (
     filter_options,
     filters_from,
@@ -45,6 +43,9 @@ def report(html_path: Path, live: bool, claim_files: tuple[Path, ...], no_builti
     Reads the newest snapshot (or --snapshot, or --demo). With --live and no snapshot the page
     holds the live totals and claims, and says which charts need a snapshot.
     """
+    from hfexplore.catalog.knowledge import Families
+    from hfexplore.catalog.snapshot import Snapshot
+
     # Imported here: matplotlib takes a moment to load, and only this command needs it.
     from hfexplore.formats.html import write_html
     from hfexplore.formats.report_page import build_report_page

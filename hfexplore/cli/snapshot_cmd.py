@@ -8,18 +8,7 @@ from typing import Any
 
 import click
 
-from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
-from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
-from hfexplore.catalog.importer import ImportUsageError, import_snapshots, parse_day
-from hfexplore.catalog.incremental import refresh_snapshot
-from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.snapshot import (
-    LATEST,
-    PREVIOUS,
-    prune_snapshots,
-    resolve_snapshot,
-    survey_snapshots,
-)
+from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS, REPO_TYPES
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -30,10 +19,6 @@ from hfexplore.cli.options import (
 )
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
-from hfexplore.hub import REPO_TYPES
-from hfexplore.hub.files import HubFiles
-from hfexplore.report import Report, iso
-from hfexplore.stats.diff import diff_snapshots
 
 
 def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -85,13 +70,18 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
+    from hfexplore.catalog.crawl import create_snapshot
+    from hfexplore.catalog.export import export_snapshot, prune_export
+    from hfexplore.catalog.incremental import refresh_snapshot
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.catalog.snapshot import prune_snapshots
+
     if incremental and fresh:
         raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
                                "an unfinished full crawl; an incremental refresh has none)")
     if incremental and progress:
         raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
                                "drop --progress")
-    from hfexplore.catalog.snapshot import prune_snapshots
     from hfexplore.cli.progress import progress_factory
 
     client = hub_client(params)
@@ -132,6 +122,9 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
     import pandas as pd
 
+    from hfexplore.catalog.snapshot import survey_snapshots
+    from hfexplore.report import Report, iso
+
 
     root = resolve_data_dir(data_dir)
     rows = []
@@ -160,6 +153,8 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 
     NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
     """
+    from hfexplore.catalog.snapshot import resolve_snapshot
+
 
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
     doc = {"path": str(snap.path), **snap.manifest}
@@ -178,6 +173,10 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 @data_dir_option
 def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
     """Delete all but the newest N snapshots."""
+    from hfexplore.catalog.crawl import data_dir_lock
+    from hfexplore.catalog.export import prune_export
+    from hfexplore.catalog.snapshot import prune_snapshots
+
 
     root = resolve_data_dir(data_dir)
     with data_dir_lock(root):
@@ -203,6 +202,9 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
     OLD and NEW are names, unique prefixes (2024-07), `latest`, `previous` or paths
     [default: previous latest].
     """
+    from hfexplore.catalog.snapshot import resolve_snapshot
+    from hfexplore.stats.diff import diff_snapshots
+
 
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
@@ -210,6 +212,8 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from hfexplore.catalog.importer import parse_day
+
     if value is None:
         return None
     try:
@@ -242,6 +246,9 @@ def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: li
     `hub-weekly` (hfmlsoc/hub_weekly_snapshots, with --date or --since), or a local parquet
     file or directory in their schema. Only the columns a snapshot needs are read (HTTP Range).
     """
+    from hfexplore.catalog.importer import ImportUsageError, import_snapshots
+    from hfexplore.hub.files import HubFiles
+
     moment = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) if as_of else None
     remote = source.split("@", 1)[0] in ("hub-stats", "hub-weekly")
     files = HubFiles(hub_client(params).transport) if remote else None

@@ -4,7 +4,6 @@ from typing import Any
 
 import click
 
-from hfexplore.catalog.snapshot import survey_snapshots
 from hfexplore.cli.options import (
     emit,
     filter_options,
@@ -33,6 +32,7 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     snapshot yet, counts live on the Hub: one request per repo type through the Hub's count
     endpoint, or a walk of the listing where that endpoint is unavailable.
     """
+    from hfexplore.catalog.snapshot import survey_snapshots
     from hfexplore.stats.live import live_totals
     from hfexplore.stats.reports import summary
 
