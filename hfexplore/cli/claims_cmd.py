@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.cli.options import data_dir_option, emit, hub_client, hub_options, output_options
+from hfexplore.cli.options import (
+    chosen_format,
+    data_dir_option,
+    emit,
+    hub_client,
+    hub_options,
+    output_options,
+)
 from hfexplore.config import resolve_data_dir
 
 if TYPE_CHECKING:
@@ -69,7 +75,7 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     evaluator = evaluator_for(client, snapshots, snapshot_error=snapshot_error,
                               force_snapshot=forced, families=Families.load(families_file))
     report = check_claims(loaded.claims, evaluator, loaded.errors)
-    chosen = output_format or ("table" if sys.stdout.isatty() else "json")
+    chosen = chosen_format(output_format)
     if chosen in ("table", "markdown"):
         block = ClaimBlocks() if chosen == "table" else ClaimBlocksMarkdown()
         click.echo(block.render(report), nl=False)

@@ -63,10 +63,19 @@ output_options = click.option(
 )
 
 
+def on_terminal() -> bool:
+    """Whether output goes to a person (a table) or a program (JSON)."""
+    return sys.stdout.isatty()
+
+
+def chosen_format(output_format: str | None) -> str:
+    return output_format or ("table" if on_terminal() else "json")
+
+
 def emit(report: Report, output_format: str | None) -> None:
     from hfexplore.formats import get_format
 
-    name = output_format or ("table" if sys.stdout.isatty() else "json")
+    name = chosen_format(output_format)
     click.echo(get_format(name).render(report), nl=False)
 
 
