@@ -2,6 +2,7 @@
 
 - A ```console block holds `$ hfexplore ...` commands, each followed by exactly what it prints
   (stdout, as on a terminal). A command that exits non-zero shows `[exit status N]` last.
+- A ```pycon block is a doctest of the Python API (run as written).
 - Every `hfexplore ...` line of a ```bash block must name real commands and options (it is run
   with `--help` appended, which fails on an unknown command or option).
 
@@ -26,6 +27,7 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CONSOLE = re.compile(r"^```console\n(.*?)^```$", re.S | re.M)
+PYCON = re.compile(r"^```pycon\n(.*?)^```$", re.S | re.M)
 BASH = re.compile(r"^```bash\n(.*?)^```$", re.S | re.M)
 
 
@@ -93,6 +95,10 @@ def run(command: str, home: Path) -> str:
     if result.exit_code:
         shown += ("\n" if shown else "") + f"[exit status {result.exit_code}]"
     return shown
+
+
+def pycon_blocks(text: str) -> list[str]:
+    return [match.group(1) for match in PYCON.finditer(text)]
 
 
 def bash_commands(text: str) -> list[str]:

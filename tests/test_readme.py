@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import doctest
 import shlex
 
 import pytest
 from click.testing import CliRunner
 
 from hfexplore.cli import cli
-from tests.readme_examples import README, arguments, bash_commands, console_examples, run
+from tests.readme_examples import (
+    README,
+    arguments,
+    bash_commands,
+    console_examples,
+    pycon_blocks,
+    run,
+)
 
 TEXT = README.read_text("utf-8")
 EXAMPLES = [example for _, examples in console_examples(TEXT) for example in examples]
@@ -36,3 +44,13 @@ def test_each_command_in_a_bash_block_exists_with_its_options(command) -> None:
     # Placeholders such as FILE or $(date) stay as they are: --help needs no real values.
     result = CliRunner().invoke(cli, [*args, "--help"])
     assert result.exit_code == 0, f"{shlex.join(['hfexplore', *args])}: {result.output}"
+
+
+@pytest.mark.parametrize("block", pycon_blocks(TEXT))
+def test_each_python_example_runs_as_shown(block, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("HFEXPLORE_HOME", str(tmp_path))
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(block, {}, "README", str(README), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and test.examples, "a Python example in the README is out of date"

@@ -119,12 +119,16 @@ def _export_views(connection: duckdb.DuckDBPyConnection, export_dir: Path,
 def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: LicenseTable,
                       families: Families) -> None:
     licenses = pa.Table.from_pylist([vars(e) for e in license_table.entries.values()])
-    members = [(family, namespace) for family, spaces in families.families.items()
+    # One row per namespace: `role` publisher (the family publishes there) or mirror (it
+    # re-hosts the family's models: an origin in lineage, not a publisher).
+    members = [(family.name, namespace, role, family.kind)
+               for family in families.families.values()
+               for role, spaces in (("publisher", family.publishers),
+                                    ("mirror", family.mirrors))
                for namespace in spaces]
-    families_table = pa.table({"family": [f for f, _ in members],
-                               "namespace": [n for _, n in members]},
-                              schema=pa.schema([("family", pa.string()),
-                                                ("namespace", pa.string())]))
+    names = ["family", "namespace", "role", "kind"]
+    families_table = pa.table({name: [m[i] for m in members] for i, name in enumerate(names)},
+                              schema=pa.schema([(name, pa.string()) for name in names]))
     for name, table in (("licenses", licenses), ("families", families_table)):
         connection.register(f"_{name}", table)
         connection.execute(f"create table {name} as select * from _{name}")
