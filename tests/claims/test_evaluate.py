@@ -255,3 +255,18 @@ def test_cli_claims_against_an_older_snapshot(make_hub, tmp_path) -> None:
     assert {r["verdict"] for r in doc["rows"]} <= {"supported", "refuted", "inconclusive",
                                                   "out-of-scope"}
     assert all(r["source"] != "live" for r in doc["rows"])
+
+
+def test_a_claim_measured_from_the_cache_says_so(make_hub, tmp_path) -> None:
+    from hfexplore.cache import PageCache
+
+    sim = make_hub(models=1_200_000)
+    now = [1_700_000_000.0]
+    cache = PageCache(tmp_path / "cache", now=lambda: now[0])
+    client = HubClient(Transport(sim.url, cache=cache))
+    check_claims(builtin()[:1], evaluator_for(client, None, now=at(CLAIM_DAY)))
+    now[0] += 90
+    again = check_claims(builtin()[:1], evaluator_for(client, None, now=at(CLAIM_DAY)))
+    row = again.rows.iloc[0]
+    assert row["source"] == "cache" and "fetched 90 s ago" in row["caveat"]
+    assert row["verdict"] == "supported"
