@@ -56,16 +56,17 @@ def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format
 
 
 @click.command()
+@repo_type_option
 @top_option(20)
 @filter_options
 @snapshot_options
 @output_options
-def libraries(top: int, output_format: str | None, **params: Any) -> None:
-    """Models per library (library_name)."""
+def libraries(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
+    """Models per library (library_name); datasets per library: tag; Spaces per SDK."""
     from hfexplore.stats import reports
 
-    emit(reports.libraries(load_snapshot(params), top=top, filters=filters_from(params)),
-         output_format)
+    emit(reports.libraries(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
+                           filters=filters_from(params)), output_format)
 
 
 @click.command()
