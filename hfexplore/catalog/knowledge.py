@@ -12,8 +12,9 @@ from hfexplore.catalog.licenses import (
     RESTRICTIVENESS,
     LicenseInfo,
     LicenseTable,
+    categories_by_policy,
     most_restrictive,
 )
 
 __all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "most_restrictive"]
+           "LicenseInfo", "LicenseTable", "categories_by_policy", "most_restrictive"]

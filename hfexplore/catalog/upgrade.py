@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hfexplore.catalog.licenses import LicenseTable
+from hfexplore.catalog.licenses import LicenseTable, categories_by_policy
 
 _STRINGS = pa.list_(pa.string())
 _SOURCES = {"base_relations": ["base_models", "base_relation"],
@@ -44,9 +44,7 @@ def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
 
 def _derive(table: pa.Table, column: str, repo_type: str) -> pa.Array:
     if column == "license_category":
-        policy = LicenseTable.load()
-        return pa.array([policy.category_of_all(ids or []) for ids in
-                         table["licenses"].to_pylist()], pa.string())
+        return categories_by_policy(table["licenses"], LicenseTable.load())
     if column == "base_relations":
         bases = table["base_models"].combine_chunks()
         relation = pc.fill_null(pc.take(table["base_relation"], pc.list_parent_indices(bases)),
@@ -58,6 +56,16 @@ def _derive(table: pa.Table, column: str, repo_type: str) -> pa.Array:
     single, prefix = (("library_name", "library:") if column == "libraries"
                       else ("pipeline_tag", "task_categories:"))
     if repo_type == "model":
-        return pa.array([[v] if v else [] for v in table[single].to_pylist()], _STRINGS)
+        return _singletons(table[single])
     return pa.array([[t[len(prefix):] for t in tags or [] if t.startswith(prefix)]
                      for tags in table["tags"].to_pylist()], _STRINGS)
+
+
+def _singletons(values: pa.ChunkedArray) -> pa.Array:
+    """[value] per row, [] where null or empty."""
+    flat = values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
+    present = pc.and_(pc.is_valid(flat), pc.not_equal(pc.fill_null(flat, ""), ""))
+    lengths = pc.cast(pc.fill_null(present, False), pa.int32())
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()),
+                                pc.cumulative_sum(lengths).cast(pa.int32())])
+    return pa.ListArray.from_arrays(offsets, pc.filter(flat, lengths.cast(pa.bool_())))

@@ -13,7 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hfexplore.arguments import check_arguments
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+from hfexplore.catalog.knowledge import (
+    OPEN_WEIGHT_CATEGORIES,
+    Families,
+    LicenseTable,
+    categories_by_policy,
+)
 from hfexplore.catalog.normalize import RELATIONS
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.hub import PLURAL, RepoType
@@ -50,10 +55,9 @@ def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters
 
 
 def _recategorise(table: pa.Table, license_table: LicenseTable) -> pa.Table:
-    categories = [license_table.category_of_all(ids or []) for ids in
-                  table["licenses"].to_pylist()]
     index = table.schema.get_field_index("license_category")
-    return table.set_column(index, "license_category", pa.array(categories, pa.string()))
+    return table.set_column(index, "license_category",
+                            categories_by_policy(table["licenses"], license_table))
 
 
 def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: bool = False,

@@ -98,3 +98,20 @@ def test_comment_lines_in_a_user_table(tmp_path) -> None:
     path.write_text("# my notes\nid,category,standard,note\nacme-2,permissive,true,ours\n")
     table = LicenseTable.load(path)
     assert table.entries["acme-2"].standard and table.entries["acme-2"].note == "ours"
+
+
+def test_the_policy_column_wise_equals_the_policy_per_repo() -> None:
+    import random
+
+    import pyarrow as pa
+
+    from hfexplore.catalog.knowledge import categories_by_policy
+
+    table = LicenseTable.load()
+    rng = random.Random(7)
+    ids = [*table.entries, "my-custom-terms"]
+    repos = [rng.sample(ids, k=rng.choice([0, 0, 1, 1, 2, 3])) for _ in range(3_000)]
+    column = pa.chunked_array([pa.array(repos[:1_000], pa.list_(pa.string())).slice(3),
+                               pa.array(repos[1_000:], pa.list_(pa.string()))])
+    got = categories_by_policy(column, table).to_pylist()
+    assert got == [table.category_of_all(r) for r in repos[3:]]
