@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -88,26 +89,29 @@ class LicenseTable:
 
 
 def categories_by_policy(licenses: pa.ChunkedArray | pa.Array, table: LicenseTable) -> pa.Array:
-    """`category_of_all` for a whole list<string> column, in Arrow (no Python loop per row)."""
+    """`category_of_all` for a whole list<string> column, without a Python loop per row: the
+    restrictiveness rank of every license, then its maximum per repo (numpy's reduceat over
+    each repo's run of licenses)."""
     if isinstance(licenses, pa.ChunkedArray):
         licenses = licenses.combine_chunks() if licenses.num_chunks else \
             pa.array([], licenses.type)
-    flat = pc.list_flatten(licenses)
-    parents = pc.list_parent_indices(licenses)
     ids = list(table.entries)
     ranks = pa.array([_RANK[table.entries[i].category] for i in ids], pa.int8())
+    flat = pc.list_flatten(licenses)
     rank = pc.take(ranks, pc.index_in(flat, value_set=pa.array(ids, pa.string())))
     rank = pc.fill_null(rank, pa.scalar(_RANK["other"], pa.int8()))  # unknown ids: custom terms
-    worst = pa.table({"row": parents, "rank": rank}).group_by("row").aggregate(
-        [("rank", "max")])
-    per_row = pa.nulls(len(licenses), pa.int8())
-    if worst.num_rows:
-        per_row = pc.take(worst["rank_max"], pc.index_in(
-            pa.array(range(len(licenses)), pa.int32()).cast(parents.type),
-            value_set=worst["row"]))
-    names = pa.array(RESTRICTIVENESS, pa.string())
-    found = pc.take(names, per_row)
-    return pc.fill_null(found, "none")
+    offsets = licenses.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
+    offsets -= offsets[0]  # a sliced array's offsets do not start at 0
+    lengths = np.diff(offsets)
+    if licenses.null_count:  # a null list holds no licenses
+        lengths[~pc.is_valid(licenses).to_numpy(zero_copy_only=False)] = 0
+    per_row = np.full(len(licenses), len(RESTRICTIVENESS), dtype=np.int64)  # "none"
+    declared = lengths > 0
+    if declared.any():
+        per_row[declared] = np.maximum.reduceat(
+            rank.to_numpy(zero_copy_only=False).astype(np.int64), offsets[:-1][declared])
+    names = pa.array([*RESTRICTIVENESS, "none"], pa.string())
+    return pc.take(names, pa.array(per_row))
 
 
 def most_restrictive(categories: Iterable[str]) -> str:

@@ -29,8 +29,7 @@ from hfexplore.stats.query import (
     Filters,
     base_edges,
     count_by,
-    fold_case,
-    license_categories,
+    fold_counts,
     top_rows,
     value_counts,
 )
@@ -69,38 +68,41 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
     Categories follow the multi-license policy (`catalog/licenses.py`): `multi_licensed` and
     `moved_by_policy` in the result say how many repos it concerns."""
     check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
-    table = _load(snapshot, repo_type, ["author", "license", "licenses", "license_category"],
-                  filters, families)
+    columns = ["license", "licenses", "license_category"] + (["author"] if open_weight else [])
+    table = _load(snapshot, repo_type, columns, filters, families)
     total = table.num_rows
     if license_table is not None:  # re-categorise with the user's table
         table = _recategorise(table, license_table)
     license_table = license_table or LicenseTable.load()
-    primary_category = license_categories(table["license"], license_table)
     multi = int(pc.sum(pc.greater(pc.list_value_length(table["licenses"]), 1)).as_py() or 0)
-    moved = int(pc.sum(pc.not_equal(primary_category, table["license_category"])).as_py() or 0)
+    # One pass over the rows; everything else works on the few (license, category) pairs.
+    pairs = count_by(table, ["license", "license_category"])
+    primary = pairs["license"].map(lambda v: license_table.category(None if v == NONE_LABEL
+                                                                    else v))
+    moved = int(pairs.loc[primary != pairs["license_category"], "count"].sum())
     if open_weight:
+        pairs = pairs[pairs["license_category"].isin(OPEN_WEIGHT_CATEGORIES)]
         table = table.filter(pc.is_in(table["license_category"],
                                       pa.array(OPEN_WEIGHT_CATEGORIES, pa.string())))
     if by == "license":  # each license with its own category (the table's, not the policy's)
-        rows = count_by(table, ["license"])
+        rows = pairs.groupby("license", as_index=False)["count"].sum()
         rows["category"] = [license_table.category(None if v == NONE_LABEL else v)
                             for v in rows["license"]]
         rows = rows[["license", "category", "count"]]
     elif by == "category":
-        rows = count_by(table, ["license_category"]).rename(
-            columns={"license_category": "category"})[["category", "count"]]
+        rows = pairs.groupby("license_category", as_index=False)["count"].sum().rename(
+            columns={"license_category": "category"})
     else:
-        grouped = count_by(table, ["license"])
         family_of = {e.id: e.family for e in license_table.entries.values()}
-        grouped["family"] = grouped["license"].map(family_of).fillna(
-            grouped["license"].where(grouped["license"] == NONE_LABEL, "custom"))
-        rows = grouped.groupby("family")["count"].sum().reset_index()
+        family = pairs["license"].map(family_of).fillna(
+            pairs["license"].where(pairs["license"] == NONE_LABEL, "custom"))
+        rows = pairs.assign(family=family).groupby("family", as_index=False)["count"].sum()
     key = rows.columns[0]
     rows = rows.sort_values(["count", key], ascending=[False, True], kind="stable")
     rows["share"] = rows["count"] / max(total, 1)
     title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
     report = _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
-                     total=total, matching=table.num_rows, multi_licensed=multi,
+                     total=total, matching=int(pairs["count"].sum()), multi_licensed=multi,
                      moved_by_policy=moved)
     if moved:
         report.notes.append(f"{multi:,} repos declare several licenses; {moved:,} of them are "
@@ -169,9 +171,9 @@ def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: boo
         table = table.append_column("family", families.map_arrow(table["author"]))
         table = table.filter(pc.is_valid(table["family"]))
         key = "family"
-    else:
-        table = fold_case(table, "author")
     grouped = count_by(table, [key], downloads="downloads", likes="likes")
+    if not by_family:
+        grouped = fold_counts(grouped, "author")
     rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
         [sort, key], ascending=[False, True], kind="stable")
     rows["downloads"] = rows["downloads"].astype("Int64")
