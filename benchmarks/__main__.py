@@ -107,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             figures["reports"][name] = {"seconds": ours["seconds"], "wall": ours_wall,
                                         "rss": ours_rss, "duckdb_seconds": duck["seconds"],
                                         "duckdb_rss": duck_rss}
+        log("history --export-dir: 365 linked dates (DuckDB), 10 (pandas, as before)")
+        figures["history_export"], _, figures["history_export_rss"] = run(
+            "history_export", "--snapshot", snapshot, "--data-dir", str(work), "--dates", "365")
+        figures["history_export_pandas"], _, figures["history_export_pandas_rss"] = run(
+            "history_export", "--snapshot", snapshot, "--data-dir", str(work), "--dates", "10",
+            "--engine", "pandas")
         log("totals: count path, then a walk")
         figures["count_site"], _, _ = run("count", "--endpoint", sim.url)
         figures["count_walk"], _, _ = run("count", "--endpoint", sim.url, "--walk")

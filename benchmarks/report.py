@@ -118,8 +118,31 @@ def render_markdown(f: dict[str, Any], machine: str) -> str:
         f"**{inc['requests'] / crawl['requests']:.1%}** of a full crawl's "
         f"{crawl['requests']:,}; peak RSS {f['incremental_rss']:.0f} MB.",
         "",
+        *_history_lines(f),
     ]
     return "\n".join(lines) + NOTES
+
+
+def _history_lines(f: dict[str, Any]) -> list[str]:
+    """`history --export-dir` over a year of daily dates (one date's files linked 365 times)."""
+    if "history_export" not in f:
+        return []
+    ours, base = f["history_export"], f["history_export_pandas"]
+    rss = f["history_export_rss"]
+    return [
+        "## 8. `history --export-dir` over a year of daily exports",
+        "",
+        "| engine | dates | rows read | seconds | peak RSS |",
+        "|---|---:|---:|---:|---:|",
+        f"| DuckDB, one streaming query (hfexplore) | {ours['dates']} | {ours['rows']:,} | "
+        f"{ours['seconds']:.1f} | {rss:.0f} MB |",
+        f"| every date's column into pandas (the computation it replaced) | {base['dates']} | "
+        f"{base['rows']:,} | {base['seconds']:.1f} | {f['history_export_pandas_rss']:.0f} MB |",
+        "",
+        f"Metric `{ours['metric']}`; each date links the snapshot's files, so the export costs no "
+        f"disk. Peak RSS goal 2 GB at 365 dates: {_goal(rss < 2048)}.",
+        "",
+    ]
 
 
 NOTES = """

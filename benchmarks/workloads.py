@@ -121,6 +121,52 @@ def duckdb_report(snapshot_path: str, name: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started}
 
 
+def link_export(snapshot_path: str, dest: Path, dates: int) -> int:
+    """An export of `dates` daily dates whose files are all hard links to one snapshot's
+    (symbolic links where hard links cannot be made): a year of exports at no disk cost."""
+    from datetime import date, timedelta
+
+    from hfexplore.catalog.snapshot import file_name, open_snapshot
+
+    snapshot = open_snapshot(Path(snapshot_path))
+    first = date(2026, 1, 1)
+    for repo_type in snapshot.repo_types():
+        source = snapshot.path / file_name(repo_type)
+        for number in range(dates):
+            partition = dest / f"repo_type={repo_type}" / f"date={first + timedelta(number)}"
+            partition.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, partition / "part-0.parquet")
+            except OSError:
+                os.symlink(source, partition / "part-0.parquet")
+    return snapshot.count("model") or 0
+
+
+def history_export(snapshot_path: str, work_dir: str, dates: int, metric: str,
+                   engine: str) -> dict[str, Any]:
+    """`history --export-dir` over `dates` linked dates; `engine=pandas` runs the computation
+    it replaced (every date's column loaded into one table, then pandas), for comparison."""
+    import tempfile
+
+    from hfexplore.stats.history import history_from_export
+
+    dest = Path(tempfile.mkdtemp(prefix="export-", dir=work_dir))
+    per_date = link_export(snapshot_path, dest, dates)
+    started = time.perf_counter()
+    if engine == "duckdb":
+        rows = len(history_from_export(dest, metric=metric).rows)  # type: ignore[arg-type]
+    else:
+        import pyarrow.dataset as ds
+
+        column = "license_category" if metric == "license" else "library_name"
+        dataset = ds.dataset(dest, format="parquet", partitioning="hive")
+        table = dataset.to_table(columns=["date", column], filter=ds.field("repo_type") == "model")
+        rows = len(table.to_pandas().fillna({column: "(none)"}).value_counts(["date", column]))
+    return {"dates": dates, "rows_per_date": per_date, "rows": dates * per_date,
+            "engine": engine, "metric": metric, "result_rows": rows,
+            "seconds": time.perf_counter() - started}
+
+
 def count(endpoint: str, website: bool) -> dict[str, Any]:
     client = HubClient(Transport(endpoint))
     started = time.perf_counter()
@@ -164,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report")
     parser.add_argument("--expand", default="crawl")
     parser.add_argument("--walk", action="store_true")
+    parser.add_argument("--dates", type=int, default=365)
+    parser.add_argument("--metric", default="license")
+    parser.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
     args = parser.parse_args(argv)
     name = args.name
     if name == "raw":
@@ -176,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         result = report(args.snapshot, args.report)
     elif name == "duckdb":
         result = duckdb_report(args.snapshot, args.report)
+    elif name == "history_export":
+        result = history_export(args.snapshot, args.data_dir, args.dates, args.metric,
+                                args.engine)
     elif name == "count":
         result = count(args.endpoint, website=not args.walk)
     elif name == "quota":

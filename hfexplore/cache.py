@@ -11,6 +11,7 @@ import logging
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,9 +23,13 @@ from hfexplore.errors import HfExploreError
 
 log = logging.getLogger(__name__)
 
+# How long an answer counts as fresh. A count is a figure people quote: after a few minutes it
+# is no longer "live", and only --offline may serve it (labelled with its age).
 LISTING_TTL = 3600.0
-COUNT_TTL = 3600.0
+COUNT_TTL = 300.0
 REPO_TTL = 3600.0
+# How long an answer is kept at all: what --offline can still serve.
+RETENTION = 7 * 24 * 3600.0
 
 
 class CacheMode(StrEnum):
@@ -57,8 +62,9 @@ class CacheInfo:
 
 
 class PageCache:
-    def __init__(self, directory: Path):
-        self.directory = private_dir(directory)
+    def __init__(self, directory: Path, now: Callable[[], float] = time.time):
+        self.now = now
+        self.directory = private_dir(directory, role="cache")
         try:
             self._cache: diskcache.Cache | None = diskcache.Cache(str(self.directory))
         except (sqlite3.DatabaseError, OSError) as exc:
@@ -74,7 +80,9 @@ class PageCache:
     def key(url: str, authenticated: bool) -> str:
         return f"{'auth' if authenticated else 'anon'} {url}"
 
-    def get(self, url: str, authenticated: bool) -> CachedResponse | None:
+    def get(self, url: str, authenticated: bool,
+            max_age: float | None = None) -> CachedResponse | None:
+        """The stored answer, if any and (given `max_age`) no older than that many seconds."""
         if self._cache is None:
             return None
         try:
@@ -82,15 +90,22 @@ class PageCache:
         except (sqlite3.DatabaseError, OSError) as exc:
             log.warning("cache read failed (%s); fetching instead", exc)
             return None
-        return value if isinstance(value, CachedResponse) else None
+        if not isinstance(value, CachedResponse):
+            return None
+        if max_age is not None and self.age(value) > max_age:
+            return None
+        return value
+
+    def age(self, entry: CachedResponse) -> float:
+        return max(0.0, self.now() - entry.stored_at)
 
     def set(self, url: str, authenticated: bool, content: bytes, next_url: str | None,
             ttl: float) -> None:
         if self._cache is None:
             return
-        entry = CachedResponse(content, next_url, time.time())
+        entry = CachedResponse(content, next_url, self.now())
         try:
-            self._cache.set(self.key(url, authenticated), entry, expire=ttl)
+            self._cache.set(self.key(url, authenticated), entry, expire=max(ttl, RETENTION))
         except (sqlite3.DatabaseError, OSError) as exc:
             log.warning("cache write failed (%s); continuing without caching", exc)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from hfexplore.errors import DirectoryError
+
 DEFAULT_ENDPOINT = "https://huggingface.co"
 APP_NAME = "hfexplore"
 
@@ -30,10 +32,17 @@ def resolve_token(token: str | None = None) -> str | None:
     return get_token() or None
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only; tighten it if it exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+def private_dir(path: Path, role: str = "data") -> Path:
+    """Create `path` (and parents) readable by the owner only; tighten it if it exists.
+
+    `role` ("data" or "cache") says which directory it is, for the error a user sees.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+    except OSError as exc:
+        raise DirectoryError(f"cannot use {path} as the {role} directory: "
+                             f"{exc.strerror or exc}", path=str(path), role=role) from exc
     return path
 
 

@@ -41,11 +41,68 @@ class HubBadRequestError(HubError):
 
 
 class CacheMissError(HfExploreError):
-    """--offline was asked and the cache holds no answer for this request."""
+    """Offline mode was asked and the cache holds no answer for this request."""
+
+    def __init__(self, message: str, *, url: str | None = None):
+        super().__init__(message)
+        self.url = url
 
 
 class SnapshotError(HfExploreError):
     """A snapshot is missing, corrupt or incomplete."""
+
+
+class NoSnapshotError(SnapshotError):
+    """The data directory holds no snapshot at all."""
+
+    def __init__(self, message: str, *, data_dir: str):
+        super().__init__(message)
+        self.data_dir = data_dir
+
+
+class DamagedSnapshotsError(SnapshotError):
+    """Snapshots exist, but every one of them is damaged."""
+
+    def __init__(self, message: str, *, names: list[str]):
+        super().__init__(message)
+        self.names = names
+
+
+class UnknownSnapshotError(SnapshotError):
+    """No snapshot answers to the name, date prefix or path asked for."""
+
+
+class AmbiguousSnapshotError(SnapshotError):
+    """A date prefix names more than one snapshot."""
+
+    def __init__(self, message: str, *, matches: list[str]):
+        super().__init__(message)
+        self.matches = matches
+
+
+class MissingRepoTypeError(SnapshotError):
+    """The snapshot was taken without this repo type."""
+
+    def __init__(self, message: str, *, repo_type: str):
+        super().__init__(message)
+        self.repo_type = repo_type
+
+
+class ManifestError(SnapshotError):
+    """A snapshot's manifest.json is unreadable or has a field of the wrong kind."""
+
+
+class DirectoryError(HfExploreError):
+    """A data or cache directory cannot be created or written."""
+
+    def __init__(self, message: str, *, path: str, role: str = "data"):
+        super().__init__(message)
+        self.path = path
+        self.role = role  # "data" or "cache"
+
+
+class PlotFormatError(HfExploreError):
+    """A plot was asked for in a file type matplotlib is not set up to write here."""
 
 
 class ClaimFileError(HfExploreError):
@@ -56,3 +113,20 @@ class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later (cron wrappers can tell it from a failure)
+
+
+class HubFileChangedError(HubError):
+    """A file on the Hub changed (new ETag) while it was being read."""
+
+
+class QueryError(HfExploreError):
+    """An SQL query was refused (not one SELECT, or it reached outside the snapshot) or is wrong
+    (syntax, unknown table or column)."""
+
+    exit_code = 2
+
+
+class InvalidArgumentError(HfExploreError, ValueError):
+    """A library function was given a value outside the ones it accepts."""
+
+    exit_code = 2

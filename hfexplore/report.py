@@ -15,7 +15,9 @@ class Report:
 
     `extra` holds command-specific JSON keys (for example `totals`); `sections` holds further
     tables shown after the main one (and as JSON lists under their names), headed by
-    `section_titles` where given.
+    `section_titles` where given; `lead` holds tables the text formats show before the main one,
+    under `rows_heading` (JSON lists them under their names unless `extra` already has that key,
+    as a diff's `summary`).
     """
 
     title: str
@@ -27,6 +29,27 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Headings for sections whose name alone does not say enough (e.g. which repo type).
     section_titles: dict[str, str] = field(default_factory=dict)
+    lead: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rows_heading: str = ""
+
+    def to_json(self) -> str:
+        """The report as the CLI's stable JSON document (`as_of`, `source`, `rows`, ...)."""
+        from hfexplore.formats.json import JsonFormat
+
+        return JsonFormat().render(self)
+
+    def _repr_html_(self) -> str:
+        """How a notebook shows it: the title, the rows, each section, the notes."""
+        from html import escape
+
+        parts = [f"<h4>{escape(self.title)}</h4>",
+                 f"<p><small>as of {iso(self.as_of)}, source: {escape(self.source)}</small></p>",
+                 self.rows.to_html(index=False, escape=True, max_rows=60)]
+        for name, frame in self.sections.items():
+            parts.append(f"<h5>{escape(name.replace('_', ' ').capitalize())}</h5>")
+            parts.append(frame.to_html(index=False, escape=True, max_rows=60))
+        parts += [f"<p><small>{escape(note)}</small></p>" for note in self.notes]
+        return "\n".join(parts)
 
 
 def iso(moment: datetime) -> str:

@@ -42,7 +42,7 @@ from hfexplore.catalog.snapshot import (
     snapshot_name,
 )
 from hfexplore.config import private_dir
-from hfexplore.errors import LockedError, SnapshotError
+from hfexplore.errors import DirectoryError, LockedError, SnapshotError
 from hfexplore.hub import REPO_TYPES, HubClient, ListQuery, Page, RepoType, SeenIds
 from hfexplore.report import iso
 
@@ -96,7 +96,11 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
     """One crawl per data directory at a time; a second one fails at once, clearly."""
     private_dir(data_dir)
     path = data_dir / ".lock"
-    handle = path.open("a+")
+    try:
+        handle = path.open("a+")
+    except OSError as exc:
+        raise DirectoryError(f"cannot use {data_dir} as the data directory: cannot write "
+                             f"{path.name} ({exc.strerror or exc})", path=str(data_dir)) from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -167,7 +171,7 @@ def create_snapshot(
         except OSError as exc:
             raise SnapshotError(
                 f"cannot write to {work}: {exc.strerror or exc}; every completed page is kept: "
-                "free some space (or fix the permissions) and run the same command to resume"
+                "free some space (or fix the permissions) and resume the crawl"
             ) from exc
 
 

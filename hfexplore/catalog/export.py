@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hfexplore.arguments import EXPORT_FORMATS
 from hfexplore.catalog.files import remove_tree, write_atomic
 from hfexplore.catalog.snapshot import Snapshot, file_name
 from hfexplore.errors import HfExploreError
 from hfexplore.sanitize import neutralise
 
-EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 MANIFESTS = "_manifests"
 _ROOT_OF = {"parquet": "", "csv": "_csv", "jsonl": "_jsonl"}
 
@@ -140,3 +140,14 @@ def prune_export(dest: Path, keep: int) -> list[str]:
         manifest = dest / MANIFESTS / f"{day}.json"
         manifest.unlink(missing_ok=True)
     return removed
+
+
+def export_files(dest: Path, day: str | None = None) -> dict[str, list[Path]]:
+    """The parquet files of an export per repo type (of one date, or all), oldest date first;
+    what pyarrow, DuckDB and Spark read (paths starting with `_` or `.` are not data)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(dest.glob(f"repo_type=*/date={day or '*'}/*.parquet")):
+        if any(part.startswith((".", "_")) for part in path.relative_to(dest).parts):
+            continue
+        found.setdefault(path.parent.parent.name[len("repo_type="):], []).append(path)
+    return found

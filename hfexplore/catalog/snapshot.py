@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -18,10 +19,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hfexplore import __version__
+from hfexplore.arguments import LATEST, PREVIOUS
 from hfexplore.catalog.normalize import EXPAND, SCHEMA_VERSION
 from hfexplore.catalog.upgrade import upgrade_columns
-from hfexplore.errors import SnapshotError
+from hfexplore.errors import (
+    AmbiguousSnapshotError,
+    DamagedSnapshotsError,
+    ManifestError,
+    MissingRepoTypeError,
+    NoSnapshotError,
+    SnapshotError,
+    UnknownSnapshotError,
+)
 from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
+
+log = logging.getLogger(__name__)
 
 SNAPSHOTS = "snapshots"
 MANIFEST = "manifest.json"
@@ -80,10 +92,9 @@ class Snapshot:
 
     def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
         if not self.has(repo_type):
-            have = ", ".join(self.repo_types()) or "nothing"
-            raise SnapshotError(f"snapshot {self.name} has no {PLURAL[repo_type]} (it has "
-                                f"{have}); create one with `hfexplore snapshot create "
-                                f"--repo-type {repo_type}`")
+            have = ", ".join(PLURAL[t] for t in self.repo_types()) or "nothing"
+            raise MissingRepoTypeError(f"snapshot {self.name} has no {PLURAL[repo_type]} (it "
+                                       f"has {have})", repo_type=repo_type)
         path = self.path / file_name(repo_type)
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
@@ -114,6 +125,61 @@ class Snapshot:
             elif entry.get("sha256") and sha256_of(path) != entry["sha256"]:
                 problems.append(f"{path.name} does not match its sha256 in the manifest")
         return problems
+
+    def problems(self) -> list[str]:
+        """Damage found cheaply (sizes and parquet footers, no data read): missing, truncated
+        or unreadable files, row counts that differ from the manifest, a file holding another
+        repo type. `verify` is the thorough check."""
+        problems = []
+        for repo_type, entry in self.manifest.get("repo_types", {}).items():
+            problems.extend(_file_problems(self.path / file_name(repo_type), repo_type, entry))
+        return problems
+
+
+def _file_problems(path: Path, repo_type: str, entry: dict[str, Any]) -> list[str]:
+    if not path.is_file():
+        return [f"{path.name} is missing"]
+    size, expected = path.stat().st_size, entry.get("bytes")
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException):
+        if isinstance(expected, int) and size < expected:
+            return [f"{path.name} is truncated ({size:,} of {expected:,} bytes)"]
+        return [f"{path.name} is not a readable parquet file"]
+    held = _held_repo_type(meta)
+    if held is not None and held != repo_type and not (repo_type == "model" and held == "dataset"):
+        return [f"{path.name} holds {PLURAL[held]}, not {PLURAL[repo_type]}"]
+    if meta.num_rows != entry["count"]:
+        return [f"{path.name} holds {meta.num_rows:,} rows, the manifest counts "
+                f"{entry['count']:,}"]
+    if isinstance(expected, int) and size != expected:
+        return [f"{path.name} is {size:,} bytes, the manifest says {expected:,}"]
+    return []
+
+
+def _held_repo_type(meta: pq.FileMetaData) -> str | None:
+    """Which repo type a file's column statistics point to, where they tell: only Spaces have
+    an `sdk` and lack `downloads`; only models have a `library_name`."""
+    rows = meta.num_rows
+    if rows == 0:
+        return None
+    filled: dict[str, int] = {}
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for index in range(row_group.num_columns):
+            column = row_group.column(index)
+            name = column.path_in_schema
+            if name not in ("sdk", "downloads", "library_name"):
+                continue
+            stats = column.statistics
+            if stats is None or not stats.has_null_count:
+                return None
+            filled[name] = filled.get(name, 0) + row_group.num_rows - stats.null_count
+    if len(filled) < 3:
+        return None
+    if filled["sdk"] or not filled["downloads"]:
+        return "space"
+    return "model" if filled["library_name"] else "dataset"
 
 
 def sha256_of(path: Path) -> str:
@@ -151,9 +217,21 @@ def open_snapshot(path: Path) -> Snapshot:
     except FileNotFoundError as exc:
         raise SnapshotError(f"{path} is not a snapshot (no {MANIFEST})") from exc
     except (OSError, ValueError) as exc:
-        raise SnapshotError(f"{path}: unreadable {MANIFEST} ({exc})") from exc
+        raise ManifestError(f"{path}: unreadable {MANIFEST} ({exc})") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("repo_types"), dict):
-        raise SnapshotError(f"{path}: {MANIFEST} has no repo_types; the snapshot is damaged")
+        raise ManifestError(f"{path}: {MANIFEST} has no repo_types; the snapshot is damaged")
+    for repo_type, entry in manifest["repo_types"].items():
+        where = f"{path}: {MANIFEST} field repo_types.{repo_type}"
+        if repo_type not in REPO_TYPES:
+            raise ManifestError(f"{where} is not a repo type ({', '.join(REPO_TYPES)}); the "
+                                "snapshot is damaged")
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{where} is {entry!r}, not an object with a count; the "
+                                "snapshot is damaged")
+        count = entry.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ManifestError(f"{where}.count is {count!r}, not a number of repos; the "
+                                "snapshot is damaged")
     return Snapshot(path, manifest)
 
 
@@ -174,23 +252,119 @@ def list_snapshots(data_dir: Path) -> tuple[list[Snapshot], list[str]]:
     return snapshots, problems
 
 
+@dataclass
+class SnapshotEntry:
+    """A directory in `<data dir>/snapshots`, readable or not, and what is wrong with it."""
+
+    path: Path
+    snapshot: Snapshot | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def intact(self) -> bool:
+        return self.snapshot is not None and not self.problems
+
+
+def survey_snapshots(data_dir: Path) -> list[SnapshotEntry]:
+    """Every snapshot directory, oldest first, each checked for damage (`Snapshot.problems`)."""
+    return [_checked(entry) for entry in _entries(data_dir)]
+
+
+def intact_snapshots(data_dir: Path) -> tuple[list[Snapshot], list[str]]:
+    """The intact snapshots, oldest first, and one line per damaged one; an error when there
+    is none at all, or only damaged ones."""
+    entries = survey_snapshots(data_dir)
+    intact = [e.snapshot for e in entries if e.intact and e.snapshot is not None]
+    damaged = [f"skipped damaged snapshot {e.name} ({', '.join(e.problems)})"
+               for e in entries if not e.intact]
+    root = data_dir / SNAPSHOTS
+    if not entries:
+        raise NoSnapshotError(f"no snapshot in {root}", data_dir=str(data_dir))
+    if not intact:
+        raise DamagedSnapshotsError(
+            f"every snapshot in {root} is damaged: " +
+            "; ".join(f"{e.name} ({', '.join(e.problems)})" for e in entries),
+            names=[e.name for e in entries])
+    return intact, damaged
+
+
+def _entries(data_dir: Path) -> list[SnapshotEntry]:
+    root = data_dir / SNAPSHOTS
+    if not root.is_dir():
+        return []
+    entries = []
+    for path in sorted(root.iterdir()):
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        try:
+            entries.append(SnapshotEntry(path, open_snapshot(path)))
+        except SnapshotError as exc:
+            entries.append(SnapshotEntry(path, None, [str(exc)]))
+    return entries
+
+
+def _checked(entry: SnapshotEntry) -> SnapshotEntry:
+    if entry.snapshot is not None:
+        entry.problems = entry.snapshot.problems()
+    return entry
+
+
 def resolve_snapshot(ref: str | None, data_dir: Path) -> Snapshot:
-    """A snapshot by path or name; the newest readable one when `ref` is None."""
-    if ref:
-        candidate = Path(ref).expanduser()
-        if candidate.is_dir():
-            return open_snapshot(candidate)
-        named = data_dir / SNAPSHOTS / ref
-        if named.is_dir():
-            return open_snapshot(named)
-        raise SnapshotError(f"no snapshot named {ref!r} in {data_dir / SNAPSHOTS} and no such "
-                            "directory; `hfexplore snapshot list` shows what there is")
-    snapshots, _ = list_snapshots(data_dir)
-    if not snapshots:
-        raise SnapshotError(
-            f"no snapshot in {data_dir / SNAPSHOTS}; create one with `hfexplore snapshot "
-            "create` (a full crawl), or try the bundled sample with --demo")
-    return snapshots[-1]
+    """A snapshot by path, name, unique name prefix (`2024-07`), `latest` or `previous`; the
+    newest intact one when `ref` is None. Damaged snapshots newer than the one chosen are
+    skipped with a warning; a snapshot named explicitly is opened as it is."""
+    root = data_dir / SNAPSHOTS
+    if not ref or ref == LATEST:
+        return _newest_intact(data_dir, skip=0)
+    if ref == PREVIOUS:
+        return _newest_intact(data_dir, skip=1)
+    candidate = Path(ref).expanduser()
+    if candidate.is_dir():
+        return open_snapshot(candidate)
+    if (root / ref).is_dir():
+        return open_snapshot(root / ref)
+    matches = [e.name for e in _entries(data_dir) if e.name.startswith(ref)]
+    if len(matches) == 1:
+        return open_snapshot(root / matches[0])
+    if matches:
+        raise AmbiguousSnapshotError(f"{ref!r} matches {len(matches)} snapshots: "
+                                     f"{', '.join(matches)}", matches=matches)
+    raise UnknownSnapshotError(f"no snapshot named {ref!r} (or starting so) in {root}, and "
+                               "no such directory")
+
+
+def _newest_intact(data_dir: Path, *, skip: int) -> Snapshot:
+    entries = _entries(data_dir)
+    root = data_dir / SNAPSHOTS
+    if not entries:
+        raise NoSnapshotError(f"no snapshot in {root}", data_dir=str(data_dir))
+    damaged: list[SnapshotEntry] = []
+    intact: list[Snapshot] = []
+    for entry in reversed(entries):
+        _checked(entry)
+        if entry.intact and entry.snapshot is not None:
+            intact.append(entry.snapshot)
+            if len(intact) > skip:
+                break
+        else:
+            damaged.append(entry)
+    if not intact:
+        raise DamagedSnapshotsError(
+            f"every snapshot in {root} is damaged: " +
+            "; ".join(f"{e.name} ({', '.join(e.problems)})" for e in damaged),
+            names=[e.name for e in damaged])
+    if len(intact) <= skip:
+        raise UnknownSnapshotError(f"there is no previous snapshot: {root} holds one intact "
+                                   f"snapshot ({intact[0].name})")
+    chosen = intact[skip]
+    for entry in damaged:
+        log.warning("snapshot %s is damaged (%s); using %s", entry.name,
+                    ", ".join(entry.problems), chosen.name)
+    return chosen
 
 
 def demo_snapshot() -> Snapshot:

@@ -122,8 +122,11 @@ class Evaluator:
         at_claim = Range(value, value)
         if relation(source.as_of.date(), claim_day) == "after":
             at_claim = Range(0.0, value)  # a live count has no creation dates to bound it below
-        label = "live" if not getattr(result, "from_cache", False) else "cache"
-        return Measured(value, at_claim, Source(label, source.as_of), f"live {result.method}")
+        if not result.from_cache:
+            return Measured(value, at_claim, source, f"live {result.method}")
+        age = result.age_s or 0.0
+        return Measured(value, at_claim, Source("cache", source.as_of), f"live {result.method}",
+                        [f"answered from the page cache, fetched {age:,.0f} s ago"])
 
     def _table(self, snapshot: Snapshot, repo_type: str, columns: list[str]) -> pa.Table:
         key = (str(snapshot.path), repo_type, tuple(columns))

@@ -12,9 +12,12 @@ import click
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
+from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history_cmd import history
+from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
+from hfexplore.cli.sql_cmd import sql
 from hfexplore.cli.stats_cmd import stats
 from hfexplore.errors import HfExploreError
 
@@ -33,8 +36,8 @@ class HfExploreGroup(click.Group):
         except HfExploreError as exc:
             if debug:
                 raise
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(getattr(exc, "exit_code", 1))
+            click.echo(f"error: {message_for(exc)}", err=True)
+            ctx.exit(exit_status_for(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -78,6 +81,8 @@ cli.add_command(claims)
 cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
+cli.add_command(report)
+cli.add_command(sql)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import click
 
-from hfexplore.cache import open_cache
 from hfexplore.config import resolve_cache_dir
 
 cache_dir_option = click.option(
@@ -19,6 +18,8 @@ def cache() -> None:
 @cache_dir_option
 def cache_info(cache_dir: str | None) -> None:
     """Where the cache is, how many pages it holds and their size."""
+    from hfexplore.cache import open_cache
+
     info = open_cache(resolve_cache_dir(cache_dir)).info()
     click.echo(f"directory: {info.directory}\nentries:   {info.entries:,}\n"
                f"size:      {info.size_bytes / 1e6:,.1f} MB")
@@ -28,5 +29,7 @@ def cache_info(cache_dir: str | None) -> None:
 @cache_dir_option
 def cache_clear(cache_dir: str | None) -> None:
     """Delete every cached page."""
+    from hfexplore.cache import open_cache
+
     removed = open_cache(resolve_cache_dir(cache_dir)).clear()
     click.echo(f"removed {removed:,} cached responses")

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, list_snapshots, resolve_snapshot
-from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
-from hfexplore.cli.options import data_dir_option, emit, hub_client, hub_options, output_options
+from hfexplore.cli.options import (
+    chosen_format,
+    data_dir_option,
+    emit,
+    hub_client,
+    hub_options,
+    output_options,
+)
 from hfexplore.config import resolve_data_dir
-from hfexplore.formats.claims_text import ClaimBlocks, ClaimBlocksMarkdown
+
+if TYPE_CHECKING:
+    from hfexplore.catalog.snapshot import Snapshot
 
 
 @click.command()
@@ -39,6 +44,12 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     Exit status: 0 every checkable claim got a verdict; 1 a claim file has errors; 3 no claim
     could be measured; 4 some claims are inconclusive.
     """
+    from hfexplore.catalog.knowledge import Families
+    from hfexplore.catalog.snapshot import demo_snapshot, intact_snapshots, resolve_snapshot
+    from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
+    from hfexplore.errors import SnapshotError
+    from hfexplore.formats.claims_text import ClaimBlocks, ClaimBlocksMarkdown
+
     if demo and snapshot_ref:
         raise click.UsageError("--demo and --snapshot cannot be combined")
     loaded = load_claim_files(([] if no_builtin else builtin_claim_files()) + list(files))
@@ -52,16 +63,19 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     elif snapshot_ref:
         snapshots = [resolve_snapshot(snapshot_ref, resolve_data_dir(data_dir))]
     else:
-        root = resolve_data_dir(data_dir)
-        snapshots, _ = list_snapshots(root)
-        if not snapshots:
-            snapshot_error = (f"no snapshot in {root}: this claim needs one (`hfexplore "
-                              "snapshot create`, or try --demo)")
+        try:
+            snapshots, damaged = intact_snapshots(resolve_data_dir(data_dir))
+        except SnapshotError as exc:  # none, or only damaged ones: live counts still work
+            snapshot_error = f"{exc}: this claim needs a snapshot (`hfexplore snapshot " \
+                             "create` or `snapshot import`, or try --demo)"
+        else:
+            for line in damaged:
+                click.echo(f"warning: {line}", err=True)
     client = None if forced else hub_client(params)
     evaluator = evaluator_for(client, snapshots, snapshot_error=snapshot_error,
                               force_snapshot=forced, families=Families.load(families_file))
     report = check_claims(loaded.claims, evaluator, loaded.errors)
-    chosen = output_format or ("table" if sys.stdout.isatty() else "json")
+    chosen = chosen_format(output_format)
     if chosen in ("table", "markdown"):
         block = ClaimBlocks() if chosen == "table" else ClaimBlocksMarkdown()
         click.echo(block.render(report), nl=False)

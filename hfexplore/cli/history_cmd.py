@@ -4,18 +4,15 @@ from pathlib import Path
 
 import click
 
-from hfexplore.catalog.snapshot import list_snapshots
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
     output_options,
+    plot_option,
     repo_type_option,
     top_option,
 )
 from hfexplore.config import resolve_data_dir
-from hfexplore.errors import SnapshotError
-from hfexplore.stats.history import history as history_of
-from hfexplore.stats.history import history_from_export
 
 
 @click.command()
@@ -25,20 +22,22 @@ from hfexplore.stats.history import history_from_export
 @top_option(8)
 @click.option("--export-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               metavar="DIR", help="Read an export directory instead of the data dir.")
-@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
-              help="Also draw the history (needs the [plot] extra).")
+@plot_option("the history")
 @data_dir_option
 @output_options
 def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
             data_dir: str | None, output_format: str | None) -> None:
     """One metric across every snapshot (or every date of an export)."""
+    from hfexplore.catalog.snapshot import intact_snapshots
+    from hfexplore.stats.history import history as history_of
+    from hfexplore.stats.history import history_from_export
+
+
     if export_dir is not None:
         report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
                                      top=top)
     else:
-        snapshots, problems = list_snapshots(resolve_data_dir(data_dir))
-        if not snapshots:
-            raise SnapshotError("no snapshots yet: `hfexplore snapshot create` makes one")
+        snapshots, problems = intact_snapshots(resolve_data_dir(data_dir))
         report = history_of(snapshots, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
                             top=top)
         report.notes.extend(problems)

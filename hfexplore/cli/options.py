@@ -5,17 +5,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.cache import CacheMode
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, resolve_snapshot
+from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS, REPO_TYPES
 from hfexplore.config import resolve_data_dir
-from hfexplore.formats import FORMATS, get_format
-from hfexplore.hub import REPO_TYPES, HubClient, connect
-from hfexplore.report import Report
-from hfexplore.stats.reports import Filters
+from hfexplore.errors import PlotFormatError
+
+if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
+    from hfexplore.catalog.snapshot import Snapshot
+    from hfexplore.hub import HubClient
+    from hfexplore.report import Report
+    from hfexplore.stats.reports import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +44,9 @@ hub_options = _stack(
 
 def hub_client(params: dict[str, Any]) -> HubClient:
     """Build the client from the options of `hub_options`, rejecting contradictory flags."""
+    from hfexplore.cache import CacheMode
+    from hfexplore.hub import connect
+
     flags = [name for name in ("no_cache", "refresh", "offline") if params.get(name)]
     if len(flags) > 1:
         names = " and ".join("--" + f.replace("_", "-") for f in flags)
@@ -53,13 +58,24 @@ def hub_client(params: dict[str, Any]) -> HubClient:
 
 
 output_options = click.option(
-    "--format", "-f", "output_format", type=click.Choice(list(FORMATS)), default=None,
+    "--format", "-f", "output_format", type=click.Choice(list(OUTPUT_FORMATS)), default=None,
     help="Output format [default: table on a terminal, json otherwise].",
 )
 
 
+def on_terminal() -> bool:
+    """Whether output goes to a person (a table) or a program (JSON)."""
+    return sys.stdout.isatty()
+
+
+def chosen_format(output_format: str | None) -> str:
+    return output_format or ("table" if on_terminal() else "json")
+
+
 def emit(report: Report, output_format: str | None) -> None:
-    name = output_format or ("table" if sys.stdout.isatty() else "json")
+    from hfexplore.formats import get_format
+
+    name = chosen_format(output_format)
     click.echo(get_format(name).render(report), nl=False)
 
 
@@ -68,9 +84,11 @@ data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), metavar="DIR",
     help="Where snapshots live [default: $HFEXPLORE_HOME or the user data dir].")
 
+SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), latest, previous, "
+                 "or a path [default: the newest intact one in the data dir].")
+
 snapshot_options = _stack(
-    click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-                 help="Snapshot to read [default: the newest in the data dir]."),
+    click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=SNAPSHOT_HELP),
     click.option("--demo", is_flag=True,
                  help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
     data_dir_option,
@@ -78,6 +96,8 @@ snapshot_options = _stack(
 
 
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
+    from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
@@ -107,22 +127,47 @@ filter_options = _stack(
 
 
 def filters_from(params: dict[str, Any]) -> Filters:
+    from hfexplore.stats.reports import Filters
+
     return Filters(params.get("author"), params.get("library"), params.get("task"),
                    params.get("created_after"), params.get("created_before"))
 
 
-def top_option(default: int) -> Callable[[F], F]:
+def top_option(default: int, help: str = "Rows to show (0 for all).") -> Callable[[F], F]:
     return click.option("--top", type=click.IntRange(min=0), default=default, show_default=True,
-                        help="Rows to show (0 for all).")
+                        help=help)
+
+
+def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from hfexplore.formats.plot import check_plot_path
+
+        try:
+            check_plot_path(value)
+        except PlotFormatError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def plot_option(what: str) -> Callable[[F], F]:
+    kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS)
+    return click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+                        callback=_plot_path,
+                        help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 
 
 repo_type_option = click.option(
     "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
     help="Which repos to report on.")
 
+# `--families FILE` is the families file on every command; grouping by family is a flag of its
+# own (`authors --by-family`).
+families_option = click.option(
+    "--families", "families_file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
+    help="Your own organisation families file, merged over the built-in one.")
+
 knowledge_options = _stack(
     click.option("--license-table", type=click.Path(dir_okay=False, exists=True), metavar="CSV",
                  help="Your own license table (id,category,...), merged over the built-in one."),
-    click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-                 metavar="TOML", help="Your own organisation families, merged over the built-in."),
+    families_option,
 )

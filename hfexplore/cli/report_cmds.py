@@ -3,26 +3,31 @@ and hands the result to a format."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.cli.options import (
     emit,
+    families_option,
     filter_options,
     filters_from,
     knowledge_options,
     load_snapshot,
     output_options,
+    plot_option,
     repo_type_option,
     snapshot_options,
     top_option,
 )
-from hfexplore.stats import reports
+
+if TYPE_CHECKING:
+    from hfexplore.catalog.knowledge import Families
 
 
 def _families(params: dict[str, Any]) -> Families:
+    from hfexplore.catalog.knowledge import Families
+
     return Families.load(params.get("families_file"))
 
 
@@ -41,6 +46,9 @@ def _families(params: dict[str, Any]) -> Families:
 def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format: str | None,
              **params: Any) -> None:
     """Repos per license, with its category and share."""
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.stats import reports
+
     table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
     emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,  # type: ignore[arg-type]
                           by=by, top=top, filters=filters_from(params),  # type: ignore[arg-type]
@@ -48,14 +56,17 @@ def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format
 
 
 @click.command()
+@repo_type_option
 @top_option(20)
 @filter_options
 @snapshot_options
 @output_options
-def libraries(top: int, output_format: str | None, **params: Any) -> None:
-    """Models per library (library_name)."""
-    emit(reports.libraries(load_snapshot(params), top=top, filters=filters_from(params)),
-         output_format)
+def libraries(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
+    """Models per library (library_name); datasets per library: tag; Spaces per SDK."""
+    from hfexplore.stats import reports
+
+    emit(reports.libraries(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
+                           filters=filters_from(params)), output_format)
 
 
 @click.command()
@@ -66,16 +77,17 @@ def libraries(top: int, output_format: str | None, **params: Any) -> None:
 @output_options
 def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
     """Repos per task (pipeline_tag; task_categories for datasets)."""
+    from hfexplore.stats import reports
+
     emit(reports.tasks(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
                        filters=filters_from(params)), output_format)
 
 
 @click.command()
 @repo_type_option
-@click.option("--families", "by_family", is_flag=True,
+@click.option("--by-family", is_flag=True,
               help="Group authors into organisation families (Meta, Mistral AI, ...).")
-@click.option("--families-file", type=click.Path(dir_okay=False, exists=True), metavar="TOML",
-              help="Your own organisation families, merged over the built-in.")
+@families_option
 @click.option("--sort", type=click.Choice(["count", "downloads", "likes"]), default="count",
               show_default=True)
 @top_option(20)
@@ -85,6 +97,8 @@ def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) ->
 def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format: str | None,
             **params: Any) -> None:
     """Repos, downloads and likes per author or organisation family."""
+    from hfexplore.stats import reports
+
     emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,  # type: ignore[arg-type]
                          sort=sort, top=top, filters=filters_from(params),  # type: ignore[arg-type]
                          families=_families(params)), output_format)
@@ -95,12 +109,14 @@ def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format:
 @click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
 @top_option(20)
 @filter_options
-@knowledge_options
+@families_option
 @snapshot_options
 @output_options
 def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
             **params: Any) -> None:
     """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+    from hfexplore.stats import reports
+
     emit(reports.lineage(load_snapshot(params), family=family, base=base, top=top,
                          filters=filters_from(params), families=_families(params)),
          output_format)
@@ -109,14 +125,15 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
 @click.command()
 @repo_type_option
 @click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
-@click.option("--plot", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
-              help="Also draw the curve to an image (needs the [plot] extra).")
+@plot_option("the curve")
 @filter_options
 @snapshot_options
 @output_options
 def growth(repo_type: str, by: str, plot: str | None, output_format: str | None,
            **params: Any) -> None:
     """Repos created per month or year, and the running total."""
+    from hfexplore.stats import reports
+
     report = reports.growth(load_snapshot(params), repo_type, by=by,  # type: ignore[arg-type]
                             filters=filters_from(params))
     if plot:

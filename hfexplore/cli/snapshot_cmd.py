@@ -2,17 +2,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
-from hfexplore.catalog.crawl import create_snapshot, data_dir_lock
-from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_export
-from hfexplore.catalog.incremental import refresh_snapshot
-from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
+from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS, REPO_TYPES
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -21,12 +17,8 @@ from hfexplore.cli.options import (
     output_options,
     top_option,
 )
-from hfexplore.cli.progress import progress_factory
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
-from hfexplore.hub import REPO_TYPES
-from hfexplore.report import Report, iso
-from hfexplore.stats.diff import diff_snapshots
 
 
 def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -38,6 +30,7 @@ def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[
 
 
 def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+
     chosen = [v.strip() for v in value.split(",") if v.strip()]
     if not chosen or any(v not in EXPORT_FORMATS for v in chosen):
         raise click.BadParameter(f"expected a comma-separated list of {', '.join(EXPORT_FORMATS)}")
@@ -77,6 +70,20 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
+    from hfexplore.catalog.crawl import create_snapshot
+    from hfexplore.catalog.export import export_snapshot, prune_export
+    from hfexplore.catalog.incremental import refresh_snapshot
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.catalog.snapshot import prune_snapshots
+
+    if incremental and fresh:
+        raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
+                               "an unfinished full crawl; an incremental refresh has none)")
+    if incremental and progress:
+        raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
+                               "drop --progress")
+    from hfexplore.cli.progress import progress_factory
+
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
@@ -111,21 +118,30 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
 @data_dir_option
 @output_options
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
-    """Snapshots in the data directory, oldest first."""
+    """Snapshots in the data directory, oldest first, each checked for damage (missing,
+    truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
+    import pandas as pd
+
+    from hfexplore.catalog.snapshot import survey_snapshots
+    from hfexplore.report import Report, iso
+
+
     root = resolve_data_dir(data_dir)
-    snapshots, problems = list_snapshots(root)
     rows = []
-    for snap in snapshots:
-        row: dict[str, Any] = {"name": snap.name, "started_at": iso(snap.as_of)}
+    for entry in survey_snapshots(root):
+        snap = entry.snapshot
+        row: dict[str, Any] = {"name": entry.name,
+                               "started_at": iso(snap.as_of) if snap else None}
         for repo_type in REPO_TYPES:
-            row[f"{repo_type}s"] = snap.count(repo_type)
-        row["size_mb"] = round(snap.size_bytes() / 1e6, 1)
+            row[f"{repo_type}s"] = snap.count(repo_type) if snap else None
+        row["size_bytes"] = snap.size_bytes() if snap else None
+        row["status"] = "ok" if entry.intact else "damaged: " + "; ".join(entry.problems)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["name", "started_at", "models", "datasets", "spaces",
-                                        "size_mb"])
-    for column in ("models", "datasets", "spaces"):
+                                        "size_bytes", "status"])
+    for column in ("models", "datasets", "spaces", "size_bytes"):
         frame[column] = frame[column].astype("Int64")
-    emit(Report("Snapshots", frame, source=str(root), notes=problems), output_format)
+    emit(Report("Snapshots", frame, source=str(root)), output_format)
 
 
 @snapshot.command("show")
@@ -133,7 +149,13 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
 @data_dir_option
 @click.option("--verify", is_flag=True, help="Check every file against its sha256.")
 def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
-    """The manifest of one snapshot (the newest by default), as JSON."""
+    """The manifest of one snapshot (the newest by default), as JSON.
+
+    NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
+    """
+    from hfexplore.catalog.snapshot import resolve_snapshot
+
+
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
     doc = {"path": str(snap.path), **snap.manifest}
     if verify:
@@ -151,6 +173,11 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
 @data_dir_option
 def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
     """Delete all but the newest N snapshots."""
+    from hfexplore.catalog.crawl import data_dir_lock
+    from hfexplore.catalog.export import prune_export
+    from hfexplore.catalog.snapshot import prune_snapshots
+
+
     root = resolve_data_dir(data_dir)
     with data_dir_lock(root):
         removed = prune_snapshots(root, keep)
@@ -160,16 +187,80 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 
 
 @snapshot.command("diff")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", default=PREVIOUS)
+@click.argument("new", default=LATEST)
 @click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
               callback=_repo_types, help="Comma-separated repo types to compare.")
-@top_option(20)
+@top_option(10, "Rows of each list to show, per repo type (0 for all).")
 @data_dir_option
 @output_options
 def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
                   output_format: str | None) -> None:
-    """What changed from snapshot OLD to NEW (names or paths)."""
+    """What changed from snapshot OLD to NEW: totals per repo type first, then the top of each
+    list (added, removed, relicensed repos, category moves, movers, new derivatives).
+
+    OLD and NEW are names, unique prefixes (2024-07), `latest`, `previous` or paths
+    [default: previous latest].
+    """
+    from hfexplore.catalog.snapshot import resolve_snapshot
+    from hfexplore.stats.diff import diff_snapshots
+
+
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
                         repo_types, top=top), output_format)  # type: ignore[arg-type]
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from hfexplore.catalog.importer import parse_day
+
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@snapshot.command("import")
+@click.argument("source")
+@click.option("--date", "on", callback=_day, metavar="YYYY-MM-DD",
+              help="hub-weekly: the dated folder nearest to this date.")
+@click.option("--since", callback=_day, metavar="YYYY-MM-DD",
+              help="hub-weekly: one snapshot per dated folder from this date on.")
+@click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True,
+              help="hub-weekly --since: every folder, or the first of each month.")
+@click.option("--repo-type", "repo_types", default=None, callback=lambda c, p, v: (
+              _repo_types(c, p, v) if v else None),
+              help="Comma-separated repo types [default: all three; for a local file, which "
+                   "type it holds].")
+@click.option("--as-of", callback=_day, metavar="YYYY-MM-DD",
+              help="Local files: when the dump was taken [default: its newest timestamp].")
+@data_dir_option
+@hub_options
+def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[str] | None,
+                    as_of: Any, data_dir: str | None, **params: Any) -> None:
+    """Import a public dump of the catalogue instead of crawling it.
+
+    SOURCE is `hub-stats` (cfahlgren1/hub-stats; `hub-stats@REVISION` for an older commit),
+    `hub-weekly` (hfmlsoc/hub_weekly_snapshots, with --date or --since), or a local parquet
+    file or directory in their schema. Only the columns a snapshot needs are read (HTTP Range).
+    """
+    from hfexplore.catalog.importer import ImportUsageError, import_snapshots
+    from hfexplore.hub.files import HubFiles
+
+    moment = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) if as_of else None
+    remote = source.split("@", 1)[0] in ("hub-stats", "hub-weekly")
+    files = HubFiles(hub_client(params).transport) if remote else None
+    try:
+        result = import_snapshots(source, resolve_data_dir(data_dir), files=files,
+                                  repo_types=repo_types, on=on, since=since, every=every,
+                                  as_of=moment)
+    except ImportUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    for snap in result.snapshots:
+        counts = ", ".join(f"{e['count']:,} {t}s" for t, e in snap.manifest["repo_types"].items())
+        click.echo(f"snapshot {snap.name}: {counts} ({snap.source}) in {snap.path}")
+    if result.fraction_read is not None and remote:
+        click.echo(f"read {result.bytes_read:,} of {result.file_bytes:,} bytes "
+                   f"({result.fraction_read:.1%}) in {result.requests:,} requests")

@@ -4,7 +4,6 @@ from typing import Any
 
 import click
 
-from hfexplore.catalog.snapshot import list_snapshots
 from hfexplore.cli.options import (
     emit,
     filter_options,
@@ -17,8 +16,6 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.config import resolve_data_dir
-from hfexplore.stats.live import live_totals
-from hfexplore.stats.reports import summary
 
 
 @click.command()
@@ -35,10 +32,13 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     snapshot yet, counts live on the Hub: one request per repo type through the Hub's count
     endpoint, or a walk of the listing where that endpoint is unavailable.
     """
+    from hfexplore.catalog.snapshot import survey_snapshots
+    from hfexplore.stats.live import live_totals
+    from hfexplore.stats.reports import summary
+
     use_snapshot = params.get("demo") or params.get("snapshot_ref")
     if not live and not use_snapshot:
-        snapshots, _ = list_snapshots(resolve_data_dir(params.get("data_dir")))
-        use_snapshot = bool(snapshots)
+        use_snapshot = bool(survey_snapshots(resolve_data_dir(params.get("data_dir"))))
         if not use_snapshot:
             click.echo("no snapshot yet: counting live (run `hfexplore snapshot create` for "
                        "breakdowns by license, library, author and task)", err=True)

@@ -21,12 +21,15 @@ class Format(ABC):
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for human eyes: clean strings, thousands separators, shares as percentages."""
+    """A copy for human eyes: clean strings, thousands separators, shares as percentages,
+    sizes (`*bytes` columns) in kB, MB, GB."""
     shown = frame.copy()
     for column in shown.columns:
         series = shown[column]
         if column == "share" or column.endswith("_share"):
             shown[column] = series.map(_percent)
+        elif column.endswith("bytes") and pd.api.types.is_numeric_dtype(series):
+            shown[column] = series.map(human_size)
         elif pd.api.types.is_bool_dtype(series):
             continue
         elif pd.api.types.is_integer_dtype(series):
@@ -36,6 +39,20 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             shown[column] = series.map(_cell)
     return shown
+
+
+def human_size(value: Any) -> str:
+    """Bytes in decimal units with three significant figures: 950 B, 1.28 MB, 31.4 GB."""
+    if value is None or pd.isna(value):
+        return ""
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(size) < 999.5 or unit == "TB":
+            break
+        size /= 1000
+    if unit == "B":
+        return f"{int(size):,} B"
+    return f"{size:.3g} {unit}" if size < 100 else f"{size:,.0f} {unit}"
 
 
 def _percent(value: Any) -> str:

@@ -41,6 +41,8 @@ class JsonFormat(Format):
                                "rows": records(report.rows)}
         for key, value in report.extra.items():
             doc[key] = _plain(value)
+        for name, frame in report.lead.items():
+            doc.setdefault(name, records(frame))
         for name, frame in report.sections.items():
             doc[name] = records(frame)
         if report.notes:

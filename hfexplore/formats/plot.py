@@ -1,27 +1,47 @@
-"""Plots (optional: needs matplotlib, the [plot] extra)."""
+"""Plots (optional: needs matplotlib, the [plot] extra).
+
+`growth_figure` and `history_figure` build the figure (tests inspect its axes);
+`plot_growth` and `plot_history` write it to a file whose extension picks the image type.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from hfexplore.errors import HfExploreError
+import pandas as pd
+
+from hfexplore.arguments import PLOT_EXTENSIONS
+from hfexplore.errors import HfExploreError, PlotFormatError
 from hfexplore.report import Report, iso
 
+# The creation time the Hub gave every repo older than its date tracking.
+PLACEHOLDER_PERIODS = {"month": "2022-03", "year": "2022"}
 
-def _pyplot() -> tuple[Any, Any]:
+
+def check_plot_path(path: str | Path) -> None:
+    """Refuse a file name whose extension is not an image type this module writes."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in PLOT_EXTENSIONS:
+        kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS[:-1]) + f" or .{PLOT_EXTENSIONS[-1]}"
+        found = f"'.{suffix}' is not one of them" if suffix else "this name has no extension"
+        raise PlotFormatError(f"{path}: plots are written as {kinds}, chosen by the file name's "
+                              f"extension; {found}")
+
+
+def _pyplot() -> Any:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib import ticker
     except ImportError:
         raise HfExploreError("plots need matplotlib: pip install 'hfexplore[plot]'") from None
-    return plt, ticker
+    return plt
 
 
-def _save(fig: Any, plt: Any, path: str | Path) -> None:
+def _save(fig: Any, path: str | Path) -> None:
+    plt = _pyplot()
     try:
         fig.savefig(path)
     except OSError as exc:
@@ -30,48 +50,97 @@ def _save(fig: Any, plt: Any, path: str | Path) -> None:
         plt.close(fig)
 
 
-def plot_growth(report: Report, path: str | Path) -> None:
-    """Bars of creations per period and a line of the running total, on two axes."""
-    plt, ticker = _pyplot()
+def _thousands(axis: Any) -> None:
+    from matplotlib import ticker
+
+    axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def partial_period(report: Report) -> str | None:
+    """The last period's label when the data was taken before that period ended."""
     rows = report.rows
-    period = rows.columns[0]
+    if rows.empty:
+        return None
+    by = rows.columns[0]
+    last = pd.Period(str(rows[by].iloc[-1]), freq="M" if by == "month" else "Y")
+    as_of = pd.Timestamp(report.as_of)
+    if as_of.tzinfo is not None:
+        as_of = as_of.tz_convert("UTC").tz_localize(None)
+    return str(rows[by].iloc[-1]) if as_of < last.end_time else None
+
+
+def growth_figure(report: Report) -> Any:
+    """Bars of creations per period and a line of the running total, on two axes; the
+    placeholder spike of 2022-03 and a partial last period are marked."""
+    plt = _pyplot()
+    rows = report.rows
+    by = rows.columns[0]
+    labels = rows[by].astype(str).tolist()
     fig, left = plt.subplots(figsize=(11, 5.5), dpi=110)
-    positions = range(len(rows))
-    left.bar(positions, rows["created"], color="#f4a261", label="created in the period")
-    left.set_ylabel("repos created per " + period)
+    positions = list(range(len(rows)))
+    bars = left.bar(positions, rows["created"], color="#f4a261", label="created in the period")
+    left.set_ylabel("repos created per " + by)
     right = left.twinx()
     right.plot(positions, rows["cumulative"], color="#264653", linewidth=2.2,
                label="cumulative")
     right.set_ylabel("cumulative repos")
     for axis in (left, right):
-        axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        _thousands(axis)
+    placeholder = int(report.extra.get("placeholder_created") or 0)
+    spike = PLACEHOLDER_PERIODS.get(by)
+    if placeholder and spike in labels:
+        at = labels.index(spike)
+        left.bar([at], [bars[at].get_height()], color="#e76f51",
+                 label=f"{spike}: includes {placeholder:,} repos with the Hub's placeholder "
+                       "creation time 2022-03-02T23:29")
+    partial = partial_period(report)
+    if partial is not None:
+        left.bar([positions[-1]], [bars[-1].get_height()], color="white", edgecolor="#f4a261",
+                 hatch="//", label=f"{partial}: partial period (data to "
+                                   f"{iso(report.as_of)[:10]})")
     step = max(1, len(rows) // 12)
-    left.set_xticks(list(positions)[::step])
-    left.set_xticklabels(rows[period].tolist()[::step], rotation=45, ha="right")
-    left.set_xlabel(period)
-    left.set_title(f"{report.title} (as of {iso(report.as_of)[:10]})")
+    left.set_xticks(positions[::step])
+    left.set_xticklabels(labels[::step], rotation=45, ha="right")
+    left.set_xlabel(by)
+    left.set_title(report.title)
     fig.legend(loc="upper left", bbox_to_anchor=(0.07, 0.9))
     fig.tight_layout()
-    _save(fig, plt, path)
+    return fig
 
 
-def plot_history(report: Report, path: str | Path) -> None:
-    """One line per series (repo type, category or library) across snapshot dates."""
-    plt, ticker = _pyplot()
+def history_figure(report: Report) -> Any:
+    """One line per series (repo type, category or library) on a real time axis: uneven gaps
+    between snapshots stay uneven, two snapshots of one day stay apart."""
+    plt = _pyplot()
+    from matplotlib import dates
+
     rows = report.rows
+    moments = pd.to_datetime(rows["date"], utc=True).dt.tz_localize(None)
     fig, axis = plt.subplots(figsize=(11, 5.5), dpi=110)
     if "count" in rows:  # long form: date, snapshot, <key>, count
         key = rows.columns[2]
-        for name, group in rows.groupby(key):
-            axis.plot(group["date"].str[:10], group["count"], marker="o", label=str(name))
+        for name, group in rows.groupby(key, sort=False):
+            axis.plot(moments[group.index], group["count"], marker="o", label=str(name))
     else:  # wide form: date, snapshot, model, dataset, space
         for column in [c for c in rows.columns if c not in ("date", "snapshot")]:
-            axis.plot(rows["date"].str[:10], rows[column], marker="o", label=f"{column}s")
-    axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    axis.set_xlabel("snapshot date")
+            axis.plot(moments, rows[column].astype("float64"), marker="o", label=f"{column}s")
+    locator = dates.AutoDateLocator()
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    _thousands(axis)
+    axis.set_xlabel("snapshot time (UTC)")
     axis.set_ylabel("repos")
     axis.set_title(report.title)
     axis.legend(loc="best")
-    fig.autofmt_xdate()
     fig.tight_layout()
-    _save(fig, plt, path)
+    return fig
+
+
+def plot_growth(report: Report, path: str | Path) -> None:
+    check_plot_path(path)
+    _save(growth_figure(report), path)
+
+
+def plot_history(report: Report, path: str | Path) -> None:
+    check_plot_path(path)
+    _save(history_figure(report), path)

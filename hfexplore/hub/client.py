@@ -12,7 +12,7 @@ from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
 from hfexplore.hub.ratelimit import RateLimit
 from hfexplore.hub.retry import RetryPolicy
-from hfexplore.hub.transport import Transport
+from hfexplore.hub.transport import Response, Transport
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ class Page:
     duplicates: int
     ratelimit: RateLimit | None
     from_cache: bool
+    age: float | None = None  # seconds, for a page from the cache
 
     @property
     def is_last(self) -> bool:
@@ -124,6 +125,8 @@ class CountResult:
     method: Literal["website-count", "listing-walk"]
     requests: int
     filters: dict[str, Any] = field(default_factory=dict)
+    from_cache: bool = False  # answered (wholly or partly) from the page cache
+    age_s: float | None = None  # then: the age of the oldest cached answer used
 
 
 class HubClient:
@@ -144,6 +147,7 @@ class HubClient:
         seen: SeenIds | None = None,
         first_index: int = 0,
         use_cache: bool = True,
+        ttl: float = LISTING_TTL,
     ) -> Iterator[Page]:
         """Walk a listing page by page, following `Link: rel="next"`.
 
@@ -157,10 +161,10 @@ class HubClient:
         url: str | None = start_url or first_url
         index = first_index
         restarts = 0
-        ttl = LISTING_TTL if use_cache else None
+        page_ttl = ttl if use_cache else None
         while url is not None:
             try:
-                response = self.transport.get(url, ttl=ttl)
+                response = self.transport.get(url, ttl=page_ttl)
             except HubBadRequestError:
                 if "cursor=" not in url or restarts >= MAX_CURSOR_RESTARTS:
                     raise
@@ -174,13 +178,9 @@ class HubClient:
             fresh = [item for item in items if seen.add(str(item["_id"]))]
             yield Page(query.repo_type, index, url, response.status, fresh, response.next_url,
                        len(items), len(items) - len(fresh), response.ratelimit,
-                       response.from_cache)
+                       response.from_cache, response.age)
             index += 1
             url = response.next_url
-
-    def iter_items(self, query: ListQuery) -> Iterator[dict[str, Any]]:
-        for page in self.iter_pages(query):
-            yield from page.items
 
     def repo_info(self, repo_type: RepoType, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:
@@ -222,10 +222,11 @@ class HubClient:
         before = self.transport.stats.requests
         if website:
             try:
-                value = self._website_count(repo_type, author, search, pipeline_tag, license,
-                                            library, tags)
+                value, response = self._website_count(repo_type, author, search, pipeline_tag,
+                                                      license, library, tags)
                 return CountResult(repo_type, value, "website-count",
-                                   self.transport.stats.requests - before, filters)
+                                   self.transport.stats.requests - before, filters,
+                                   response.from_cache, response.age)
             except HubUnreachableError:
                 raise
             except HubError as exc:
@@ -240,14 +241,15 @@ class HubClient:
         query = ListQuery(repo_type, expand=(CHEAP_EXPAND,), author=author, search=search,
                           pipeline_tag=pipeline_tag, filters=tuple(api_filters))
         seen = SeenIds()
-        for _ in self.iter_pages(query, seen=seen):
-            pass
+        ages = [page.age for page in self.iter_pages(query, seen=seen, ttl=COUNT_TTL)
+                if page.from_cache]
         return CountResult(repo_type, len(seen), "listing-walk",
-                           self.transport.stats.requests - before, filters)
+                           self.transport.stats.requests - before, filters, bool(ages),
+                           max((a for a in ages if a is not None), default=None))
 
     def _website_count(self, repo_type: RepoType, author: str | None, search: str | None,
                        pipeline_tag: str | None, license: str | None, library: str | None,
-                       tags: tuple[str, ...]) -> int:
+                       tags: tuple[str, ...]) -> tuple[int, Response]:
         params: list[tuple[str, str]] = []
         for key, value in (("author", author), ("search", search),
                            ("pipeline_tag", pipeline_tag), ("library", library)):
@@ -266,7 +268,7 @@ class HubClient:
         total = data.get("numTotalItems") if isinstance(data, dict) else None
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
             raise HubError(f"{url} has no usable numTotalItems", url=url)
-        return total
+        return total, response
 
 
 def _as_items(data: Any, url: str) -> list[dict[str, Any]]:

@@ -56,6 +56,7 @@ class Response:
     ratelimit: RateLimit | None
     from_cache: bool
     size: int
+    age: float | None = None  # seconds since it was fetched, for an answer from the cache
 
 
 @dataclass
@@ -114,15 +115,16 @@ class Transport:
     ) -> Response:
         """GET `url` and decode its JSON body; the cache answers first where allowed."""
         if self.cache is not None and self.cache_mode.reads and ttl is not None:
-            cached = self.cache.get(url, self.authenticated)
+            # --offline serves whatever is kept, however old; otherwise only fresh answers.
+            max_age = None if self.cache_mode is CacheMode.OFFLINE else ttl
+            cached = self.cache.get(url, self.authenticated, max_age=max_age)
             if cached is not None:
                 self.stats.cache_hits += 1
                 return Response(url, 200, _loads(cached.content), cached.next_url, None, True,
-                                len(cached.content))
+                                len(cached.content), self.cache.age(cached))
         if self.cache_mode is CacheMode.OFFLINE:
             raise CacheMissError(
-                f"--offline: the cache holds no answer for {url}; run the same command once "
-                "with network access first"
+                f"offline mode: the cache holds no answer for {url}", url=url
             )
         response, content, data = self._fetch(url, bucket, policy or self.policy)
         next_url = _next_link(response, url)
@@ -233,7 +235,7 @@ class Transport:
         where = _path(url)
         if status in (401, 403):
             hint = (
-                "check that HF_TOKEN (or --token) is valid and has read access"
+                "check that the token is valid and has read access"
                 if self.authenticated
                 else "this needs a token: set HF_TOKEN or run `hf auth login`"
             )

@@ -17,13 +17,19 @@ from hfexplore.stats.query import base_edges, count_by
 DIFF_COLUMNS = ["_id", "id", "license", "license_category", "downloads", "likes",
                 "base_models"]
 CHANGE_COLUMNS = ["repo_type", "id", "change", "license_from", "license_to", "category_from",
-                  "category_to"]
+                  "category_to", "downloads", "likes"]
+SUMMARY_COLUMNS = ["repo_type", "added", "removed", "license_changed", "category_moves"]
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] | None = None,
-                   *, top: int = 20, families: Families | None = None) -> Report:
+                   *, top: int = 10, families: Families | None = None) -> Report:
     """Added, removed and re-licensed repos; category moves; download and like movers; new
-    derivatives per base family."""
+    derivatives per base family.
+
+    Every list keeps its `top` rows per repo type (0 keeps all): the most downloaded (or liked)
+    repos first, the biggest moves first. The full counts are in `extra["summary"]` and in the
+    `summary` table shown before the lists.
+    """
     families = families or Families.load()
     types = [t for t in (repo_types or REPO_TYPES) if old.has(t) and new.has(t)]
     summary: dict[str, dict[str, int]] = {}
@@ -39,41 +45,53 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
             new.frame(repo_type, columns), on="_id", how="outer", suffixes=("_from", "_to"),
             indicator=True)
         merged["id"] = merged["id_to"].fillna(merged["id_from"])
+        for metric in ("downloads", "likes"):  # the newest value known (Spaces: no downloads)
+            merged[metric] = merged[f"{metric}_to"].fillna(merged[f"{metric}_from"]) \
+                if f"{metric}_to" in merged else float("nan")
         added = merged[merged["_merge"] == "right_only"]
         removed = merged[merged["_merge"] == "left_only"]
         both = merged[merged["_merge"] == "both"]
         relicensed = both[both["license_from"].fillna("") != both["license_to"].fillna("")]
+        moved = relicensed[relicensed["license_category_from"].fillna("") !=
+                           relicensed["license_category_to"].fillna("")]
         summary[repo_type] = {"added": len(added), "removed": len(removed),
-                              "license_changed": len(relicensed)}
+                              "license_changed": len(relicensed), "category_moves": len(moved)}
         for label, frame in (("added", added), ("removed", removed),
                              ("license_changed", relicensed)):
-            part = frame.assign(repo_type=repo_type, change=label).rename(columns={
-                "license_category_from": "category_from",
-                "license_category_to": "category_to"})
-            changes.append(part[CHANGE_COLUMNS])
-        moved = relicensed[relicensed["license_category_from"] != relicensed["license_category_to"]]
-        moves.append(moved.groupby(["license_category_from", "license_category_to"]).size()
-                     .rename("count").reset_index().assign(repo_type=repo_type))
+            part = _top(_most_followed(frame), top).assign(repo_type=repo_type, change=label)
+            changes.append(part.rename(columns={"license_category_from": "category_from",
+                                                "license_category_to": "category_to"})
+                           [CHANGE_COLUMNS])
+        pairs = moved.groupby(["license_category_from", "license_category_to"]).size() \
+            .rename("count").reset_index().assign(repo_type=repo_type)
+        moves.append(_top(pairs.sort_values(["count", "license_category_from",
+                                             "license_category_to"],
+                                            ascending=[False, True, True], kind="stable"), top))
         for metric, sink in (("downloads", downloads), ("likes", likes)):
             if f"{metric}_from" in both:
                 delta = both.assign(change=both[f"{metric}_to"].fillna(0) -
                                     both[f"{metric}_from"].fillna(0))
                 delta = delta[delta["change"] != 0]
                 order = delta["change"].abs().sort_values(ascending=False, kind="stable").index
-                sink.append(delta.loc[order].head(top).assign(repo_type=repo_type)[
+                sink.append(_top(delta.loc[order], top).assign(repo_type=repo_type)[
                     ["repo_type", "id", f"{metric}_from", f"{metric}_to", "change"]])
         if repo_type == "model":
             derivatives.append(new_derivatives(new, set(added["_id"]), families))
-    rows = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(
-        columns=CHANGE_COLUMNS)
+    rows = _concat(changes, CHANGE_COLUMNS)
+    shown = "every" if not top else f"the top {top:,} of each"
     report = Report(f"Changes from {old.name} to {new.name}", rows, source=str(new.path),
                     as_of=new.as_of, extra={"summary": summary, "from": old.name,
-                                            "to": new.name})
+                                            "to": new.name, "top": top},
+                    rows_heading=f"Changed repos ({shown} list, per repo type)")
+    report.lead["summary"] = pd.DataFrame(
+        [{"repo_type": t, **counts} for t, counts in summary.items()], columns=SUMMARY_COLUMNS)
     report.sections["category_moves"] = _concat(moves, ["repo_type", "license_category_from",
                                                         "license_category_to", "count"])
-    report.sections["download_movers"] = _concat(downloads, [])
-    report.sections["like_movers"] = _concat(likes, [])
-    report.sections["new_derivatives"] = _concat(derivatives, ["base_family", "new_derivatives"])
+    for metric, movers in (("downloads", downloads), ("likes", likes)):
+        report.sections[f"{metric[:-1]}_movers"] = _concat(
+            movers, ["repo_type", "id", f"{metric}_from", f"{metric}_to", "change"])
+    report.sections["new_derivatives"] = _top(
+        _concat(derivatives, ["base_family", "new_derivatives"]), top)
     return report
 
 
@@ -87,6 +105,16 @@ def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> p
     counts = count_by(per_model, ["base_family"]).rename(columns={"count": "new_derivatives"})
     return counts.sort_values(["new_derivatives", "base_family"], ascending=[False, True],
                               kind="stable")[["base_family", "new_derivatives"]]
+
+
+def _most_followed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The most downloaded repos first (Spaces have no downloads: the most liked), then by id."""
+    return frame.sort_values(["downloads", "likes", "id"], ascending=[False, False, True],
+                             na_position="last", kind="stable")
+
+
+def _top(frame: pd.DataFrame, top: int) -> pd.DataFrame:
+    return frame.head(top) if top else frame
 
 
 def _concat(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:

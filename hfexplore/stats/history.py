@@ -3,51 +3,84 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pandas as pd
-import pyarrow.dataset as ds
 
+from hfexplore.arguments import check_arguments
 from hfexplore.catalog.snapshot import Snapshot
-from hfexplore.hub import REPO_TYPES, RepoType
+from hfexplore.errors import SnapshotError
+from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
 from hfexplore.report import Report, iso
+from hfexplore.stats.sql import connect
+
+METRICS = ("total", "license", "library")
 
 
 def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license", "library"]
             = "total", repo_type: RepoType = "model", top: int = 8) -> Report:
-    """One metric across snapshots: totals per repo type, license categories or libraries."""
-    frames = []
-    for snapshot in snapshots:
-        date = iso(snapshot.as_of)
-        if metric == "total":
-            frames.append(pd.DataFrame([{"date": date, "snapshot": snapshot.name,
-                                         "repo_type": t, "count": snapshot.count(t)}
-                                        for t in snapshot.repo_types()]))
-        elif snapshot.has(repo_type):
-            column = "license_category" if metric == "license" else "library_name"
-            values = snapshot.frame(repo_type, [column])[column].fillna("(none)")
-            counts = values.value_counts().rename_axis("key").reset_index(name="count")
-            frames.append(counts.assign(date=date, snapshot=snapshot.name))
+    """One metric across snapshots: totals per repo type, license categories or libraries.
+
+    Totals come from the manifests; the breakdowns are one streaming DuckDB query over every
+    snapshot's file, so memory follows the result, not the number of snapshots."""
+    check_arguments(repo_type=repo_type, metric=(metric, METRICS))
+    if metric == "total":
+        frames = [pd.DataFrame([{"date": iso(snapshot.as_of), "snapshot": snapshot.name,
+                                 "repo_type": t, "count": snapshot.count(t)}
+                                for t in snapshot.repo_types()]) for snapshot in snapshots]
+    else:
+        dates = {snapshot.name: iso(snapshot.as_of) for snapshot in snapshots}
+        with closing(connect(history=snapshots, knowledge=False)) as connection:
+            counts = _counts(connection, metric, repo_type, "snapshot")
+        frames = [counts.assign(date=counts["snapshot"].map(dates))]
     return _history_report(frames, metric, repo_type, top, "snapshots")
 
 
 def history_from_export(dest: Path, *, metric: Literal["total", "license", "library"] = "total",
                         repo_type: RepoType = "model", top: int = 8) -> Report:
-    """The same history, read from an export directory as one Hive-partitioned dataset."""
-    dataset = ds.dataset(dest, format="parquet", partitioning="hive")
-    if metric == "total":
-        table = dataset.to_table(columns=["repo_type", "date"])
-        frame = table.to_pandas().value_counts(["date", "repo_type"]).rename("count")
-        frames = [frame.reset_index().assign(snapshot="")]
-    else:
-        column = "license_category" if metric == "license" else "library_name"
-        table = dataset.to_table(columns=["date", column],
-                                 filter=ds.field("repo_type") == repo_type)
-        frame = table.to_pandas().fillna({column: "(none)"})
-        counts = frame.value_counts(["date", column]).rename("count").reset_index()
-        frames = [counts.rename(columns={column: "key"}).assign(snapshot="")]
+    """The same history, read from an export directory as one Hive-partitioned dataset, in one
+    streaming DuckDB query (memory follows the result, not the number of dates)."""
+    check_arguments(repo_type=repo_type, metric=(metric, METRICS))
+    with closing(connect(export_dir=dest, knowledge=False)) as connection:
+        if metric == "total":
+            views = {t: f"history_{PLURAL[t]}" for t in REPO_TYPES}
+            present = _views(connection)
+            parts = [f"select cast(date as varchar) as date, '{t}' as repo_type, count(*) as count "
+                     f"from {view} group by all" for t, view in views.items() if view in present]
+            frame = _query(connection, " union all ".join(parts) + " order by date, repo_type") \
+                if parts else pd.DataFrame(columns=["date", "repo_type", "count"])
+            frames = [frame.assign(snapshot="")]
+        else:
+            frames = [_counts(connection, metric, repo_type, "cast(date as varchar)")
+                      .rename(columns={"snapshot": "date"}).assign(snapshot="")]
     return _history_report(frames, metric, repo_type, top, str(dest))
+
+
+def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoType,
+            group: str) -> pd.DataFrame:
+    """Rows per (group, key) of the metric's column in the repo type's history view."""
+    view = f"history_{PLURAL[repo_type]}"
+    if view not in _views(connection):
+        return pd.DataFrame(columns=["snapshot", "key", "count"])
+    column = "license_category" if metric == "license" else "library_name"
+    return _query(connection, f"select {group} as snapshot, coalesce({column}, '(none)') as key, "
+                              f"count(*) as count from {view} group by all "
+                              "order by snapshot, count desc, key")
+
+
+def _views(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = connection.execute("select view_name from duckdb_views() where not internal")
+    return {name for (name,) in rows.fetchall()}
+
+
+def _query(connection: duckdb.DuckDBPyConnection, text: str) -> pd.DataFrame:
+    try:
+        return connection.sql(text).df()
+    except duckdb.Error as exc:
+        raise SnapshotError(f"cannot compute the history: {str(exc).splitlines()[0]}") from exc
 
 
 def _history_report(frames: list[pd.DataFrame], metric: str, repo_type: str, top: int,

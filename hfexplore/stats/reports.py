@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hfexplore.arguments import check_arguments
 from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.catalog.normalize import RELATIONS
 from hfexplore.catalog.snapshot import Snapshot
@@ -63,6 +64,7 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
 
     Categories follow the multi-license policy (`catalog/licenses.py`): `multi_licensed` and
     `moved_by_policy` in the result say how many repos it concerns."""
+    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
     table = _load(snapshot, repo_type, ["author", "license", "licenses", "license_category"],
                   filters, families)
     total = table.num_rows
@@ -136,6 +138,7 @@ def libraries(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 2
 def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
     """Models per `pipeline_tag`; datasets per `task_categories:` tag (several per dataset)."""
+    check_arguments(repo_type=repo_type)
     table = _load(snapshot, repo_type, ["tasks"], filters)
     rows = value_counts(table, "tasks", "task", top=top)
     report = _report(f"{PLURAL[repo_type].capitalize()} by task", rows, snapshot, filters,
@@ -151,6 +154,7 @@ def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: boo
             filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
     """Repos, downloads and likes per author (namespaces equal but for case are one author) or
     per publisher family."""
+    check_arguments(repo_type=repo_type, sort=(sort, ("count", "downloads", "likes")))
     columns = ["author", "downloads", "likes"] if repo_type != "space" else ["author", "likes"]
     table = _load(snapshot, repo_type, columns, filters, families)
     if "downloads" not in table.column_names:
@@ -229,6 +233,7 @@ def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
 def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
            by: Literal["month", "year"] = "month", filters: Filters = NO_FILTERS) -> Report:
     """Repos created per period, and the running total."""
+    check_arguments(repo_type=repo_type, by=(by, ("month", "year")))
     table = _load(snapshot, repo_type, ["created_at"], filters)
     created = table["created_at"].to_pandas().dropna()
     unknown = table.num_rows - len(created)
@@ -243,6 +248,7 @@ def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
                      filters, repo_type=repo_type, undated=unknown)
     placeholder = int(((created >= pd.Timestamp("2022-03-02T23:29:00Z")) &
                        (created < pd.Timestamp("2022-03-02T23:30:00Z"))).sum())
+    report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
                             "2022-03-02T23:29 (repos older than its date tracking)")

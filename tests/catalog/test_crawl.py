@@ -100,5 +100,5 @@ def test_damaged_snapshots_are_reported_not_fatal(make_hub, tmp_path) -> None:
         good.frame("model")
     with pytest.raises(SnapshotError, match="no snapshot named"):
         resolve_snapshot("nope", tmp_path)
-    with pytest.raises(SnapshotError, match="snapshot create"):
+    with pytest.raises(SnapshotError, match="no snapshot in"):
         resolve_snapshot(None, Path(tmp_path / "empty"))

@@ -93,3 +93,53 @@ def test_normalise_never_crashes_and_every_item_gets_one_category(items, repo_ty
         assert row["license_category"] in CATEGORIES
         assert (row["license"] is None) == (row["license_category"] == "none")
         assert (row["base_relation"] is None) == (row["base_models"] == [])
+
+
+# -- lineage, multi-valued columns and missing fields (issue 11) ---------------------------------
+def test_lineage_edges_are_clean_and_carry_their_own_relation() -> None:
+    anomalies = Anomalies()
+    [row] = normalize([{
+        "_id": "1", "id": "me/My-Model",
+        "tags": ["base_model: meta-llama/Llama-2-7b-hf ", "base_model:adapter:org/A",
+                 "base_model:quantized:org/B", "base_model:ORG/a", "base_model:finetune:",
+                 "base_model:me/my-model", "base_model:merge:me/My-Model"],
+    }], "model", TABLE, anomalies).to_pylist()
+    # whitespace stripped; org/A and ORG/a are one base; the self-references are gone; the
+    # empty relation tag is an anomaly, not a base called "finetune:".
+    assert row["base_models"] == ["meta-llama/Llama-2-7b-hf", "org/A", "org/B"]
+    assert row["base_relations"] == ["unspecified", "adapter", "quantized"]
+    assert row["base_relation"] == "adapter"  # the model's first named relation
+    assert anomalies.count == 1 and "finetune:" in (anomalies.examples or [""])[0]
+
+
+def test_a_relation_named_by_a_duplicate_fills_in() -> None:
+    [row] = rows([{"_id": "1", "id": "me/x",
+                   "tags": ["base_model:org/A", "base_model:finetune:org/a"]}])
+    assert row["base_models"] == ["org/A"] and row["base_relations"] == ["finetune"]
+
+
+def test_dataset_libraries_and_tasks_keep_every_value() -> None:
+    [row] = rows([{"_id": "1", "id": "o/d", "tags": [
+        "library:datasets", "library:pandas", "library:mlcroissant", "task_categories:translation",
+        "task_categories:summarization", "library:pandas"]}], "dataset")
+    assert row["libraries"] == ["datasets", "pandas", "mlcroissant"]
+    assert row["tasks"] == ["translation", "summarization"]
+    assert row["pipeline_tag"] == "translation"  # the first, as before
+    [model] = rows([{"_id": "2", "id": "o/m", "library_name": "peft",
+                     "pipeline_tag": "text-generation", "tags": ["library:ignored"]}])
+    assert model["libraries"] == ["peft"] and model["tasks"] == ["text-generation"]
+
+
+def test_fields_the_listing_did_not_return_are_null_never_false() -> None:
+    [row] = rows([{"_id": "1", "id": "o/m"}])
+    for column in ("gated", "private", "disabled", "downloads", "likes", "library_name",
+                   "created_at", "license", "sdk", "trending_score", "downloads_all_time"):
+        assert row[column] is None, column
+    [shown] = rows([{"_id": "1", "id": "o/m", "gated": False, "private": False}])
+    assert shown["gated"] == "false" and shown["private"] is False
+
+
+def test_a_multi_licensed_repo_gets_the_most_restrictive_category() -> None:
+    [row] = rows([{"_id": "1", "id": "o/m", "tags": ["license:apache-2.0",
+                                                     "license:cc-by-nc-4.0"]}])
+    assert row["license"] == "apache-2.0" and row["license_category"] == "non-commercial"

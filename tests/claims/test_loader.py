@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from hfexplore.claims.loader import Expectation, builtin_claim_files, load_claim_files
+from hfexplore.claims.loader import Expectation, builtin_claim_files, load_claim_files, parse_date
 
 
 def test_the_builtin_claims_load_cleanly() -> None:
@@ -10,9 +12,47 @@ def test_the_builtin_claims_load_cleanly() -> None:
     assert loaded.errors == []
     assert [c.id for c in loaded.claims] == [
         "models-over-a-million", "datasets-hundreds-of-thousands", "spaces-tens-of-thousands",
-        "transformers-most-used", "open-weight-meta-mistral-and-hundreds-of-groups",
-        "licenses-not-standardized", "funding-and-valuation"]
+        "transformers-most-used", "transformers-monthly-downloads",
+        "open-weight-meta-mistral-and-hundreds-of-groups", "licenses-not-standardized",
+        "open-source-captures-cios-and-vcs", "funding-and-valuation",
+        "open-source-ai-funding-2022-2023"]
     assert loaded.claims[-1].scope == "out" and loaded.claims[-1].reason
+
+
+def test_each_builtin_claim_names_its_article_and_date() -> None:
+    claims = {c.id: c for c in load_claim_files(builtin_claim_files()).claims}
+    for claim in claims.values():
+        assert claim.article is not None and claim.article.title and claim.article.publisher
+        assert claim.quote
+    first = claims["models-over-a-million"]
+    assert first.article.publisher == "VentureTrend" and first.date == date(2026, 1, 25)
+    # The Strategic Machines piece is undated: its claims say so instead of inventing a date.
+    standardised = claims["licenses-not-standardized"]
+    assert standardised.date is None and "date unknown" in standardised.source
+    # Every vague quantifier is read in the claim's notes, with the reason.
+    for claim_id, words in (("datasets-hundreds-of-thousands", "100,000"),
+                            ("spaces-tens-of-thousands", "10,000"),
+                            ("open-weight-meta-mistral-and-hundreds-of-groups", "at least 200"),
+                            ("models-over-a-million", "more than 1,000,000")):
+        assert words in claims[claim_id].notes, claim_id
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (date(2026, 1, 25), date(2026, 1, 25)), ("2026-01-25", date(2026, 1, 25)),
+    ("unknown", None), (None, None),
+])
+def test_claim_dates(raw, expected) -> None:
+    assert parse_date(raw, "date") == expected
+
+
+def test_a_bad_date_or_article_is_named(tmp_path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[article.a]\ntitle = "T"\ndate = "last year"\n' + GOOD)
+    assert "article.a.date: must be a date" in load_claim_files([path]).errors[0]
+    path.write_text(GOOD.replace('id = "fine"', 'id = "fine"\narticle = "nowhere"'))
+    assert "article: no [article.nowhere] table" in load_claim_files([path]).errors[0]
+    path.write_text(GOOD.replace('id = "fine"', 'id = "fine"\ndate = "soon"'))
+    assert "date: must be a date" in load_claim_files([path]).errors[0]
 
 
 GOOD = '''

@@ -14,7 +14,7 @@ from hfexplore.cli import cli
 REPORTS = [
     ["stats"], ["licenses"], ["licenses", "--open-weight"], ["licenses", "--by", "category"],
     ["licenses", "--by", "family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
-    ["tasks", "--repo-type", "dataset"], ["authors"], ["authors", "--families"],
+    ["tasks", "--repo-type", "dataset"], ["authors"], ["authors", "--by-family"],
     ["authors", "--sort", "downloads", "--repo-type", "space"], ["lineage"],
     ["lineage", "--family", "Meta"], ["growth", "--by", "year"],
 ]
@@ -104,3 +104,31 @@ def test_snapshot_list_and_show(make_hub, tmp_path) -> None:
     assert shown["problems"] == [] and shown["repo_types"]["dataset"]["count"] == 300
     stats = json.loads(run("stats", "--data-dir", str(tmp_path), "-f", "json").stdout)
     assert stats["totals"] == {"models": 1_200, "datasets": 300, "spaces": 100}
+
+
+def test_families_is_a_file_everywhere_and_by_family_groups(tmp_path) -> None:
+    families = tmp_path / "fam.toml"
+    families.write_text('[families]\n"Bloke Inc" = ["TheBloke"]\n')
+    grouped = json.loads(run("authors", "--demo", "--by-family", "--families", str(families),
+                             "-f", "json", "--top", "0").stdout)
+    rows = {r["family"]: r["count"] for r in grouped["rows"]}
+    plain = json.loads(run("authors", "--demo", "-f", "json", "--author", "TheBloke").stdout)
+    assert rows["Bloke Inc"] == plain["rows"][0]["count"]
+    for command in (["licenses", "--open-weight"], ["lineage"], ["authors"]):
+        assert run(*command, "--demo", "--families", str(families), "-f", "json").exit_code == 0
+    old_flag = run("authors", "--demo", "--families")
+    assert old_flag.exit_code == 2 and "requires an argument" in old_flag.stderr
+    assert run("authors", "--demo", "--families-file", str(families)).exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["lineage", "--demo", "--license-table", "TABLE"], "No such option '--license-table'"),
+    (["snapshot", "create", "--incremental", "--fresh"], "--incremental and --fresh cannot be"),
+    (["snapshot", "create", "--incremental", "--progress"], "--incremental shows no progress"),
+])
+def test_options_that_would_be_ignored_are_refused(tmp_path, args: list[str], text: str) -> None:
+    table = tmp_path / "licenses.csv"
+    table.write_text("id,category\nmine,permissive\n")
+    result = run(*[str(table) if a == "TABLE" else a for a in args],
+                 *(["--data-dir", str(tmp_path / "d")] if args[0] == "snapshot" else []))
+    assert result.exit_code == 2 and text in result.stderr

@@ -63,7 +63,8 @@ def test_offline_miss_is_a_clear_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["stats", "--live", "--offline", "--endpoint", EP,
                                       "--cache-dir", str(tmp_path)])
     assert result.exit_code == 1
-    assert "--offline: the cache holds no answer" in result.stderr
+    assert "offline mode: the cache holds no answer" in result.stderr
+    assert "run the same command once without --offline" in result.stderr
 
 
 @responses.activate
@@ -88,3 +89,45 @@ def test_corrupt_cache_is_reported_and_cleared(tmp_path) -> None:
     assert cleared.exit_code == 0
     assert "entries:   0" in runner.invoke(cli, ["cache", "info", "--cache-dir",
                                                   str(tmp_path)]).stdout
+
+
+# -- live means fetched now (issue 11) -------------------------------------------------------------
+class WallClock:
+    def __init__(self, now: float = 1_700_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@responses.activate
+def test_a_cached_count_is_labelled_and_expires_after_minutes(tmp_path) -> None:
+    from hfexplore.cache import COUNT_TTL, CacheMode, PageCache
+    from hfexplore.hub import HubClient, Transport
+    from hfexplore.stats.live import live_totals
+
+    clock = WallClock()
+    cache = PageCache(tmp_path / "cache", now=clock)
+
+    def client(mode: CacheMode = CacheMode.USE) -> HubClient:
+        return HubClient(Transport(EP, cache=cache, cache_mode=mode))
+
+    serve_counts(models=1_000)
+    first = live_totals(client(), ["model"])
+    assert first.source == "live" and first.rows.iloc[0]["source"] == "live"
+    clock.now += 60  # a minute later: the cached count is still fresh, and says so
+    second = live_totals(client(), ["model"])
+    assert second.source == "cache" and second.extra["age_s"] == 60
+    assert second.rows.iloc[0]["age_s"] == 60 and "60 s ago" in second.notes[0]
+    assert len(responses.calls) == 1
+    # The catalogue grows; past the count's freshness the next answer is fetched again.
+    responses.replace(responses.GET, f"{EP}/models-json", json={"models": [],
+                                                                 "numTotalItems": 1_500})
+    clock.now += COUNT_TTL
+    third = live_totals(client(), ["model"])
+    assert third.source == "live" and third.extra["totals"] == {"models": 1_500}
+    # --offline may serve an old answer, and labels it with its age.
+    clock.now += 3_600
+    offline = live_totals(client(CacheMode.OFFLINE), ["model"])
+    assert offline.source == "cache" and offline.extra["age_s"] == 3_600 + 0.0
+    assert offline.extra["totals"] == {"models": 1_500}

@@ -67,3 +67,49 @@ def test_every_format_renders_an_empty_report() -> None:
     empty = Report(title="Nothing", rows=pd.DataFrame({"a": []}), source="live")
     for name in FORMATS:
         assert get_format(name).render(empty).endswith("\n")
+
+
+LONG_SOURCE = ("demo (real Hub data: 1 in 38 models and 1 in 35 datasets of July 2024, 123 Spaces "
+               "of August 2026)")
+
+
+@pytest.mark.parametrize(("name", "heading"), [("table", "Licenses"), ("markdown", "### Licenses")])
+def test_titles_stay_short_and_provenance_is_a_footer(name: str, heading: str) -> None:
+    report = sample()
+    report.source = LONG_SOURCE
+    report.extra["snapshot_name"] = "2026-11-22T100000Z"
+    lines = get_format(name).render(report).splitlines()
+    assert lines[0] == heading
+    assert lines[-1] == ("as of 2026-11-22T10:00:00Z, source: " + LONG_SOURCE +
+                         ", snapshot 2026-11-22T100000Z")
+    assert sum(LONG_SOURCE in line for line in lines) == 1
+    doc = json.loads(get_format("json").render(report))
+    assert doc["source"] == LONG_SOURCE and doc["as_of"] == "2026-11-22T10:00:00Z"
+
+
+def test_a_snapshot_named_in_the_source_is_not_repeated() -> None:
+    report = sample()
+    report.source = "/data/snapshots/2026-11-22T100000Z"
+    report.extra["snapshot_name"] = "2026-11-22T100000Z"
+    footer = get_format("table").render(report).splitlines()[-1]
+    assert footer == "as of 2026-11-22T10:00:00Z, source: /data/snapshots/2026-11-22T100000Z"
+
+
+def test_lead_tables_come_before_the_rows_and_json_keeps_extra() -> None:
+    report = sample()
+    report.rows_heading = "Changed repos"
+    report.lead["summary"] = pd.DataFrame({"repo_type": ["model"], "added": [12_345]})
+    text = get_format("table").render(report)
+    assert text.index("Summary") < text.index("12,345") < text.index("Changed repos") \
+        < text.index("apache-2.0")
+    doc = json.loads(get_format("json").render(report))
+    assert doc["summary"] == [{"repo_type": "model", "added": 12345}]
+    report.extra["summary"] = {"model": {"added": 12345}}
+    assert json.loads(get_format("json").render(report))["summary"] == {"model": {"added": 12345}}
+
+
+def test_sizes_are_human_readable_and_counts_have_separators() -> None:
+    rows = pd.DataFrame({"models": pd.array([1_200_000, None], dtype="Int64"),
+                         "size_bytes": pd.array([1_284_404, 950], dtype="Int64")})
+    text = get_format("table").render(Report("Snapshots", rows, source="x"))
+    assert "1,200,000" in text and "1.28 MB" in text and "950 B" in text

@@ -26,6 +26,7 @@ import orjson
 
 from tests.hubsim.catalog import EXPANDABLE, SORT_FIELDS, Catalog
 from tests.hubsim.faults import FaultPlan
+from tests.hubsim.files import FileStore
 
 PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 MAX_LIMIT = 1000
@@ -110,8 +111,10 @@ class HubSim:
                  quotas: dict[str, tuple[int, float]] | None = None,
                  counts_enabled: bool = True, faults: FaultPlan | None = None,
                  clock: Callable[[], float] = time.monotonic, host: str = "127.0.0.1",
-                 port: int = 0, send_retry_after: bool = False, page_cache: bool = False):
+                 port: int = 0, send_retry_after: bool = False, page_cache: bool = False,
+                 files: FileStore | None = None):
         self.catalogs = catalogs
+        self.files = files  # dataset files (resolve, tree), when the test serves any
         # The Hub sends RateLimit headers on every answer: default to quotas nobody reaches.
         self.quotas = QuotaBook(quotas or {"api": (10**9, 300.0), "pages": (10**9, 300.0)},
                                 clock)
@@ -252,6 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_sim/stats":
             self._send(200, orjson.dumps(sim.stats))
             return
+        if sim.files is not None and sim.files.serves(path):
+            sim.files.handle(self, "GET")
+            return
         sim.count("requests")
         bucket = "api" if path.startswith("/api/") else "pages"
         allowed, headers = sim.quotas.take(bucket)
@@ -269,6 +275,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._website(PLURAL[segments[0][:-5]], segments[0][:-5], params, headers)
         else:
             self._error(404, "Not Found", headers)
+
+    def do_HEAD(self) -> None:
+        files = self.sim.files
+        if files is not None and files.serves(urlsplit(self.path).path):
+            files.handle(self, "HEAD")
+            return
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _rate_limited(self, bucket: str, headers: dict[str, str]) -> None:
         quota = self.sim.quotas.buckets[bucket]

@@ -1,0 +1,176 @@
+"""The Python API: the handful of calls a notebook needs, each a thin layer over the library.
+
+    import hfexplore as hfx
+    snap = hfx.snapshot()                 # the newest in the data dir; or hfx.demo()
+    hfx.licenses(snap, by="category", author="meta-llama")
+    hfx.sql("SELECT library_name, count(*) FROM models GROUP BY ALL", snap)
+    hfx.history(hfx.export("/srv/hub-export"), metric="license")
+    hfx.count_live("model", library="transformers")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from hfexplore.arguments import check_arguments
+from hfexplore.catalog.export import export_dates
+from hfexplore.catalog.snapshot import (
+    SNAPSHOTS,
+    Snapshot,
+    demo_snapshot,
+    list_snapshots,
+    resolve_snapshot,
+)
+from hfexplore.config import resolve_data_dir
+from hfexplore.errors import InvalidArgumentError, SnapshotError
+from hfexplore.hub import CountResult, RepoType
+from hfexplore.hub import connect as connect_hub
+from hfexplore.report import Report
+from hfexplore.stats import reports
+from hfexplore.stats.history import history as history_of_snapshots
+from hfexplore.stats.history import history_from_export
+from hfexplore.stats.reports import Filters
+from hfexplore.stats.sql import sql as run_sql
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export directory (`snapshot create --export DIR`): one Hive-partitioned dataset."""
+
+    path: Path
+
+    def dates(self) -> list[str]:
+        return export_dates(self.path)
+
+
+def snapshot(ref: str | Path | None = None, *, data_dir: str | Path | None = None) -> Snapshot:
+    """The newest snapshot in the data dir ($HFEXPLORE_HOME), or one by name or path."""
+    return resolve_snapshot(str(ref) if ref is not None else None, resolve_data_dir(data_dir))
+
+
+def demo() -> Snapshot:
+    """The sample of real 2024 Hub data shipped with the package."""
+    return demo_snapshot()
+
+
+def export(path: str | Path) -> Export:
+    """An export directory, for `history` and `sql`."""
+    directory = Path(path).expanduser()
+    if not directory.is_dir():
+        raise SnapshotError(f"no export directory at {directory}")
+    return Export(directory)
+
+
+def _filters(given: dict[str, Any]) -> Filters:
+    names = [f.name for f in dataclasses.fields(Filters)]
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise InvalidArgumentError(f"unknown filter {unknown[0]!r}; the filters are "
+                                   f"{', '.join(names)}")
+    values = {}
+    for name, value in given.items():
+        if name.startswith("created_") and isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise InvalidArgumentError(f"{name} must be a date (YYYY-MM-DD), not "
+                                           f"{value!r}") from None
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        values[name] = value
+    return Filters(**values)
+
+
+def _open(source: Snapshot | None) -> Snapshot:
+    if source is None:
+        return snapshot()
+    if not isinstance(source, Snapshot):
+        raise InvalidArgumentError(f"expected a snapshot (hfexplore.snapshot() or "
+                                   f"hfexplore.demo()), not {type(source).__name__}")
+    return source
+
+
+def summary(source: Snapshot | None = None, *, top: int = 10, **filters: Any) -> Report:
+    """Totals per repo type and the top licenses, libraries, authors and tasks."""
+    return reports.summary(_open(source), top=top, filters=_filters(filters))
+
+
+def licenses(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+             by: Literal["license", "category", "family"] = "license", open_weight: bool = False,
+             top: int = 20, **filters: Any) -> Report:
+    """Repos per license, category or license family; filters: author=, library=, task=,
+    created_after=, created_before=."""
+    return reports.licenses(_open(source), repo_type, by=by, open_weight=open_weight, top=top,
+                            filters=_filters(filters))
+
+
+def libraries(source: Snapshot | None = None, *, top: int = 20, **filters: Any) -> Report:
+    return reports.libraries(_open(source), top=top, filters=_filters(filters))
+
+
+def tasks(source: Snapshot | None = None, repo_type: RepoType = "model", *, top: int = 20,
+          **filters: Any) -> Report:
+    return reports.tasks(_open(source), repo_type, top=top, filters=_filters(filters))
+
+
+def authors(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+            families: bool = False, sort: Literal["count", "downloads", "likes"] = "count",
+            top: int = 20, **filters: Any) -> Report:
+    return reports.authors(_open(source), repo_type, by_family=families, sort=sort, top=top,
+                           filters=_filters(filters))
+
+
+def lineage(source: Snapshot | None = None, *, family: str | None = None,
+            base: str | None = None, top: int = 20, **filters: Any) -> Report:
+    return reports.lineage(_open(source), family=family, base=base, top=top,
+                           filters=_filters(filters))
+
+
+def growth(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+           by: Literal["month", "year"] = "month", **filters: Any) -> Report:
+    return reports.growth(_open(source), repo_type, by=by, filters=_filters(filters))
+
+
+def _data_dir_of(snap: Snapshot) -> Path | None:
+    return snap.path.parent.parent if snap.path.parent.name == SNAPSHOTS else None
+
+
+def history(source: Export | Sequence[Snapshot] | None = None, *,
+            metric: Literal["total", "license", "library"] = "total",
+            repo_type: RepoType = "model", top: int = 8) -> Report:
+    """One metric across every snapshot in the data dir, the snapshots given, or an export."""
+    if isinstance(source, Export):
+        return history_from_export(source.path, metric=metric, repo_type=repo_type, top=top)
+    snapshots = list_snapshots(resolve_data_dir())[0] if source is None else list(source)
+    if not snapshots:
+        raise SnapshotError("no snapshots to follow: `hfexplore snapshot create` makes one")
+    return history_of_snapshots(snapshots, metric=metric, repo_type=repo_type, top=top)
+
+
+def sql(query: str, source: Snapshot | Export | None = None, *, explain: bool = False,
+        params: Sequence[Any] | dict[str, Any] | None = None) -> Report:
+    """One read-only SELECT with DuckDB. Views: models, datasets, spaces (the snapshot, or an
+    export's newest date); history_models, history_datasets, history_spaces (every snapshot of
+    the snapshot's data dir, or every date of the export); tables licenses and families."""
+    if isinstance(source, Export):
+        return run_sql(query, export_dir=source.path, explain=explain, params=params)
+    snap = _open(source)
+    data_dir = _data_dir_of(snap)
+    history = list_snapshots(data_dir)[0] if data_dir is not None else [snap]
+    return run_sql(query, snap, history=history, explain=explain, params=params)
+
+
+def count_live(repo_type: RepoType = "model", *, author: str | None = None,
+               library: str | None = None, task: str | None = None,
+               license: str | None = None, search: str | None = None,
+               endpoint: str | None = None, token: str | None = None) -> CountResult:
+    """How many public repos the Hub lists now (HF_ENDPOINT, HF_TOKEN as the CLI reads them)."""
+    check_arguments(repo_type=repo_type)
+    return connect_hub(endpoint, token).count(repo_type, author=author, library=library,
+                                              pipeline_tag=task, license=license,
+                                              search=search)

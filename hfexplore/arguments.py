@@ -1,0 +1,30 @@
+"""Checks of library arguments: a value outside the allowed ones is a typed error naming them,
+never a silent default or a bare KeyError."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hfexplore.errors import InvalidArgumentError
+
+# As hfexplore.hub.REPO_TYPES and hfexplore.formats.FORMATS, without importing HTTP or pandas.
+REPO_TYPES = ("model", "dataset", "space")
+OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
+PLOT_EXTENSIONS = ("png", "svg", "pdf")
+EXPORT_FORMATS = ("parquet", "csv", "jsonl")
+LATEST, PREVIOUS = "latest", "previous"  # snapshot names that mean the newest and the one before
+
+
+def check_arguments(*, repo_type: object = None, **choices: tuple[object, Sequence[str]]) -> None:
+    """Raise InvalidArgumentError unless `repo_type` (when given) is a repo type and every
+    `name=(value, allowed)` has its value among the allowed ones."""
+    if repo_type is not None:
+        check_choice("repo_type", repo_type, REPO_TYPES)
+    for name, (value, allowed) in choices.items():
+        check_choice(name, value, allowed)
+
+
+def check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidArgumentError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
+                                   f"not {value!r}")

@@ -1,0 +1,241 @@
+"""Ad-hoc SQL over snapshots and exports, in an embedded DuckDB that reads nothing else.
+
+Views: `models`, `datasets`, `spaces` (one snapshot); `history_models`, `history_datasets`,
+`history_spaces` (every snapshot given, with `snapshot` and `date` columns, or every date of an
+export directory, with `date`); tables `licenses` (the license table) and `families` (family,
+namespace). Once the views exist the connection may open only the parquet files behind them
+and its configuration is locked; a user's query must be one SELECT, so it can neither write a
+file nor read one outside the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hfexplore.catalog.export import export_dates, export_files
+from hfexplore.catalog.knowledge import Families, LicenseTable
+from hfexplore.catalog.snapshot import Snapshot, file_name
+from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, SnapshotError
+from hfexplore.hub import PLURAL, REPO_TYPES
+from hfexplore.report import Report
+
+# Mistakes in the query itself (exit 2); anything else DuckDB raises is a runtime failure.
+_QUERY_MISTAKES = (duckdb.ParserException, duckdb.SyntaxException, duckdb.BinderException,
+                   duckdb.CatalogException, duckdb.ConversionException,
+                   duckdb.InvalidInputException, duckdb.TypeMismatchException,
+                   duckdb.NotImplementedException)
+
+
+def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (),
+            export_dir: Path | None = None, license_table: LicenseTable | None = None,
+            families: Families | None = None, knowledge: bool = True
+            ) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the views over `snapshot` and `history` (or `export_dir`, whose
+    newest date also gives the plain views when no snapshot is given), then locked: it opens
+    no file but those parquet files. Close it when done."""
+    if history and export_dir is not None:
+        raise InvalidArgumentError("give history snapshots or an export directory, not both")
+    connection = duckdb.connect(":memory:")
+    allowed: list[Path] = []
+    try:
+        if snapshot is not None:
+            for repo_type in snapshot.repo_types():
+                allowed.append(snapshot.path / file_name(repo_type))
+                _view(connection, PLURAL[repo_type], f"select * from {_parquet([allowed[-1]])}")
+        if export_dir is not None:
+            allowed += _export_views(connection, export_dir, plain=snapshot is None)
+        else:
+            allowed += _history_views(connection, history)
+        if knowledge:
+            _knowledge_tables(connection, license_table or LicenseTable.load(),
+                              families or Families.load())
+        _lock(connection, allowed)
+    except duckdb.Error as exc:
+        connection.close()
+        raise SnapshotError(f"cannot open the snapshot files for SQL: {_sentence(exc)}") from exc
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _literal(text: str | Path) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _parquet(paths: Sequence[Path], **options: str) -> str:
+    listed = ", ".join(_literal(p.resolve()) for p in paths)
+    extra = "".join(f", {key} = {value}" for key, value in options.items())
+    return f"read_parquet([{listed}]{extra})"
+
+
+def _view(connection: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+    connection.execute(f"create view {name} as {select}")
+
+
+def _history_views(connection: duckdb.DuckDBPyConnection,
+                   snapshots: Sequence[Snapshot]) -> list[Path]:
+    unique = list({s.path.resolve(): s for s in snapshots}.values())
+    files = []
+    for repo_type in REPO_TYPES:
+        branches = []
+        for snapshot in (s for s in unique if s.has(repo_type)):
+            files.append(snapshot.path / file_name(repo_type))
+            day = snapshot.as_of.astimezone(UTC).strftime("%Y-%m-%d")
+            branches.append(f"select {_literal(snapshot.name)} as snapshot, date '{day}' as date, "
+                            f"* from {_parquet([files[-1]])}")
+        if branches:
+            _view(connection, f"history_{PLURAL[repo_type]}", " union all by name ".join(branches))
+    return files
+
+
+def _export_views(connection: duckdb.DuckDBPyConnection, export_dir: Path,
+                  plain: bool) -> list[Path]:
+    if not export_dir.is_dir():
+        raise SnapshotError(f"no export directory at {export_dir}")
+    every = export_files(export_dir)
+    for repo_type, paths in every.items():
+        scan = _parquet(paths, hive_partitioning="true", union_by_name="true",
+                        hive_types="{'date': date, 'repo_type': varchar}")
+        _view(connection, f"history_{PLURAL[repo_type]}", f"select * exclude (repo_type) "
+                                                          f"from {scan}")
+    files = [p for paths in every.values() for p in paths]
+    dates = export_dates(export_dir)
+    if plain and dates:
+        for repo_type, paths in export_files(export_dir, dates[-1]).items():
+            _view(connection, PLURAL[repo_type], f"select * from {_parquet(paths)}")
+    return files
+
+
+def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: LicenseTable,
+                      families: Families) -> None:
+    licenses = pa.Table.from_pylist([vars(e) for e in license_table.entries.values()])
+    # One row per namespace: `role` publisher (the family publishes there) or mirror (it
+    # re-hosts the family's models: an origin in lineage, not a publisher).
+    members = [(family.name, namespace, role, family.kind)
+               for family in families.families.values()
+               for role, spaces in (("publisher", family.publishers),
+                                    ("mirror", family.mirrors))
+               for namespace in spaces]
+    names = ["family", "namespace", "role", "kind"]
+    families_table = pa.table({name: [m[i] for m in members] for i, name in enumerate(names)},
+                              schema=pa.schema([(name, pa.string()) for name in names]))
+    for name, table in (("licenses", licenses), ("families", families_table)):
+        connection.register(f"_{name}", table)
+        connection.execute(f"create table {name} as select * from _{name}")
+        connection.unregister(f"_{name}")
+
+
+def _lock(connection: duckdb.DuckDBPyConnection, allowed: Sequence[Path]) -> None:
+    paths = ", ".join(_literal(p.resolve()) for p in allowed)
+    connection.execute("set python_enable_replacements = false")  # no Python variables as tables
+    connection.execute("set autoinstall_known_extensions = false")
+    connection.execute(f"set allowed_paths = [{paths}]")
+    connection.execute("set enable_external_access = false")
+    connection.execute("set lock_configuration = true")
+
+
+def check_select(connection: duckdb.DuckDBPyConnection, query: str) -> str:
+    """The query if it is exactly one SELECT statement (the SQL is read-only)."""
+    try:
+        statements = connection.extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryError(f"bad SQL: {_sentence(exc)}") from None
+    if len(statements) != 1:
+        raise QueryError(f"give exactly one SELECT statement (found {len(statements)})")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryError(f"only SELECT queries are allowed, the data is read-only (this is a "
+                         f"{kind.name} statement)")
+    return statements[0].query
+
+
+def run(connection: duckdb.DuckDBPyConnection, query: str, *, explain: bool = False,
+        params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+    """The rows of one SELECT on a connection from `connect`, or its plan with `explain`."""
+    text = check_select(connection, query)
+    try:
+        if explain:
+            plan = "\n".join(str(row[-1]) for row in connection.execute(f"explain {text}",
+                                                                      params).fetchall())
+            return pd.DataFrame({"plan": plan.splitlines()})
+        return arrow_frame(_arrow(connection.sql(text, params=params)))
+    except duckdb.PermissionException as exc:
+        raise QueryError("refused: a query may read only the snapshot's own files "
+                         f"({_sentence(exc)})") from None
+    except _QUERY_MISTAKES as exc:
+        raise QueryError(f"bad SQL: {_sentence(exc)}") from None
+    except duckdb.Error as exc:
+        raise HfExploreError(f"the query failed: {_sentence(exc)}") from None
+
+
+def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
+    fetch = getattr(relation, "to_arrow_table", None)  # DuckDB 2; 1.x names it arrow()
+    return fetch() if fetch is not None else relation.arrow()
+
+
+def _sentence(exc: BaseException) -> str:
+    """DuckDB's message on one line: its first line plus its suggestion, if any."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    hint = next((line for line in lines[1:] if line.startswith("Did you mean")), None)
+    return lines[0] + (f" ({hint})" if hint else "")
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """A DataFrame every format can show: whole-number decimals (DuckDB's sums) as integers,
+    other decimals as floats, nested values as Python lists and dicts."""
+    columns: dict[str, Any] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_decimal(kind):
+            columns[name] = _decimal(column)
+        elif pa.types.is_nested(kind):
+            columns[name] = pd.Series(column.to_pylist(), dtype=object)
+        else:
+            columns[name] = column.to_pandas()
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+    frame.columns = table.column_names  # duplicate names (`select 1, 1`) survive as they are
+    return frame
+
+
+def _decimal(column: pa.ChunkedArray) -> pd.Series:
+    if column.type.scale == 0:
+        try:
+            return pc.cast(column, pa.int64()).to_pandas(types_mapper={
+                pa.int64(): pd.Int64Dtype()}.get)
+        except pa.ArrowInvalid:  # beyond int64: keep the magnitude as a float
+            pass
+    return pc.cast(column, pa.float64()).to_pandas()
+
+
+def sql(query: str, snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (),
+        export_dir: Path | None = None, explain: bool = False,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        license_table: LicenseTable | None = None, families: Families | None = None) -> Report:
+    """Run one SELECT over the views (see the module) and return its rows as a `Report`."""
+    with closing(connect(snapshot, history=history, export_dir=export_dir,
+                         license_table=license_table, families=families)) as connection:
+        rows = run(connection, query, explain=explain, params=params)
+    if snapshot is not None:
+        source, as_of = snapshot.source, snapshot.as_of
+    elif export_dir is not None:
+        dates = export_dates(export_dir)
+        source = str(export_dir)
+        as_of = datetime.fromisoformat(dates[-1]).replace(tzinfo=UTC) if dates \
+            else datetime.now(UTC)
+    else:
+        source = "history" if history else "knowledge tables"
+        as_of = max((s.as_of for s in history), default=datetime.now(UTC))
+    return Report("Query plan" if explain else "Query result", rows, source=source,
+                  as_of=as_of, extra={"query": query})

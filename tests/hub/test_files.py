@@ -1,0 +1,155 @@
+"""The Hub files client against the stand-in's resolve and tree endpoints, over real sockets."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from hfexplore.errors import (
+    HubFileChangedError,
+    HubNotFoundError,
+    HubServerError,
+    HubUnreachableError,
+)
+from hfexplore.hub import RetryPolicy, Transport
+from hfexplore.hub.files import HubFiles
+from tests.hubsim import SyntheticCatalog
+from tests.hubsim.dumps import HUB_STATS, hub_stats_repo, write_dump
+from tests.hubsim.files import FileFault, FileStore
+
+FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, timeout=5.0, rng=random.Random(1))
+COLUMNS = ["id", "tags", "cardData", "downloads"]
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory) -> dict[str, Path]:
+    catalogs = {"model": SyntheticCatalog("model", 20_000, seed=4)}
+    store = FileStore()
+    return hub_stats_repo(store, catalogs, "2026-10", tmp_path_factory.mktemp("dump"),
+                          row_group_size=4_000)
+
+
+def serve(make_hub, dump: dict[str, Path], **options) -> tuple[object, FileStore]:
+    store = FileStore(**options)
+    store.add(HUB_STATS, "models.parquet", dump["model"])
+    store.add(HUB_STATS, "models/train/0000.parquet", dump["model"],
+              revision="refs/convert/parquet")
+    store.add(HUB_STATS, "README.md", b"# hub stats\n", lfs=False)
+    return make_hub(models=10, datasets=10, spaces=10, files=store), store
+
+
+def files_for(sim, policy: RetryPolicy = FAST, token: str | None = None) -> HubFiles:
+    return HubFiles(Transport(sim.url, token=token, policy=policy, sleep=lambda s: None))
+
+
+@pytest.mark.parametrize("redirect", [False, True])
+def test_head_then_columns_read_by_range_equal_the_local_file(make_hub, dump, redirect) -> None:
+    sim, store = serve(make_hub, dump, redirect=redirect)
+    files = files_for(sim)
+    info = files.head(HUB_STATS, "models.parquet")
+    local = dump["model"]
+    assert info.size == local.stat().st_size
+    assert info.commit and len(info.commit) == 40
+    assert info.location.endswith("/_cdn/" + info.etag.strip('"')) == redirect
+    with files.open(info, min_read=8 * 1024) as remote:  # smaller than a column chunk
+        got = pq.ParquetFile(remote).read(columns=COLUMNS)
+    assert got.equals(pq.read_table(local, columns=COLUMNS))
+    fraction = files.bytes_read / info.size
+    assert 0 < fraction < 0.7, fraction  # only the footer and four columns' chunks
+    assert store.stats["bytes_sent"] == files.bytes_read
+    assert store.stats["resolve" if not redirect else "cdn"] == store.stats["ranges"]
+
+
+def test_the_token_goes_to_the_endpoint_only_not_to_the_cdn(make_hub, dump) -> None:
+    sim, store = serve(make_hub, dump, redirect=True, cdn_host="localhost")
+    files = files_for(sim, token="hf_secret")
+    info = files.head(HUB_STATS, "models.parquet")
+    assert "//localhost:" in info.location
+    files.read_range(info, 0, 100)
+    assert store.stats["resolve_with_token"] == 1  # the HEAD
+    assert store.stats["cdn"] == 1 and store.stats["cdn_with_token"] == 0
+
+
+def test_tree_follows_pagination_and_revisions(make_hub, dump) -> None:
+    sim, store = serve(make_hub, dump, page_size=1)
+    files = files_for(sim)
+    entries = files.tree(HUB_STATS)
+    assert [(e.type, e.path) for e in entries] == [("file", "README.md"),
+                                                  ("file", "models.parquet")]
+    assert store.stats["tree"] == 2  # one entry a page
+    assert entries[1].lfs and entries[1].size == dump["model"].stat().st_size
+    assert not entries[0].lfs
+    converted = "refs/convert/parquet"
+    assert [(e.type, e.path) for e in files.tree(HUB_STATS, revision=converted)] == [
+        ("directory", "models")]
+    assert [e.path for e in files.tree(HUB_STATS, "models/train", revision=converted)] == [
+        "models/train/0000.parquet"]
+    commit = files.head(HUB_STATS, "models.parquet").commit
+    assert commit is not None
+    assert files.head(HUB_STATS, "models.parquet", revision=commit).etag == \
+        files.head(HUB_STATS, "models.parquet").etag
+    with pytest.raises(HubNotFoundError, match="404"):
+        files.head(HUB_STATS, "models.parquet", revision="no-such-branch")
+    with pytest.raises(HubNotFoundError):
+        files.tree(HUB_STATS, "nope")
+
+
+@pytest.mark.parametrize("kind", ["reset", "short", "500"])
+def test_a_broken_range_is_retried_and_the_result_is_exact(make_hub, dump, kind) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault(kind, at=frozenset({2, 4})))
+    files = files_for(sim)
+    info = files.head(HUB_STATS, "models.parquet")
+    with files.open(info, min_read=16 * 1024) as remote:
+        got = pq.ParquetFile(remote).read(columns=COLUMNS)
+    assert got.equals(pq.read_table(dump["model"], columns=COLUMNS))
+    assert store.stats["faults"] == 2 and files.transport.stats.retries == 2
+
+
+def test_a_file_changed_between_two_reads_is_a_clear_error(make_hub, dump, tmp_path) -> None:
+    sim, store = serve(make_hub, dump)
+    other = write_dump(SyntheticCatalog("model", 2_000, seed=9), "2026-10", tmp_path / "b.pq")
+    store.swap(1, HUB_STATS, "models.parquet", other)  # after the first read (the footer)
+    files = files_for(sim)
+    info = files.head(HUB_STATS, "models.parquet")
+    with (pytest.raises(HubFileChangedError, match="changed on the Hub while it was being read"),
+          files.open(info) as remote):
+        pq.ParquetFile(remote).read(columns=COLUMNS)
+
+
+def test_a_server_ignoring_range_is_read_from_a_resumable_download(make_hub, dump,
+                                                                   tmp_path) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault("ignore_range", at=frozenset(range(1, 100))))
+    files = files_for(sim)
+    info = files.head(HUB_STATS, "models.parquet")
+    with files.open(info, spool_dir=tmp_path) as remote:
+        got = pq.ParquetFile(remote).read(columns=COLUMNS)
+    assert got.equals(pq.read_table(dump["model"], columns=COLUMNS))
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_an_interrupted_download_resumes_where_it_stopped(make_hub, dump, tmp_path) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault("reset", at=frozenset({1})))
+    files = files_for(sim, RetryPolicy(max_attempts=1, timeout=5.0))
+    info = files.head(HUB_STATS, "models.parquet")
+    target = tmp_path / "models.parquet"
+    with pytest.raises(HubServerError, match="run again to resume"):
+        files.download(info, target)
+    kept = (tmp_path / "models.parquet.part").stat().st_size
+    assert 0 < kept < info.size and not target.exists()
+    sent = store.stats["bytes_sent"]
+    files_for(sim).download(info, target)
+    assert target.read_bytes() == dump["model"].read_bytes()
+    assert store.stats["bytes_sent"] - sent == info.size - kept  # only what was missing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models.parquet"]
+
+
+def test_no_network_is_a_clear_error() -> None:
+    files = HubFiles(Transport("http://127.0.0.1:9", policy=FAST, sleep=lambda s: None))
+    with pytest.raises(HubUnreachableError, match="cannot reach"):
+        files.head(HUB_STATS, "models.parquet")

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import hfexplore as hfx
+from hfexplore import arguments, hub
+from hfexplore.errors import InvalidArgumentError
+from hfexplore.report import Report
+from hfexplore.stats import reports
+from tests.stats.dated import dated_export, dated_snapshots
+
+
+def test_import_is_cheap_and_names_load_on_use() -> None:
+    code = ("import sys, hfexplore; heavy = [m for m in ('pandas', 'pyarrow', 'duckdb') "
+            "if m in sys.modules]; print(heavy); hfexplore.demo; print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[]", "True"]
+    assert {"snapshot", "demo", "export", "licenses", "sql", "count_live"} <= set(dir(hfx))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        hfx.nope  # noqa: B018
+
+
+def test_keyword_filters_match_pandas() -> None:
+    demo = hfx.demo()
+    report = hfx.licenses(demo, by="category", library="transformers", top=0)
+    raw = pd.read_parquet(demo.path / "models.parquet", columns=["library_name",
+                                                                 "license_category"])
+    expected = raw[raw["library_name"] == "transformers"]["license_category"].value_counts()
+    assert dict(zip(report.rows["category"], report.rows["count"], strict=True)) == \
+        expected.to_dict()
+    by_author = hfx.libraries(demo, author="TheBloke", created_after="2023-01-01", top=0)
+    raw = pd.read_parquet(demo.path / "models.parquet",
+                          columns=["author", "library_name", "created_at"])
+    mine = raw[(raw["author"].str.lower() == "thebloke")
+               & (raw["created_at"] >= pd.Timestamp("2023-01-01", tz="UTC"))]
+    assert by_author.rows["count"].sum() == len(mine) > 0
+
+
+@pytest.mark.parametrize(("call", "says"), [
+    (lambda d: reports.growth(d, by="week"), "by must be one of 'month', 'year', not 'week'"),
+    (lambda d: reports.licenses(d, by="bogus"), "'license', 'category', 'family'"),
+    (lambda d: reports.tasks(d, "modle"), "repo_type must be one of 'model', 'dataset', 'space'"),
+    (lambda d: reports.authors(d, sort="stars"), "sort must be one of"),
+    (lambda d: hfx.growth(d, "dataset", by="week"), "not 'week'"),
+    (lambda d: hfx.licenses(d, autor="x"), "unknown filter 'autor'; the filters are author"),
+    (lambda d: hfx.libraries(d, created_before="soon"), "created_before must be a date"),
+    (lambda d: hfx.history([d], metric="likes"), "metric must be one of 'total'"),
+    (lambda d: hfx.licenses("demo"), "expected a snapshot"),
+    (lambda d: hfx.count_live("models"), "repo_type must be one of"),
+])
+def test_bad_arguments_raise_a_typed_error_naming_the_allowed_values(call, says) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        call(hfx.demo())
+    assert isinstance(caught.value, ValueError) and says in str(caught.value)
+
+
+def test_repo_types_agree_with_the_hub_layer() -> None:
+    assert arguments.REPO_TYPES == hub.REPO_TYPES
+
+
+def test_to_json_and_html() -> None:
+    report = hfx.tasks(hfx.demo(), top=3)
+    doc = json.loads(report.to_json())
+    assert doc["as_of"] == "2024-07-11T00:00:00Z"
+    assert [r["task"] for r in doc["rows"]] == list(report.rows["task"])
+    odd = Report("Odd <b>", pd.DataFrame({"id": ["<script>x</script>"]}), source="s & t",
+                 notes=["a < b"])
+    html = odd._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "Odd &lt;b&gt;" in html and "s &amp; t" in html and "a &lt; b" in html
+
+
+def test_newest_snapshot_sql_and_history_of_an_export(tmp_path, monkeypatch) -> None:
+    snapshots = dated_snapshots(tmp_path / "data", ["2026-01-05", "2026-02-10"])
+    monkeypatch.setenv("HFEXPLORE_HOME", str(tmp_path / "data"))
+    assert hfx.snapshot().name == snapshots[-1].name
+    assert hfx.snapshot(snapshots[0].name).path == snapshots[0].path
+    rows = hfx.sql("select snapshot, count(*) as n from history_models group by all "
+                   "order by snapshot").rows
+    assert list(rows["n"]) == [s.count("model") for s in snapshots]
+    export = hfx.export(dated_export(snapshots, tmp_path / "export"))
+    assert export.dates() == ["2026-01-05", "2026-02-10"]
+    totals = hfx.history(export).rows
+    assert list(totals["model"]) == [s.count("model") for s in snapshots]
+    assert hfx.sql("select count(*) as n from models", export).rows["n"].item() == \
+        snapshots[-1].count("model")
+    assert list(hfx.history().rows["snapshot"]) == [s.name for s in snapshots]
+
+
+def test_count_live(make_hub) -> None:
+    sim = make_hub(models=1_500, datasets=10, spaces=10)
+    result = hfx.count_live("model", endpoint=sim.url)
+    assert result.count == 1_500
