@@ -109,3 +109,27 @@ def raw_models() -> pd.DataFrame:
     if not MODELS_2024.exists():
         pytest.skip(needs_shared_data.kwargs["reason"])
     return pd.read_json(MODELS_2024, lines=True, compression="gzip", dtype=False)
+
+
+@pytest.fixture(scope="session")
+def raw_datasets() -> pd.DataFrame:
+    """The raw 2024 dataset items, read independently of hfexplore's normaliser."""
+    if not DATASETS_2024.exists():
+        pytest.skip(needs_shared_data.kwargs["reason"])
+    return pd.read_json(DATASETS_2024, lines=True, compression="gzip", dtype=False)
+
+
+@pytest.fixture(scope="session")
+def reference_models(raw_models) -> pd.DataFrame:
+    """Per-model licenses and authors by the independent reference rules (tests/reference.py)."""
+    from tests.reference import model_frame
+
+    return model_frame(raw_models)
+
+
+@pytest.fixture(scope="session")
+def reference_edges(raw_models) -> pd.DataFrame:
+    """Lineage edges of the raw models by the independent reference rules."""
+    from tests.reference import edge_frame
+
+    return edge_frame(raw_models)
