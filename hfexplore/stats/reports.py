@@ -241,10 +241,21 @@ def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
     """Repos created per period, and the running total."""
     check_arguments(repo_type=repo_type, by=(by, ("month", "year")))
     table = _load(snapshot, repo_type, ["created_at"], filters)
-    created = table["created_at"].to_pandas().dropna()
+    created = pc.drop_null(table["created_at"])
     unknown = table.num_rows - len(created)
-    period = created.dt.tz_convert(None).dt.to_period("M" if by == "month" else "Y")
-    counts = period.value_counts().sort_index()
+    # Periods as year*100+month (or the year) in Arrow: no per-repo Python or pandas objects.
+    key = pc.year(created) if by == "year" else pc.add(
+        pc.multiply(pc.year(created), 100), pc.month(created))
+    found = pc.value_counts(key)
+    counted = pd.Series(found.field("counts").to_numpy(),
+                        index=found.field("values").to_numpy()).sort_index()
+    if by == "year":
+        index = pd.PeriodIndex([pd.Period(year=int(k), freq="Y") for k in counted.index],
+                               freq="Y")
+    else:
+        index = pd.PeriodIndex([pd.Period(year=int(k) // 100, month=int(k) % 100, freq="M")
+                                for k in counted.index], freq="M")
+    counts = pd.Series(counted.to_numpy(), index=index, dtype="int64")
     if len(counts):
         counts = counts.reindex(pd.period_range(counts.index.min(), counts.index.max(),
                                                 freq=counts.index.freq), fill_value=0)
@@ -252,8 +263,10 @@ def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
     rows["cumulative"] = rows["created"].cumsum()
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
                      filters, repo_type=repo_type, undated=unknown)
-    placeholder = int(((created >= pd.Timestamp("2022-03-02T23:29:00Z")) &
-                       (created < pd.Timestamp("2022-03-02T23:30:00Z"))).sum())
+    placeholder = int(pc.sum(pc.and_(
+        pc.greater_equal(created, pa.scalar(pd.Timestamp("2022-03-02T23:29:00Z"), created.type)),
+        pc.less(created, pa.scalar(pd.Timestamp("2022-03-02T23:30:00Z"), created.type)))
+    ).as_py() or 0)
     report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
