@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for scenario in SCENARIOS:
         with tempfile.TemporaryDirectory() as tmp:
-            outcome = scenario.run(Path(tmp), args.scale)
+            outcome = scenario.run(Path(tmp), args.scale, None)
         rows.append(outcome)
         print(f"{outcome.outcome:32} {outcome.scenario}", file=sys.stderr, flush=True)
     passed = sum(r.outcome in (COMPLETE, RESUMED, RECOVERED) for r in rows)
