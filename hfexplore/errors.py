@@ -56,3 +56,9 @@ class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
 
     exit_code = 75  # EX_TEMPFAIL: try again later (cron wrappers can tell it from a failure)
+
+
+class ConfigError(HfExploreError):
+    """A setting (an endpoint, a directory) is malformed: a usage error, not a runtime one."""
+
+    exit_code = 2
