@@ -14,6 +14,7 @@ from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
 from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
+from hfexplore.cli.signals import Terminated
 from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.stats_cmd import stats
 from hfexplore.errors import HfExploreError
@@ -35,9 +36,10 @@ class HfExploreGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             ctx.exit(getattr(exc, "exit_code", 1))
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a command asked for it
+            terminated = isinstance(exc, Terminated)
+            click.echo("terminated" if terminated else "interrupted", err=True)
+            ctx.exit(Terminated.exit_code if terminated else 130)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (`| head`): nothing more to say
             ctx.exit(1)

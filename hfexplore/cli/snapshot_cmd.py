@@ -13,6 +13,7 @@ from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_expo
 from hfexplore.catalog.incremental import refresh_snapshot
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
+from hfexplore.catalog.unfinished import UnfinishedCrawl, discard_unfinished, unfinished_crawls
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -22,6 +23,7 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.cli.progress import progress_factory
+from hfexplore.cli.signals import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
 from hfexplore.hub import REPO_TYPES
@@ -82,12 +84,19 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     root = resolve_data_dir(data_dir)
     licenses = LicenseTable.load(license_table)
     if incremental:
-        snap = refresh_snapshot(client, root, repo_types, licenses=licenses)  # type: ignore[arg-type]
+        with sigterm_as_interrupt():
+            snap = refresh_snapshot(client, root, repo_types,  # type: ignore[arg-type]
+                                    licenses=licenses)
     else:
+        if not fresh:
+            for leftover in unfinished_crawls(root):
+                if not leftover.resumed_by(client.endpoint, _in_order(repo_types)):
+                    click.echo(f"note: {_unfinished_note(leftover)}", err=True)
         try:
-            snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                   licenses=licenses, fresh=fresh,
-                                   progress=progress_factory(client) if show else None)
+            with sigterm_as_interrupt():
+                snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
+                                       licenses=licenses, fresh=fresh,
+                                       progress=progress_factory(client) if show else None)
         except (HfExploreError, KeyboardInterrupt) as exc:
             if not isinstance(exc, LockedError):
                 click.echo("the crawl stopped; every completed page is saved: run the same "
@@ -105,6 +114,18 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
         if pruned:
             summary += f", pruned {len(pruned)} old"
     click.echo(f"{summary} in {snap.path}")
+
+
+def _in_order(repo_types: list[str]) -> list[str]:
+    return [t for t in REPO_TYPES if t in repo_types]
+
+
+def _unfinished_note(leftover: UnfinishedCrawl) -> str:
+    how = "" if leftover.endpoint is None else (
+        f"it resumes with `hfexplore snapshot create --endpoint {leftover.endpoint} "
+        f"--repo-type {','.join(leftover.repo_types)}`, or ")
+    return (f"{leftover.describe()}; {how}`hfexplore snapshot discard {leftover.name}` "
+            "deletes it")
 
 
 @snapshot.command("list")
@@ -125,7 +146,21 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
                                         "size_mb"])
     for column in ("models", "datasets", "spaces"):
         frame[column] = frame[column].astype("Int64")
+    problems += [_unfinished_note(leftover) for leftover in unfinished_crawls(root)]
     emit(Report("Snapshots", frame, source=str(root), notes=problems), output_format)
+
+
+@snapshot.command("discard")
+@click.argument("name", required=False)
+@click.option("--all", "everything", is_flag=True, help="Discard every unfinished crawl.")
+@data_dir_option
+def snapshot_discard(name: str | None, everything: bool, data_dir: str | None) -> None:
+    """Delete an unfinished crawl (its saved pages) that `snapshot list` reports."""
+    if (name is None) == (not everything):
+        raise click.UsageError("give the NAME of one unfinished crawl, or --all")
+    removed = discard_unfinished(resolve_data_dir(data_dir), name)
+    click.echo(f"discarded {len(removed)} unfinished crawl(s)" +
+               "".join(f"\n  {leftover.name}" for leftover in removed))
 
 
 @snapshot.command("show")
