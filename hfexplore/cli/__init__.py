@@ -12,6 +12,7 @@ import click
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
+from hfexplore.cli.doctor_cmd import doctor
 from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.signals import Terminated
@@ -80,6 +81,7 @@ cli.add_command(claims)
 cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
+cli.add_command(doctor)
 
 
 def main() -> None:
