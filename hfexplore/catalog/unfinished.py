@@ -15,6 +15,7 @@ from pathlib import Path
 from hfexplore.catalog.crawl import STATE, CrawlState, data_dir_lock
 from hfexplore.catalog.snapshot import SNAPSHOTS
 from hfexplore.errors import SnapshotError
+from hfexplore.hub import REPO_TYPES
 
 PREFIX = ".partial-"
 
@@ -35,7 +36,9 @@ class UnfinishedCrawl:
         return self.path.name.removeprefix(PREFIX)
 
     def resumed_by(self, endpoint: str, repo_types: Sequence[str]) -> bool:
-        return self.endpoint == endpoint and self.repo_types == tuple(repo_types)
+        """Whether a crawl of `endpoint` and `repo_types` would pick this one up."""
+        ordered = tuple(t for t in REPO_TYPES if t in repo_types)
+        return self.endpoint == endpoint and self.repo_types == ordered
 
     def describe(self) -> str:
         if self.endpoint is None:
@@ -63,6 +66,12 @@ def unfinished_crawls(data_dir: Path) -> list[UnfinishedCrawl]:
             sum(t.pages for t in state.types.values()),
             sum(t.items for t in state.types.values())))
     return found
+
+
+def not_resumed_by(data_dir: Path, endpoint: str,
+                   repo_types: Sequence[str]) -> list[UnfinishedCrawl]:
+    """The unfinished crawls a crawl of `endpoint` and `repo_types` leaves alone."""
+    return [c for c in unfinished_crawls(data_dir) if not c.resumed_by(endpoint, repo_types)]
 
 
 def discard_unfinished(data_dir: Path, name: str | None = None) -> list[UnfinishedCrawl]:

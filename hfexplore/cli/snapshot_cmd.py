@@ -13,7 +13,12 @@ from hfexplore.catalog.export import EXPORT_FORMATS, export_snapshot, prune_expo
 from hfexplore.catalog.incremental import refresh_snapshot
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.snapshot import list_snapshots, prune_snapshots, resolve_snapshot
-from hfexplore.catalog.unfinished import UnfinishedCrawl, discard_unfinished, unfinished_crawls
+from hfexplore.catalog.unfinished import (
+    UnfinishedCrawl,
+    discard_unfinished,
+    not_resumed_by,
+    unfinished_crawls,
+)
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -89,9 +94,8 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
                                     licenses=licenses)
     else:
         if not fresh:
-            for leftover in unfinished_crawls(root):
-                if not leftover.resumed_by(client.endpoint, _in_order(repo_types)):
-                    click.echo(f"note: {_unfinished_note(leftover)}", err=True)
+            for leftover in not_resumed_by(root, client.endpoint, repo_types):
+                click.echo(f"note: {_unfinished_note(leftover)}", err=True)
         try:
             with sigterm_as_interrupt():
                 snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
@@ -114,10 +118,6 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
         if pruned:
             summary += f", pruned {len(pruned)} old"
     click.echo(f"{summary} in {snap.path}")
-
-
-def _in_order(repo_types: list[str]) -> list[str]:
-    return [t for t in REPO_TYPES if t in repo_types]
 
 
 def _unfinished_note(leftover: UnfinishedCrawl) -> str:
