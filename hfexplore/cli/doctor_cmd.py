@@ -24,9 +24,11 @@ from hfexplore.report import Report
 def doctor(endpoint: str | None, token: str | None, cache_dir: str | None,
            data_dir: str | None, offline: bool, timeout: float,
            output_format: str | None) -> None:
-    """Where hfexplore looks and whether it works: endpoint, token, directories, Hub.
+    """Settings, directories, snapshots, and whether the Hub answers.
 
-    The token itself is never shown, only whether there is one and where it comes from.
+    Shows the endpoint, whether a token is set (never the token itself) and where it comes
+    from, the cache and data directories with their sizes, the snapshots and unfinished
+    crawls, and the answer to one cheap request to the Hub (unless --offline).
     """
     found = diagnose(endpoint, token, cache_dir=cache_dir, data_dir=data_dir,
                      check_hub=not offline, timeout=timeout)
