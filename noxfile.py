@@ -1,4 +1,8 @@
-"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`."""
+"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`.
+
+`faults` and `bench` write their reports to reports/ (untracked); add `-- --update-docs` to
+rewrite the tracked RELIABILITY.md or BENCHMARKS.md instead.
+"""
 
 from __future__ import annotations
 
@@ -29,13 +33,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def faults(session: nox.Session) -> None:
-    """Every fault scenario at scale; rewrites RELIABILITY.md."""
+    """Every fault scenario at scale -> reports/RELIABILITY.md (`-- --update-docs`: the doc)."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "tests.reliability", "--scale", "5", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmark at today's scale (3.2 M models); rewrites BENCHMARKS.md. ~30 minutes."""
+    """The benchmark at 3.2 M models -> reports/BENCHMARKS.md (`-- --update-docs`: the doc).
+
+    About 20 minutes.
+    """
     session.install("-e", ".[dev]")
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -1,6 +1,9 @@
-"""`nox -s bench`: hfexplore against the stand-in Hub at today's scale; writes BENCHMARKS.md.
+"""`nox -s bench`: hfexplore against the stand-in Hub at today's scale, as a markdown report.
 
-    python -m benchmarks [--models 3200000] [--output BENCHMARKS.md]
+    python -m benchmarks [--models 3200000] [--output PATH | --update-docs]
+
+The report goes to reports/BENCHMARKS.md (untracked) unless --update-docs asks for the tracked
+BENCHMARKS.md at the top of the repository to be rewritten.
 
 The stand-in runs in its own process with a rendered-page cache, warmed by one unmeasured walk,
 so every measured client reads the same pre-serialised pages. Every workload runs in a child
@@ -26,6 +29,8 @@ import requests
 from benchmarks.workloads import REPORTS
 
 PYTHON = sys.executable
+ROOT = Path(__file__).resolve().parents[1]
+DOC = "BENCHMARKS.md"
 QUOTA, WINDOW = 200, 5  # the quota-bound walk: a fixed window scaled down from 500 per 300 s
 
 
@@ -75,9 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=int, default=3_200_000)
     parser.add_argument("--quota-models", type=int, default=800_000)
     parser.add_argument("--latency-models", type=int, default=60_000)
-    parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, metavar="PATH",
+                       help=f"where to write the report [default: reports/{DOC}, untracked]")
+    where.add_argument("--update-docs", action="store_true",
+                       help=f"rewrite the tracked {DOC} at the top of the repository")
     parser.add_argument("--port", type=int, default=18765)
     args = parser.parse_args(argv)
+    args.output = report_path(args.output, args.update_docs)
     figures: dict[str, Any] = {"models": args.models}
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="hfexplore-bench-"))
@@ -146,9 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         changed_sim.stop()
     figures["total_seconds"] = time.perf_counter() - started
     (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(figures))
     log(f"wrote {args.output} in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
     return 0
+
+
+def report_path(output: Path | None, update_docs: bool, root: Path = ROOT) -> Path:
+    """The tracked document only when asked; otherwise an untracked file under reports/."""
+    if update_docs:
+        return root / DOC
+    return output if output is not None else root / "reports" / DOC
 
 
 def render(f: dict[str, Any]) -> str:

@@ -7,18 +7,47 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
-from hfexplore.errors import DirectoryError
+from hfexplore.errors import ConfigError, DirectoryError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 APP_NAME = "hfexplore"
 
 
 def resolve_endpoint(endpoint: str | None = None) -> str:
+    """The Hub URL, checked: a malformed one fails here at once, not after minutes of retries."""
+    source = "the endpoint" if endpoint else "HF_ENDPOINT"
     value = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
-    return value.rstrip("/")
+    problem = endpoint_problem(value)
+    if problem:
+        shown = "(not shown: it holds credentials)" if "credentials" in problem else repr(value)
+        raise ConfigError(f"{source} {shown} is not a Hub URL ({problem}); "
+                          f"expected something like {DEFAULT_ENDPOINT}")
+    return value.strip().rstrip("/")
+
+
+def endpoint_problem(value: str) -> str | None:
+    """What is wrong with an endpoint URL, or None when it is usable."""
+    text = value.strip()
+    if any(c.isspace() for c in text):
+        return "it contains spaces"
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it must start with http:// or https://"
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    if not parts.hostname:
+        return "it has no host name"
+    if parts.username is not None or parts.password is not None:
+        return "it must not carry credentials; give a token with HF_TOKEN instead"
+    if parts.query or parts.fragment:
+        return "it must not have a query or fragment"
+    return None
 
 
 def resolve_token(token: str | None = None) -> str | None:

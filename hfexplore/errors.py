@@ -130,3 +130,9 @@ class InvalidArgumentError(HfExploreError, ValueError):
     """A library function was given a value outside the ones it accepts."""
 
     exit_code = 2
+
+
+class ConfigError(HfExploreError):
+    """A setting (an endpoint, a directory) is malformed: a usage error, not a runtime one."""
+
+    exit_code = 2

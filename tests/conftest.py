@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis times each example (200 ms by default) and fails slow data generation: on a busy
+# 2-core machine both fail tests that are right. Properties here are about values, not speed.
+settings.register_profile("hfexplore", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hfexplore")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -23,18 +31,26 @@ needs_shared_data = pytest.mark.skipif(
 
 
 class FakeClock:
-    """A clock that only moves when someone sleeps: retry and pacing tests never really wait."""
+    """A clock that only moves when someone sleeps: retry and pacing tests never really wait.
+
+    One instance can be shared by the client (`Transport(clock=c, sleep=c.sleep)`) and the
+    stand-in Hub (`make_hub(clock=c)`): the Hub's quota windows then open and close exactly when
+    the client's waits say, however fast or slow the machine is.
+    """
 
     def __init__(self, start: float = 1000.0):
         self.now = start
         self.sleeps: list[float] = []
+        self._lock = threading.Lock()
 
     def __call__(self) -> float:
-        return self.now
+        with self._lock:
+            return self.now
 
     def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += max(0.0, seconds)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
+from hfexplore.catalog.progress import EVERY, CrawlLog
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
@@ -142,8 +143,12 @@ def create_snapshot(
     fresh: bool = False,
     progress: ProgressFactory | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    log_every: float = EVERY,
 ) -> Snapshot:
-    """Crawl `repo_types` into a new snapshot under `data_dir` (resuming an unfinished one)."""
+    """Crawl `repo_types` into a new snapshot under `data_dir` (resuming an unfinished one).
+
+    Progress goes to the log at INFO at least every `log_every` seconds (see `CrawlLog`).
+    """
     licenses = licenses or LicenseTable.load()
     repo_types = [t for t in REPO_TYPES if t in repo_types]
     with data_dir_lock(data_dir):
@@ -163,21 +168,27 @@ def create_snapshot(
             state = CrawlState.load(work / STATE)
             state.resumed += 1
             log.info("resuming the crawl started %s", state.started_at)
+        monitor = CrawlLog(client.transport, log_every)
+        heartbeat, client.transport.heartbeat = client.transport.heartbeat, monitor.tick
         try:
             for repo_type in repo_types:
                 if not state.types[repo_type].done:
-                    _crawl_type(client, work, state, repo_type, licenses, progress)
+                    _crawl_type(client, work, state, repo_type, licenses, progress, monitor)
             return _finish(work, root, state, client, clock)
         except OSError as exc:
             raise SnapshotError(
                 f"cannot write to {work}: {exc.strerror or exc}; every completed page is kept: "
                 "free some space (or fix the permissions) and resume the crawl"
             ) from exc
+        finally:
+            client.transport.heartbeat = heartbeat
 
 
 def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: RepoType,
-                licenses: LicenseTable, progress: ProgressFactory | None) -> None:
+                licenses: LicenseTable, progress: ProgressFactory | None,
+                monitor: CrawlLog) -> None:
     type_state = state.types[repo_type]
+    monitor.begin(repo_type, type_state.pages, type_state.items)
     parts = sorted((work / PARTS).glob(f"{repo_type}-*.parquet"))
     seen = SeenIds(_id for part in parts
                    for _id in pq.read_table(part, columns=["_id"]).column(0).to_pylist())
@@ -214,6 +225,7 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
             state.save(work / STATE)
             if bar is not None:
                 bar.update(page, stats)
+            monitor.page(page)
         type_state.done = True
     finally:
         account()

@@ -12,10 +12,12 @@ import click
 from hfexplore import __version__
 from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
+from hfexplore.cli.doctor_cmd import doctor
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history_cmd import history
 from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
+from hfexplore.cli.signals import Terminated
 from hfexplore.cli.snapshot_cmd import snapshot
 from hfexplore.cli.sql_cmd import sql
 from hfexplore.cli.stats_cmd import stats
@@ -38,9 +40,10 @@ class HfExploreGroup(click.Group):
                 raise
             click.echo(f"error: {message_for(exc)}", err=True)
             ctx.exit(exit_status_for(exc))
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a command asked for it
+            terminated = isinstance(exc, Terminated)
+            click.echo("terminated" if terminated else "interrupted", err=True)
+            ctx.exit(Terminated.exit_code if terminated else 130)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (`| head`): nothing more to say
             ctx.exit(1)
@@ -83,6 +86,7 @@ cli.add_command(snapshot)
 cli.add_command(cache)
 cli.add_command(report)
 cli.add_command(sql)
+cli.add_command(doctor)
 
 
 def main() -> None:

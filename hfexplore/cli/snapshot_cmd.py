@@ -4,7 +4,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,8 +17,12 @@ from hfexplore.cli.options import (
     output_options,
     top_option,
 )
+from hfexplore.cli.signals import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
+
+if TYPE_CHECKING:
+    from hfexplore.catalog.unfinished import UnfinishedCrawl
 
 
 def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -75,6 +79,8 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     from hfexplore.catalog.incremental import refresh_snapshot
     from hfexplore.catalog.knowledge import LicenseTable
     from hfexplore.catalog.snapshot import prune_snapshots
+    from hfexplore.catalog.unfinished import not_resumed_by
+
 
     if incremental and fresh:
         raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
@@ -82,6 +88,7 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     if incremental and progress:
         raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
                                "drop --progress")
+
     from hfexplore.cli.progress import progress_factory
 
     client = hub_client(params)
@@ -89,12 +96,18 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     root = resolve_data_dir(data_dir)
     licenses = LicenseTable.load(license_table)
     if incremental:
-        snap = refresh_snapshot(client, root, repo_types, licenses=licenses)  # type: ignore[arg-type]
+        with sigterm_as_interrupt():
+            snap = refresh_snapshot(client, root, repo_types,  # type: ignore[arg-type]
+                                    licenses=licenses)
     else:
+        if not fresh:
+            for leftover in not_resumed_by(root, client.endpoint, repo_types):
+                click.echo(f"note: {_unfinished_note(leftover)}", err=True)
         try:
-            snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                   licenses=licenses, fresh=fresh,
-                                   progress=progress_factory(client) if show else None)
+            with sigterm_as_interrupt():
+                snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
+                                       licenses=licenses, fresh=fresh,
+                                       progress=progress_factory(client) if show else None)
         except (HfExploreError, KeyboardInterrupt) as exc:
             if not isinstance(exc, LockedError):
                 click.echo("the crawl stopped; every completed page is saved: run the same "
@@ -114,6 +127,14 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     click.echo(f"{summary} in {snap.path}")
 
 
+def _unfinished_note(leftover: UnfinishedCrawl) -> str:
+    how = "" if leftover.endpoint is None else (
+        f"it resumes with `hfexplore snapshot create --endpoint {leftover.endpoint} "
+        f"--repo-type {','.join(leftover.repo_types)}`, or ")
+    return (f"{leftover.describe()}; {how}`hfexplore snapshot discard {leftover.name}` "
+            "deletes it")
+
+
 @snapshot.command("list")
 @data_dir_option
 @output_options
@@ -123,6 +144,7 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     import pandas as pd
 
     from hfexplore.catalog.snapshot import survey_snapshots
+    from hfexplore.catalog.unfinished import unfinished_crawls
     from hfexplore.report import Report, iso
 
 
@@ -141,7 +163,23 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
                                         "size_bytes", "status"])
     for column in ("models", "datasets", "spaces", "size_bytes"):
         frame[column] = frame[column].astype("Int64")
-    emit(Report("Snapshots", frame, source=str(root)), output_format)
+    notes = [_unfinished_note(leftover) for leftover in unfinished_crawls(root)]
+    emit(Report("Snapshots", frame, source=str(root), notes=notes), output_format)
+
+
+@snapshot.command("discard")
+@click.argument("name", required=False)
+@click.option("--all", "everything", is_flag=True, help="Discard every unfinished crawl.")
+@data_dir_option
+def snapshot_discard(name: str | None, everything: bool, data_dir: str | None) -> None:
+    """Delete an unfinished crawl (its saved pages) that `snapshot list` reports."""
+    from hfexplore.catalog.unfinished import discard_unfinished
+
+    if (name is None) == (not everything):
+        raise click.UsageError("give the NAME of one unfinished crawl, or --all")
+    removed = discard_unfinished(resolve_data_dir(data_dir), name)
+    click.echo(f"discarded {len(removed)} unfinished crawl(s)" +
+               "".join(f"\n  {leftover.name}" for leftover in removed))
 
 
 @snapshot.command("show")
@@ -154,6 +192,7 @@ def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
     NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
     """
     from hfexplore.catalog.snapshot import resolve_snapshot
+
 
 
     snap = resolve_snapshot(name, resolve_data_dir(data_dir))
@@ -176,6 +215,7 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
     from hfexplore.catalog.crawl import data_dir_lock
     from hfexplore.catalog.export import prune_export
     from hfexplore.catalog.snapshot import prune_snapshots
+
 
 
     root = resolve_data_dir(data_dir)

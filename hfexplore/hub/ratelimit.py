@@ -99,6 +99,8 @@ class Pacer:
         self.reserve = reserve
         self.margin = margin
         self._resume_at: dict[str, float] = {}
+        self._why: dict[str, str] = {}
+        self.reason = ""  # why the current (or last) wait happened: "quota" or "rate limited"
         self.last: dict[str, RateLimit] = {}
         self.waited_seconds = 0.0
         self.waits = 0
@@ -109,13 +111,16 @@ class Pacer:
         self.last[state.bucket] = state
         if state.remaining <= self.reserve:
             self._resume_at[state.bucket] = self._clock() + state.reset_seconds + self.margin
+            self._why[state.bucket] = "quota"
         else:
             self._resume_at.pop(state.bucket, None)
 
     def hold_until(self, bucket: str, seconds_from_now: float) -> None:
         """After a 429: no request on this bucket before the given delay."""
         resume = self._clock() + seconds_from_now
-        self._resume_at[bucket] = max(resume, self._resume_at.get(bucket, 0.0))
+        if resume >= self._resume_at.get(bucket, 0.0):
+            self._resume_at[bucket] = resume
+            self._why[bucket] = "rate limited"
 
     def before_request(self, bucket: str) -> float:
         """Sleep if needed; return the seconds slept."""
@@ -126,6 +131,7 @@ class Pacer:
         self._resume_at.pop(bucket, None)
         if delay <= 0:
             return 0.0
+        self.reason = self._why.get(bucket, "quota")
         self._sleep(delay)
         self.waited_seconds += delay
         self.waits += 1

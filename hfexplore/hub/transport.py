@@ -67,9 +67,10 @@ class TransportStats:
     cache_hits: int = 0
     bytes: int = 0
     waited_seconds: float = 0.0
+    waits: dict[str, float] = field(default_factory=dict)  # seconds waited, by reason
 
-    def as_dict(self) -> dict[str, float | int]:
-        return dict(vars(self))
+    def as_dict(self) -> dict[str, Any]:
+        return {**vars(self), "waits": dict(self.waits)}
 
 
 @dataclass
@@ -83,6 +84,8 @@ class Transport:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     reserve: int = 0
+    # Called during long waits (see `_pause`); returns the seconds until it wants a call again.
+    heartbeat: Callable[[], float] | None = None
 
     def __post_init__(self) -> None:
         self.endpoint = self.endpoint.rstrip("/")
@@ -91,8 +94,9 @@ class Transport:
         self.session.headers.update(
             build_hf_headers(token=False, library_name="hfexplore", library_version=__version__)
         )
-        self.pacer = Pacer(self.clock, self.sleep, reserve=self.reserve)
+        self.pacer = Pacer(self.clock, self._pacer_sleep, reserve=self.reserve)
         self.stats = TransportStats()
+        self.waiting: tuple[str, float] | None = None  # (reason, clock time it ends)
         self._origin = _origin(self.endpoint)
 
     @property
@@ -141,7 +145,7 @@ class Transport:
         failures = 0
         connect_failures = 0
         while True:
-            self.stats.waited_seconds += self.pacer.before_request(bucket)
+            self.pacer.before_request(bucket)
             self.stats.requests += 1
             problem: str
             try:
@@ -206,8 +210,27 @@ class Transport:
             self._wait(delay, url)
 
     def _wait(self, seconds: float, url: str) -> None:
-        self.sleep(seconds)
+        self._pause(seconds, "retry")
+
+    def _pacer_sleep(self, seconds: float) -> None:
+        self._pause(seconds, self.pacer.reason)
+
+    def _pause(self, seconds: float, reason: str) -> None:
+        """Sleep, counted by reason; with a heartbeat, in slices so progress lines go on."""
+        if self.heartbeat is None:
+            self.sleep(seconds)
+        else:
+            self.waiting = (reason, self.clock() + seconds)
+            try:
+                remaining = seconds
+                while remaining > 0:
+                    step = min(remaining, max(self.heartbeat(), 0.1))
+                    self.sleep(step)
+                    remaining -= step
+            finally:
+                self.waiting = None
         self.stats.waited_seconds += seconds
+        self.stats.waits[reason] = self.stats.waits.get(reason, 0.0) + seconds
 
     def _rate_limit_delay(self, headers: Mapping[str, str], state: RateLimit | None,
                           attempt: int, policy: RetryPolicy) -> float:

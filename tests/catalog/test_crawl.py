@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -68,22 +67,19 @@ def test_a_second_crawl_on_the_same_data_dir_is_refused(tmp_path) -> None:
 
 
 def test_concurrent_crawls_one_wins_one_is_refused(make_hub, tmp_path) -> None:
-    sim = make_hub(models=5_000, faults=FaultPlan(latency=(0.1, 0.1)))
-    errors: list[Exception] = []
-
-    def run() -> None:
-        try:
+    # The first crawl stalls on its second page, holding the lock, until the second is refused.
+    stall = Fault("delay", at=frozenset({2}), seconds=120)
+    sim = make_hub(models=5_000, faults=FaultPlan([stall]))
+    first = threading.Thread(target=create_snapshot, args=(client_for(sim), tmp_path, ["model"]))
+    first.start()
+    try:
+        assert stall.reached.wait(60), "the first crawl never reached its second page"
+        with pytest.raises(LockedError, match="is writing to"):
             create_snapshot(client_for(sim), tmp_path, ["model"])
-        except LockedError as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-        time.sleep(0.2)
-    for thread in threads:
-        thread.join()
-    assert len(errors) == 1 and len(list_snapshots(tmp_path)[0]) == 1
+    finally:
+        stall.release.set()
+        first.join()
+    assert len(list_snapshots(tmp_path)[0]) == 1
 
 
 def test_damaged_snapshots_are_reported_not_fatal(make_hub, tmp_path) -> None:

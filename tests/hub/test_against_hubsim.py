@@ -41,15 +41,17 @@ def test_full_walk_of_the_real_760000_models(real_hub) -> None:
 
 @pytest.mark.parametrize("spec", [
     "429@2,5", "500@2", "502@3,4", "503/3*4", "reset@2,6", "truncate@3", "garbage@4",
-    "repeat/2", "expire_cursor@4", "delay@3:1.0",
+    "repeat/2", "expire_cursor@4", "delay@3:60",
 ])
-def test_walk_survives_every_fault_kind(make_hub, spec: str) -> None:
+def test_walk_survives_every_fault_kind(make_hub, clock, spec: str) -> None:
     fault = Fault.parse(spec)
     if fault.kind == "429":
         fault.retry_after = 0.05
-    sim = make_hub(models=8_000, faults=FaultPlan([fault]))
-    policy = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=0.5, rng=random.Random(3))
-    hub = client_for(sim, policy=policy)
+    sim = make_hub(models=8_000, faults=FaultPlan([fault]), clock=clock)
+    # Waits run on the fake clock. Only `delay` needs a real socket timeout: its request stalls
+    # (60 s, or until the stand-in stops), so any timeout works and other pages get a wide one.
+    policy = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=2.0, rng=random.Random(3))
+    hub = client_for(sim, policy=policy, clock=clock, sleep=clock.sleep)
     ids = [item["_id"] for page in hub.iter_pages(ListQuery("model", sort="downloads"),
                                                   use_cache=False) for item in page.items]
     assert len(ids) == len(set(ids)) == 8_000  # nothing lost, nothing duplicated
@@ -57,22 +59,27 @@ def test_walk_survives_every_fault_kind(make_hub, spec: str) -> None:
     assert fault.fired >= 1
 
 
-def test_quota_pacing_keeps_a_long_walk_free_of_429s(make_hub) -> None:
+def test_quota_pacing_keeps_a_long_walk_free_of_429s(make_hub, clock) -> None:
     # 25 pages at 10 per 1-second window: the walk cannot finish without waiting for resets.
-    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)})
-    hub = client_for(sim)
+    # Server and client share one fake clock: time passes only when the client waits.
+    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)}, clock=clock)
+    hub = client_for(sim, clock=clock, sleep=clock.sleep)
     pages = list(hub.iter_pages(ListQuery("model", sort="createdAt"), use_cache=False))
     assert sum(len(p.items) for p in pages) == 25_000
     assert sim.stats["rate_limited"] == 0 and hub.transport.stats.rate_limited == 0
-    assert hub.transport.pacer.waits >= 1  # it did have to wait for a reset: the test is real
+    # Pages 10 and 20 empty the window: exactly two waits, each to the window's reset plus the
+    # margin (the second window was entered `margin` late, so its reset is that much nearer).
+    margin = hub.transport.pacer.margin
+    assert hub.transport.pacer.waits == 2
+    assert clock.sleeps == pytest.approx([1.0 + margin, 1.0])
 
 
-def test_without_pacing_the_same_walk_is_rate_limited(make_hub) -> None:
+def test_without_pacing_the_same_walk_is_rate_limited(make_hub, clock) -> None:
     """The control for the test above: a client that ignores RateLimit headers gets 429s."""
-    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)})
+    sim = make_hub(models=25_000, quotas={"api": (10, 1.0), "pages": (100, 300)}, clock=clock)
     url = ListQuery("model", sort="createdAt").url(sim.url)
-    statuses = [requests.get(url, timeout=5).status_code for _ in range(12)]
-    assert 429 in statuses
+    statuses = [requests.get(url, timeout=30).status_code for _ in range(12)]
+    assert statuses == [200] * 10 + [429] * 2
 
 
 @pytest.mark.parametrize("counts_enabled", [True, False])

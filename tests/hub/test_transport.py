@@ -90,6 +90,42 @@ def test_pacing_slows_down_before_the_quota_runs_out(clock: FakeClock) -> None:
     assert transport.stats.rate_limited == 0
 
 
+@responses.activate
+def test_waits_are_counted_by_reason_and_sliced_for_a_heartbeat(clock: FakeClock) -> None:
+    responses.get(URL, status=503)
+    responses.get(URL, status=429, headers={"Retry-After": "70"})
+    responses.get(URL, json=[], headers={"RateLimit": '"api";r=0;t=40'})
+    responses.get(URL, json=[])
+    transport = make(clock)
+    beats: list[tuple[float, tuple[str, float] | None]] = []
+
+    def heartbeat() -> float:
+        beats.append((clock(), transport.waiting))
+        return 30.0
+
+    transport.heartbeat = heartbeat
+    transport.get(URL)
+    transport.get(URL)
+    retry = clock.sleeps[0]
+    assert clock.sleeps == pytest.approx([retry, 30.0, 30.0, 10.0, 30.0, 10.05])
+    assert transport.stats.waits == pytest.approx({"retry": retry, "rate limited": 70.0,
+                                                   "quota": 40.05})
+    assert transport.stats.waited_seconds == pytest.approx(retry + 110.05)
+    # While waiting, the heartbeat can tell why and until when.
+    assert beats[1] == (pytest.approx(1000.0 + retry), ("rate limited",
+                                                         pytest.approx(1070.0 + retry)))
+    assert transport.waiting is None
+
+
+def test_connect_sleep_is_used_for_quota_waits_too(clock: FakeClock) -> None:
+    from hfexplore.hub import connect
+
+    transport = connect(EP, cache_mode="off", sleep=clock.sleep).transport
+    transport.pacer.hold_until("api", 1e6)  # by the real clock: a wait nobody could sit out
+    transport.pacer.before_request("api")
+    assert len(clock.sleeps) == 1 and 0 < clock.sleeps[0] <= 1e6
+
+
 @pytest.mark.parametrize(("status", "error", "text"), [
     (401, HubAuthError, "needs a token"),
     (403, HubAuthError, "refused access"),

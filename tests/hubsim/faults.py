@@ -8,13 +8,17 @@ A fault names a kind and which listing requests it hits (1-based request numbers
 - `reset`: send the headers and half the body, then close the connection.
 - `truncate`: a 200 whose JSON body is cut in half (Content-Length matches the cut body).
 - `garbage`: a 200 whose body is an HTML error page, not JSON.
-- `delay`: wait `seconds` before answering (longer than a client timeout, for example).
+- `delay`: wait `seconds` before answering, or less if the fault's `release` event is set or
+  the stand-in stops: a long delay stalls a request until the test says so.
 - `repeat`: the page starts one item early, repeating the previous page's last item.
 - `expire_cursor`: a request carrying a cursor gets a 400 "invalid cursor".
 - `odd_types`: the page's items carry values of unexpected types (null downloads, string
   likes, tags that are not a list, unknown fields).
 
 A 429 says the bucket is exhausted (`RateLimit: ...;r=0;t=<seconds>`, 1 s unless `seconds`).
+
+Every fault sets its `reached` event when it fires, so a test can wait for "the crawl is now at
+request n" instead of sleeping and hoping.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Fault:
     seconds: float = 0.0
     retry_after: float | None = None
     fired: int = 0
+    reached: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    release: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -96,5 +102,11 @@ class FaultPlan:
             hit = [f for f in self.faults if f.hits(number)]
             for fault in hit:
                 fault.fired += 1
+                fault.reached.set()
             delay = self._rng.uniform(*self.latency) if self.latency else 0.0
         return number, hit, delay
+
+    def release_all(self) -> None:
+        """End every stalled `delay` now and let later ones pass at once."""
+        for fault in self.faults:
+            fault.release.set()

@@ -156,6 +156,7 @@ class HubSim:
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+        self.faults.release_all()  # stalled handlers end on their cut connections
 
     def __enter__(self) -> HubSim:
         return self.start()
@@ -308,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(latency)
         for fault in faults:
             if fault.kind == "delay":
-                time.sleep(fault.seconds)
+                fault.release.wait(fault.seconds)
         for status in ("429", "500", "502", "503"):
             if status in kinds:
                 extra = dict(headers)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import orjson
 import pytest
 import requests
@@ -96,13 +94,16 @@ def test_single_repo(make_hub) -> None:
     assert requests.get(f"{sim.url}/api/models/nobody/nothing").status_code == 404
 
 
-def test_quota_429_with_the_hub_text_and_reset(make_hub) -> None:
-    sim = make_hub(models=10, quotas={"api": (3, 0.5)})
+def test_quota_429_with_the_hub_text_and_reset(make_hub, clock) -> None:
+    sim = make_hub(models=10, quotas={"api": (3, 0.5)}, clock=clock)
     statuses = [requests.get(f"{sim.url}/api/models").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     last = requests.get(f"{sim.url}/api/models")
     assert "We had to rate limit you" in last.text and 'r=0' in last.headers["RateLimit"]
-    time.sleep(0.55)
+    assert last.headers["RateLimit"].endswith("t=0.500")
+    clock.sleep(0.49)
+    assert requests.get(f"{sim.url}/api/models").status_code == 429
+    clock.sleep(0.01)
     assert requests.get(f"{sim.url}/api/models").status_code == 200
 
 

@@ -1,6 +1,9 @@
-"""Run every fault scenario at a larger scale and write RELIABILITY.md.
+"""Run every fault scenario at a larger scale and write the reliability report.
 
-    python -m tests.reliability [--scale N] [--output RELIABILITY.md]
+    python -m tests.reliability [--scale N] [--output PATH | --update-docs]
+
+The report goes to reports/RELIABILITY.md (untracked) unless --update-docs asks for the
+tracked RELIABILITY.md at the top of the repository to be rewritten.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.reliability.scenarios import COMPLETE, RECOVERED, RESUMED, SCENARIOS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = "RELIABILITY.md"
 
 HEADER = """# Reliability
 
@@ -32,13 +38,18 @@ suite (`tests/reliability/test_faults.py`). Scenario code: `tests/reliability/sc
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.reliability")
     parser.add_argument("--scale", type=int, default=5)
-    parser.add_argument("--output", type=Path, default=Path("RELIABILITY.md"))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, metavar="PATH",
+                       help=f"where to write the report [default: reports/{DOC}, untracked]")
+    where.add_argument("--update-docs", action="store_true",
+                       help=f"rewrite the tracked {DOC} at the top of the repository")
     args = parser.parse_args(argv)
+    args.output = report_path(args.output, args.update_docs)
     rows = []
     started = time.monotonic()
     for scenario in SCENARIOS:
         with tempfile.TemporaryDirectory() as tmp:
-            outcome = scenario.run(Path(tmp), args.scale)
+            outcome = scenario.run(Path(tmp), args.scale, None)
         rows.append(outcome)
         print(f"{outcome.outcome:32} {outcome.scenario}", file=sys.stderr, flush=True)
     passed = sum(r.outcome in (COMPLETE, RESUMED, RECOVERED) for r in rows)
@@ -49,9 +60,17 @@ def main(argv: list[str] | None = None) -> int:
                  f" | {r.seconds:.1f} | {r.detail.replace('|', '/')} |\n")
     text += (f"\n{passed} of {len(rows)} scenarios passed in "
              f"{time.monotonic() - started:.0f} s.\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + SECURITY)
     print(f"{passed}/{len(rows)} passed; wrote {args.output}", file=sys.stderr)
     return 0 if passed == len(rows) else 1
+
+
+def report_path(output: Path | None, update_docs: bool, root: Path = ROOT) -> Path:
+    """The tracked document only when asked; otherwise an untracked file under reports/."""
+    if update_docs:
+        return root / DOC
+    return output if output is not None else root / "reports" / DOC
 
 
 SECURITY = """

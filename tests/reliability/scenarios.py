@@ -4,7 +4,10 @@ Each scenario runs `create_snapshot` with one kind of trouble and checks the onl
 acceptable outcomes: the snapshot is complete and exactly right (every repo once), or the
 crawl stopped with one clear sentence and the next run resumed to an exactly right snapshot.
 The same scenarios run small in the default tests and large in `nox -s faults`, which
-writes RELIABILITY.md.
+writes RELIABILITY.md. The tests pass a fake clock (`tests.conftest.FakeClock`): the client's
+waits (backoff, Retry-After, quota resets) then take no real time, and where a scenario needs
+the crawl to be at a given page it waits for the stand-in to say so (a fault's `reached`
+event), never for a length of time.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,7 +59,8 @@ class Outcome:
 class Scenario:
     name: str
     category: str
-    run: Callable[[Path, int], Outcome]
+    # (work directory, scale, clock): clock None is the real one; else a FakeClock
+    run: Callable[[Path, int, Any], Outcome]
 
 
 def catalogs(models: int, seed: int = 7) -> dict[str, Any]:
@@ -93,8 +98,10 @@ def exact(snapshot: Any, cats: dict[str, Any]) -> str:
     return "" if not missing and not extra else f"{len(missing)} missing, {len(extra)} extra"
 
 
-def crawl(sim: HubSim, data: Path, retry: RetryPolicy | None = None) -> tuple[Any, HubClient]:
-    client = HubClient(Transport(sim.url, policy=retry or policy()))
+def crawl(sim: HubSim, data: Path, retry: RetryPolicy | None = None,
+          clock: Any = None) -> tuple[Any, HubClient]:
+    timing = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
+    client = HubClient(Transport(sim.url, policy=retry or policy(), **timing))
     return create_snapshot(client, data, ["model"]), client
 
 
@@ -103,15 +110,15 @@ def one_line(message: str) -> bool:
 
 
 def run_faults(name: str, category: str, faults: list[Fault], *, pages: int,
-               retry: RetryPolicy | None = None, **sim_options: Any) -> Callable[[Path, int],
+               retry: RetryPolicy | None = None, **sim_options: Any) -> Callable[[Path, int, Any],
                                                                                   Outcome]:
     """A scenario whose faults the client must ride out: the crawl completes, exactly."""
 
-    def run(workdir: Path, scale: int) -> Outcome:
+    def run(workdir: Path, scale: int, clock: Any = None) -> Outcome:
         cats = catalogs(pages * scale * 1000)
         started = time.monotonic()
         with hub(cats, faults=FaultPlan(faults), **sim_options) as sim:
-            snapshot, client = crawl(sim, workdir, retry)
+            snapshot, client = crawl(sim, workdir, retry, clock)
         problem = exact(snapshot, cats)
         fired = sum(f.fired for f in faults)
         stats = client.transport.stats
@@ -123,22 +130,22 @@ def run_faults(name: str, category: str, faults: list[Fault], *, pages: int,
 
 
 def run_fatal(name: str, category: str, faults: list[Fault], *, pages: int,
-              retry: RetryPolicy, **sim_options: Any) -> Callable[[Path, int], Outcome]:
+              retry: RetryPolicy, **sim_options: Any) -> Callable[[Path, int, Any], Outcome]:
     """A scenario that outlasts the retry budget: one clear error, then a clean resume."""
 
-    def run(workdir: Path, scale: int) -> Outcome:
+    def run(workdir: Path, scale: int, clock: Any = None) -> Outcome:
         cats = catalogs(pages * scale * 1000)
         started = time.monotonic()
         plan = FaultPlan(faults)
         with hub(cats, faults=plan, **sim_options) as sim:
             try:
-                crawl(sim, workdir, retry)
+                crawl(sim, workdir, retry, clock)
             except HfExploreError as exc:
                 message = str(exc)
             else:
                 return Outcome(name, category, "FAILED: no error", 0, 0, 0.0)
             plan.faults.clear()
-            snapshot, _ = crawl(sim, workdir)
+            snapshot, _ = crawl(sim, workdir, clock=clock)
         problem = exact(snapshot, cats)
         ok = not problem and one_line(message) and snapshot.manifest["resumed"] == 1
         return Outcome(name, category, RESUMED if ok else f"FAILED: {problem or message}",
@@ -148,21 +155,26 @@ def run_fatal(name: str, category: str, faults: list[Fault], *, pages: int,
     return run
 
 
-def network_loss(workdir: Path, scale: int) -> Outcome:
+def network_loss(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     cats = catalogs(12 * scale * 1000)
     started = time.monotonic()
-    sim = HubSim(cats, faults=FaultPlan(latency=(0.02, 0.02))).start()
+    # Every request from the 6th on stalls; the network goes when the 6th arrives.
+    cut = Fault("delay", every=1, start=6 * scale, seconds=120)
+    sim = HubSim(cats, faults=FaultPlan([cut])).start()
     port = int(sim.url.rsplit(":", 1)[1])
-    stopper = __import__("threading").Timer(0.15 * scale, sim.stop)
+    stopper = threading.Thread(target=lambda: cut.reached.wait(120) and sim.stop())
     stopper.start()
     try:
-        crawl(sim, workdir, policy(connect_attempts=2))
+        crawl(sim, workdir, policy(connect_attempts=2), clock)
         message = "no error"
     except HfExploreError as exc:
         message = str(exc)
-    stopper.join()
+    finally:
+        cut.reached.set()  # the stopper never outlives the crawl
+        stopper.join()
+        sim.stop()
     with hub(cats, port=port) as again:
-        snapshot, _ = crawl(again, workdir)
+        snapshot, _ = crawl(again, workdir, clock=clock)
     problem = exact(snapshot, cats)
     ok = not problem and message.startswith("cannot reach") and one_line(message)
     return Outcome("network lost mid-crawl", "network",
@@ -171,7 +183,7 @@ def network_loss(workdir: Path, scale: int) -> Outcome:
                    time.monotonic() - started, f'"{message}"')
 
 
-def disk_full(workdir: Path, scale: int) -> Outcome:
+def disk_full(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     import hfexplore.catalog.crawl as crawl_module
 
     cats = catalogs(6 * scale * 1000)
@@ -188,13 +200,13 @@ def disk_full(workdir: Path, scale: int) -> Outcome:
     with hub(cats) as sim:
         crawl_module.pq.write_table = full_disk  # type: ignore[assignment]
         try:
-            crawl(sim, workdir)
+            crawl(sim, workdir, clock=clock)
             message = "no error"
         except HfExploreError as exc:
             message = str(exc)
         finally:
             crawl_module.pq.write_table = real_write  # type: ignore[assignment]
-        snapshot, _ = crawl(sim, workdir)
+        snapshot, _ = crawl(sim, workdir, clock=clock)
     problem = exact(snapshot, cats)
     ok = not problem and "No space left on device" in message and one_line(message)
     return Outcome("disk full while writing a page", "process", RESUMED if ok else
@@ -202,32 +214,34 @@ def disk_full(workdir: Path, scale: int) -> Outcome:
                    time.monotonic() - started, f'"{message[:90]}..."')
 
 
-def kill_during_crawl(workdir: Path, scale: int) -> Outcome:
+def kill_during_crawl(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     cats = catalogs(30 * scale * 1000)
     started = time.monotonic()
-    with hub(cats, faults=FaultPlan(latency=(0.03, 0.03))) as sim:
+    # The child stalls on its 7th page (6 pages on disk) until it is killed there.
+    stall = Fault("delay", every=1, start=7, seconds=120)
+    plan = FaultPlan([stall])
+    with hub(cats, faults=plan) as sim:
         child = subprocess.Popen(
             [sys.executable, "-m", "hfexplore", "snapshot", "create", "--repo-type", "model",
              "--data-dir", str(workdir), "--endpoint", sim.url, "--no-cache", "--no-progress"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "HF_HUB_DISABLE_TELEMETRY": "1"})
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list(
-                (workdir / "snapshots").glob(".partial-*/parts/model-0000006.parquet")):
-            time.sleep(0.01)
+        reached = stall.reached.wait(120)
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
+        plan.faults.clear()
+        stall.release.set()
         visible = len(list_snapshots(workdir)[0])
-        snapshot, _ = crawl(sim, workdir)
+        snapshot, _ = crawl(sim, workdir, clock=clock)
     problem = exact(snapshot, cats)
-    ok = not problem and visible == 0 and snapshot.manifest["resumed"] == 1
+    ok = reached and not problem and visible == 0 and snapshot.manifest["resumed"] == 1
     return Outcome("kill -9 during the crawl", "process", RESUMED if ok else
-                   f"FAILED: {problem or f'{visible} half snapshots visible'}",
+                   f"FAILED: {problem or f'{visible} half snapshots visible, reached {reached}'}",
                    snapshot.manifest["requests"], 0, time.monotonic() - started,
                    "SIGKILL after 6 pages")
 
 
-def kill_after_merge(workdir: Path, scale: int) -> Outcome:
+def kill_after_merge(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     """Dies after the parquet merge and manifest, before the rename: the next run publishes."""
     import hfexplore.catalog.crawl as crawl_module
 
@@ -243,13 +257,13 @@ def kill_after_merge(workdir: Path, scale: int) -> Outcome:
     with hub(cats) as sim:
         crawl_module.os.replace = die_on_publish  # type: ignore[assignment]
         try:
-            crawl(sim, workdir)
+            crawl(sim, workdir, clock=clock)
         except KeyboardInterrupt:
             pass
         finally:
             crawl_module.os.replace = real_replace  # type: ignore[assignment]
         requests_before = sim.stats["listing"]
-        snapshot, _ = crawl(sim, workdir)
+        snapshot, _ = crawl(sim, workdir, clock=clock)
         refetched = sim.stats["listing"] - requests_before
     problem = exact(snapshot, cats)
     ok = not problem and refetched == 0
@@ -259,7 +273,7 @@ def kill_after_merge(workdir: Path, scale: int) -> Outcome:
                    "no page fetched again")
 
 
-def corrupt_cache(workdir: Path, scale: int) -> Outcome:
+def corrupt_cache(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     started = time.monotonic()
     (workdir / "cache").mkdir()
     (workdir / "cache" / "cache.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 300)
@@ -279,12 +293,12 @@ def corrupt_cache(workdir: Path, scale: int) -> Outcome:
                    "warning, runs uncached; `cache clear` rebuilds it")
 
 
-def corrupt_snapshot(workdir: Path, scale: int) -> Outcome:
+def corrupt_snapshot(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     cats = catalogs(2 * scale * 1000)
     started = time.monotonic()
     with hub(cats) as sim:
-        good, _ = crawl(sim, workdir)
-        broken, _ = crawl(sim, workdir)
+        good, _ = crawl(sim, workdir, clock=clock)
+        broken, _ = crawl(sim, workdir, clock=clock)
     (broken.path / "models.parquet").write_bytes(b"half a file")
     half = workdir / "snapshots" / "2000-01-01T000000Z"
     half.mkdir()
@@ -321,8 +335,7 @@ SCENARIOS = [
     Scenario("network lost mid-crawl", "network", network_loss),
     Scenario("page slower than the timeout", "network",
              run_faults("page slower than the timeout", "network",
-                        [Fault("delay", frozenset({3}), seconds=1.5)], pages=6,
-                        retry=policy(timeout=0.5))),
+                        [Fault("delay", frozenset({3}), seconds=120)], pages=6)),
     Scenario("truncated JSON", "payload",
              run_faults("truncated JSON", "payload", [Fault("truncate", frozenset({2, 7}))],
                         pages=10)),

@@ -1,0 +1,31 @@
+"""Where `nox -s faults` and `nox -s bench` write: never a tracked file unless asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import report_path as bench_report_path
+from tests.reliability.__main__ import main as faults_main
+from tests.reliability.__main__ import report_path as faults_report_path
+
+
+@pytest.mark.parametrize(("report_path", "doc"), [(faults_report_path, "RELIABILITY.md"),
+                                                   (bench_report_path, "BENCHMARKS.md")])
+def test_reports_go_to_an_untracked_place_unless_docs_are_asked_for(report_path, doc,
+                                                                    tmp_path) -> None:
+    assert report_path(None, False, tmp_path) == tmp_path / "reports" / doc
+    assert report_path(tmp_path / "x.md", False, tmp_path) == tmp_path / "x.md"
+    assert report_path(None, True, tmp_path) == tmp_path / doc
+
+
+def test_reports_directory_is_ignored_by_git() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert "/reports/" in (root / ".gitignore").read_text().splitlines()
+
+
+def test_output_and_update_docs_cannot_be_combined(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        faults_main(["--output", "x.md", "--update-docs"])
+    assert exit_.value.code == 2 and "not allowed with" in capsys.readouterr().err

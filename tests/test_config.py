@@ -1,0 +1,59 @@
+"""Settings: the endpoint is checked before anything is sent to it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from hfexplore.cli import cli
+from hfexplore.config import DEFAULT_ENDPOINT, resolve_endpoint
+from hfexplore.errors import ConfigError
+
+
+@pytest.mark.parametrize("value", ["https://huggingface.co", "http://127.0.0.1:8080/",
+                                   "https://hub.example.org/mirror/", "http://[::1]:80"])
+def test_usable_endpoints_pass_without_their_trailing_slash(value: str) -> None:
+    assert resolve_endpoint(value) == value.rstrip("/")
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("garbage", "http:// or https://"), ("ftp://mirror.example.org", "http:// or https://"),
+    ("huggingface.co", "http:// or https://"), ("http://", "no host"),
+    ("http://host:99999", "port"), ("https://hub example.org", "spaces"),
+    ("https://huggingface.co/?x=1", "query"),
+])
+def test_malformed_endpoints_are_refused(value: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        resolve_endpoint(value)
+
+
+def test_the_environment_and_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_endpoint() == DEFAULT_ENDPOINT
+    monkeypatch.setenv("HF_ENDPOINT", "ftp://x")
+    with pytest.raises(ConfigError, match=r"^HF_ENDPOINT 'ftp://x' is not a Hub URL"):
+        resolve_endpoint()
+    assert resolve_endpoint("http://127.0.0.1:1") == "http://127.0.0.1:1"  # the option wins
+
+
+def test_credentials_in_the_endpoint_are_refused_and_not_echoed() -> None:
+    with pytest.raises(ConfigError, match="credentials") as caught:
+        resolve_endpoint("https://user:hf_secret@huggingface.co")
+    assert "hf_secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("how", ["env", "option"])
+def test_a_malformed_endpoint_is_a_usage_error_at_once(monkeypatch, how: str) -> None:
+    args = ["stats", "--live", "--no-cache"]
+    if how == "env":
+        monkeypatch.setenv("HF_ENDPOINT", "garbage")
+    else:
+        args += ["--endpoint", "ftp://mirror.example.org"]
+    sent: list[str] = []
+    monkeypatch.setattr(requests.Session, "request",
+                        lambda self, method, url, *a, **k: sent.append(url))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not a Hub URL" in lines[0] and "Traceback" not in result.output
+    assert sent == []  # refused before any request: no retrying, no blaming the Hub
