@@ -41,9 +41,15 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
     for repo_type in types:
         columns = DIFF_COLUMNS if repo_type != "space" else \
             [c for c in DIFF_COLUMNS if c != "downloads"]
-        merged = old.frame(repo_type, columns).merge(
-            new.frame(repo_type, columns), on="_id", how="outer", suffixes=("_from", "_to"),
-            indicator=True)
+        key = _join_key(old, new, repo_type)
+        before, after = old.frame(repo_type, columns), new.frame(repo_type, columns)
+        if key == "_key":  # an imported dump without _id: match repos by id (case-insensitive)
+            before["_key"] = before["id"].str.lower()
+            after["_key"] = after["id"].str.lower()
+        merged = before.merge(after, on=key, how="outer", suffixes=("_from", "_to"),
+                              indicator=True)
+        merged["_id"] = merged["_id_to"].fillna(merged["_id_from"]) if key == "_key" \
+            else merged["_id"]
         merged["id"] = merged["id_to"].fillna(merged["id_from"])
         for metric in ("downloads", "likes"):  # the newest value known (Spaces: no downloads)
             merged[metric] = merged[f"{metric}_to"].fillna(merged[f"{metric}_from"]) \
@@ -93,6 +99,17 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
     report.sections["new_derivatives"] = _top(
         _concat(derivatives, ["base_family", "new_derivatives"]), top)
     return report
+
+
+def _join_key(old: Snapshot, new: Snapshot, repo_type: str) -> str:
+    """`_id` (the Hub's object id) unless either snapshot was imported from a dump that has
+    none, and filled `_id` with the repo id: then the lower-cased repo id (`_key`)."""
+    for snapshot in (old, new):
+        imported = snapshot.manifest.get("imported") or {}
+        derived = ((imported.get("columns") or {}).get(repo_type) or {}).get("derived") or {}
+        if "_id" in derived:
+            return "_key"
+    return "_id"
 
 
 def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> pd.DataFrame:
