@@ -71,7 +71,8 @@ def test_cli_option_parsing_never_crashes(tmp_path_factory, command: str, args: 
     result = CliRunner().invoke(cli, [command, *args], env={
         "HFEXPLORE_HOME": str(home), "HFEXPLORE_CACHE": str(home / "cache"),
         "HF_ENDPOINT": "http://127.0.0.1:9"})
-    assert result.exit_code in (0, 1, 2), (args, result.output)
+    # 3 and 4: `claims` could measure nothing, or not everything (its documented statuses).
+    assert result.exit_code in (0, 1, 2, 3, 4), (args, result.output)
     assert "Traceback" not in result.output
     if result.exit_code == 1:
         assert result.stderr.splitlines()[-1].startswith("error: "), result.stderr

@@ -237,13 +237,14 @@ def _list_value_counts(column: pa.ChunkedArray) -> pd.DataFrame:
     """Repos per value of a list column, and "(none)" for repos without any value."""
     lists = _chunk(column)
     counts = pc.value_counts(pc.drop_null(pc.list_flatten(lists)))
-    frame = pd.DataFrame({"value": counts.field("values").to_pylist(),
-                          "count": counts.field("counts").to_numpy()})
+    values = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
     empty = int(pc.sum(pc.equal(pc.fill_null(pc.list_value_length(lists), 0), 0)).as_py() or 0)
     if empty:
-        frame.loc[len(frame)] = [NONE_LABEL, empty]
-    frame["count"] = frame["count"].astype("int64")
-    return frame
+        values.append(NONE_LABEL)
+        numbers.append(empty)
+    return pd.DataFrame({"value": pd.Series(values, dtype=object),
+                         "count": pd.Series(numbers, dtype="int64")})
 
 
 def top_rows(frame: pd.DataFrame, top: int) -> pd.DataFrame:
