@@ -33,8 +33,6 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     endpoint, or a walk of the listing where that endpoint is unavailable.
     """
     from hfexplore.catalog.snapshot import survey_snapshots
-    from hfexplore.stats.live import live_totals
-    from hfexplore.stats.reports import summary
 
     use_snapshot = params.get("demo") or params.get("snapshot_ref")
     if not live and not use_snapshot:
@@ -43,7 +41,11 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
             click.echo("no snapshot yet: counting live (run `hfexplore snapshot create` for "
                        "breakdowns by license, library, author and task)", err=True)
     if use_snapshot and not live:
+        from hfexplore.stats.reports import summary
+
         emit(summary(load_snapshot(params), top=top, filters=filters_from(params)),
              output_format)
     else:
+        from hfexplore.stats.live import live_totals
+
         emit(live_totals(hub_client(params)), output_format)

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from hfexplore.cache import CacheMode, open_cache
-from hfexplore.config import resolve_cache_dir, resolve_endpoint, resolve_token
-from hfexplore.hub.client import (
-    PLURAL,
-    REPO_TYPES,
-    CountResult,
-    HubClient,
-    ListQuery,
-    Page,
-    RepoType,
-    SeenIds,
-    check_repo_type,
-)
-from hfexplore.hub.ratelimit import RateLimit
-from hfexplore.hub.retry import RetryPolicy
-from hfexplore.hub.transport import Transport, TransportStats
+from hfexplore.hub.repo_types import PLURAL, REPO_TYPES, RepoType, check_repo_type
+
+if TYPE_CHECKING:
+    from hfexplore.cache import CacheMode
+    from hfexplore.hub.client import CountResult, HubClient, ListQuery, Page, SeenIds
+    from hfexplore.hub.ratelimit import RateLimit
+    from hfexplore.hub.retry import RetryPolicy
+    from hfexplore.hub.transport import Transport, TransportStats
+
+# The HTTP stack (requests, huggingface_hub) loads on first use of one of these names, so a
+# module that only needs the repo types (a report over a snapshot) does not pay for it.
+_LAZY = {"CountResult": "client", "HubClient": "client", "ListQuery": "client",
+         "Page": "client", "SeenIds": "client", "RateLimit": "ratelimit",
+         "RetryPolicy": "retry", "Transport": "transport", "TransportStats": "transport"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"hfexplore.hub.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'hfexplore.hub' has no attribute {name!r}")
+
 
 __all__ = [
     "PLURAL",
@@ -45,11 +53,17 @@ def connect(
     token: str | None = None,
     *,
     cache_dir: str | Path | None = None,
-    cache_mode: CacheMode | str = CacheMode.USE,
+    cache_mode: CacheMode | str = "use",
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> HubClient:
     """A client configured the way the CLI configures it (options, then environment)."""
+    from hfexplore.cache import CacheMode, open_cache
+    from hfexplore.config import resolve_cache_dir, resolve_endpoint, resolve_token
+    from hfexplore.hub.client import HubClient
+    from hfexplore.hub.retry import RetryPolicy
+    from hfexplore.hub.transport import Transport
+
     mode = CacheMode(cache_mode)
     cache = None if mode is CacheMode.OFF else open_cache(resolve_cache_dir(cache_dir))
     transport = Transport(resolve_endpoint(endpoint), resolve_token(token), cache=cache,

@@ -5,32 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
 from hfexplore.hub.ratelimit import RateLimit
+from hfexplore.hub.repo_types import PLURAL, RepoType, check_repo_type
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
 
 log = logging.getLogger(__name__)
 
-RepoType = Literal["model", "dataset", "space"]
-REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset", "space")
-PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 SORT_KEYS = ("createdAt", "downloads", "lastModified", "likes", "trendingScore")
 PAGE_SIZE = 1000
 MAX_CURSOR_RESTARTS = 3
 # A field every repo type can expand and that adds a few bytes per item: used to count by walking.
 CHEAP_EXPAND = "likes"
-
-
-def check_repo_type(repo_type: str) -> RepoType:
-    if repo_type not in REPO_TYPES:
-        expected = ", ".join(REPO_TYPES)
-        raise ValueError(f"unknown repo type {repo_type!r}; expected one of {expected}")
-    return cast(RepoType, repo_type)
 
 
 @dataclass(frozen=True)
