@@ -10,7 +10,7 @@ nearest source is tried. When none decides, the verdict is inconclusive, with th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -191,20 +191,26 @@ class Evaluator:
         return compute(table, metric, self.families, self.license_table)
 
     # -- judging ---------------------------------------------------------------------------------
+    def _attempts(self, metric: Metric, claim_day: date | None) -> Iterator[Measured | str]:
+        """A measurement on each source, nearest first, or the reason it could not be made."""
+        sources = self.sources(metric, claim_day)
+        if not sources:
+            yield self.snapshot_error or ("this claim needs a snapshot: there is none, and the "
+                                          "live count cannot measure it")
+        for source in sources:
+            try:
+                yield self.measure(metric, source, claim_day)
+            except (Inconclusive, SnapshotError) as exc:
+                yield str(exc)
+
     def judge_metric(self, metric: Metric, expect: Expectation, claim_day: date | None
                      ) -> tuple[str, str | None, Measured | None, str]:
         """(verdict, direction, the measurement it rests on, note)."""
         undecided: Measured | None = None
         reasons: list[str] = []
-        sources = self.sources(metric, claim_day)
-        if not sources:
-            raise Inconclusive(self.snapshot_error or "this claim needs a snapshot: there is "
-                               "none, and the live count cannot measure it")
-        for source in sources:
-            try:
-                measured = self.measure(metric, source, claim_day)
-            except (Inconclusive, SnapshotError) as exc:
-                reasons.append(str(exc))
+        for measured in self._attempts(metric, claim_day):
+            if isinstance(measured, str):
+                reasons.append(measured)
                 continue
             outcome = expect.classify(measured.at_claim.low, measured.at_claim.high)
             if outcome == "all":
@@ -280,13 +286,10 @@ class Evaluator:
                    caveat="; ".join(c for c in caveats if c))
 
     def _evidence(self, metric: Metric, claim_day: date | None) -> Any:
-        sources = self.sources(metric, claim_day)
         reasons = []
-        for source in sources:
-            try:
-                measured = self.measure(metric, source, claim_day)
-            except (Inconclusive, SnapshotError) as exc:
-                reasons.append(str(exc))
+        for measured in self._attempts(metric, claim_day):
+            if isinstance(measured, str):
+                reasons.append(measured)
                 continue
             evidence: dict[str, Any] = {"value": _plain(measured.value),
                                         "source": measured.source.label,

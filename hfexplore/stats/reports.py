@@ -131,27 +131,25 @@ def libraries(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 2
         rows = value_counts(table, "sdk", "sdk", top=top)
         return _report("Spaces by SDK", rows, snapshot, filters, repo_type=repo_type,
                        total=table.num_rows)
-    table = _load(snapshot, repo_type, ["libraries"], filters)
-    rows = value_counts(table, "libraries", "library", top=top)
-    report = _report(f"{PLURAL[repo_type].capitalize()} by library", rows, snapshot, filters,
-                     repo_type=repo_type, total=table.num_rows)
-    if repo_type == "dataset":
-        report.notes.append("libraries from the datasets' `library:` tags; "
-                            + MULTI_VALUE_NOTE.format(what="libraries"))
-    return report
+    return _per_value(snapshot, repo_type, "libraries", "library", "library:", filters, top)
 
 
 def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
     """Models per `pipeline_tag`; datasets per `task_categories:` tag (several per dataset)."""
     check_arguments(repo_type=repo_type)
-    table = _load(snapshot, repo_type, ["tasks"], filters)
-    rows = value_counts(table, "tasks", "task", top=top)
-    report = _report(f"{PLURAL[repo_type].capitalize()} by task", rows, snapshot, filters,
+    return _per_value(snapshot, repo_type, "tasks", "task", "task_categories:", filters, top)
+
+
+def _per_value(snapshot: Snapshot, repo_type: RepoType, column: str, label: str, tag: str,
+               filters: Filters, top: int) -> Report:
+    table = _load(snapshot, repo_type, [column], filters)
+    rows = value_counts(table, column, label, top=top)
+    report = _report(f"{PLURAL[repo_type].capitalize()} by {label}", rows, snapshot, filters,
                      repo_type=repo_type, total=table.num_rows)
     if repo_type == "dataset":
-        report.notes.append("tasks from the datasets' `task_categories:` tags; "
-                            + MULTI_VALUE_NOTE.format(what="tasks"))
+        report.notes.append(f"{column} from the datasets' `{tag}` tags; "
+                            + MULTI_VALUE_NOTE.format(what=column))
     return report
 
 
