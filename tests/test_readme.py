@@ -54,3 +54,41 @@ def test_each_python_example_runs_as_shown(block, monkeypatch, tmp_path) -> None
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and test.examples, "a Python example in the README is out of date"
+
+
+@pytest.mark.subprocess
+def test_the_offline_try_out_runs_as_written(tmp_path) -> None:
+    """The README's try-out block, with a small synthetic catalogue instead of the real one:
+    start the stand-in in the background, wait for it, then run the block's commands."""
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    text = TEXT[TEXT.index("## Offline try-out"):]
+    block = text[text.index("```bash\n") + 8:text.index("```", text.index("```bash\n") + 8)]
+    lines = [line.split("  #")[0].strip() for line in block.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    assert lines[0].startswith("python -m tests.hubsim --port 8765") and lines[0].endswith("&")
+    assert lines[1].startswith("python -m tests.hubsim.wait http://127.0.0.1:8765")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    hub = subprocess.Popen([sys.executable, "-m", "tests.hubsim", "--port", str(port),
+                            "--models", "3000", "--datasets", "300", "--spaces", "200"],
+                           cwd=README.parent, stderr=subprocess.DEVNULL)
+    try:
+        waited = subprocess.run([sys.executable, "-m", "tests.hubsim.wait", url,
+                                 "--timeout", "600"], cwd=README.parent)
+        assert waited.returncode == 0
+        env = {"HF_ENDPOINT": url, "HFEXPLORE_CACHE": str(tmp_path / "cache")}
+        for line in lines[2:]:
+            if line.startswith("export "):
+                continue
+            command = re.sub(r"/tmp/hfx", str(tmp_path / "hfx"), line)
+            result = CliRunner().invoke(cli, arguments(command), env=env)
+            assert result.exit_code == 0, (command, result.output)
+    finally:
+        hub.terminate()
+        hub.wait(timeout=60)
