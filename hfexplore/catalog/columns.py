@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -47,6 +48,9 @@ _NS = pa.timestamp("ns", tz="UTC")
 # Timestamps Arrow parses exactly as the reference (pandas, ISO 8601) does; others go to pandas.
 _ISO_UTC = r"^(19[7-9]\d|20\d\d|21\d\d)-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$"
 _LIMIT = 2**62
+_ASCII_SPACE = "".join(chr(c) for c in range(128) if chr(c).isspace())  # what str.strip() drops
+_RELATION = "^(" + "|".join(RELATIONS) + "):"
+_NAMED_RELATION = "^(?P<relation>" + "|".join(RELATIONS) + "):"
 _RANK = {category: rank for rank, category in enumerate(RESTRICTIVENESS)}
 Columns = Mapping[str, Sequence[Any]]
 
@@ -56,13 +60,25 @@ def normalize_structs(items: Sequence[ListItem], repo_type: str, licenses: Licen
     """A page decoded into `ListItem`s (their types are checked by the decoder)."""
     if not items:
         return _empty()
-    columns = dict(zip(_STRUCT_FIELDS, zip(*map(msgspec.structs.astuple, items),
-                                           strict=True), strict=True))
-    cards = columns.pop("cardData")
-    for key in CARD_FIELDS:
-        columns[f"card.{key}"] = [None if c is None else getattr(c, key) for c in cards]
+    columns: dict[str, Sequence[Any]] = {
+        name: list(map(attrgetter(attribute), items))
+        for name, attribute in zip(_STRUCT_FIELDS, ListItem.__struct_fields__, strict=True)
+        if attribute != "cardData"}
+    cards = [item.cardData for item in items]
+    if any(cards):
+        for key in CARD_FIELDS:
+            columns[f"card.{key}"] = [None if c is None else getattr(c, key) for c in cards]
     return _normalise(columns, len(items), repo_type, licenses, anomalies or Anomalies(),
                       lambda row: msgspec.to_builtins(items[row]), trusted=True)
+
+
+def normalize_page(items: Sequence[Any], repo_type: str, licenses: LicenseTable,
+                   anomalies: Anomalies | None = None) -> pa.RecordBatch:
+    """A listing page's items, typed (`ListItem`s) or plain dicts: the entry point the crawl and
+    the incremental refresh share."""
+    if items and type(items[0]) is ListItem:
+        return normalize_structs(items, repo_type, licenses, anomalies)
+    return normalize_dicts(items, repo_type, licenses, anomalies)
 
 
 def normalize_dicts(items: Sequence[dict[str, Any]], repo_type: str, licenses: LicenseTable,
@@ -184,10 +200,7 @@ def _fast(cols: dict[str, Any], n: int, repo_type: str, licenses: LicenseTable
         ids = [i or m for i, m in zip(ids, _text(cols["modelId"]), strict=True)]
     authors = [a if type(a) is str and a else (r.split("/", 1)[0] if r and "/" in r else None)
                for a, r in zip(get("author"), ids, strict=True)]
-    library = get("library_name")
-    notes += [(row, _note(ids[row], "library_name", v)) for row, v in enumerate(library)
-              if v == ""]
-    library = _text(library)
+    library = _text(get("library_name"))
     tags = [t if t is not None else [] for t in get("tags")]
     tag_array = pa.array(tags, _STRINGS)
     flat = tag_array.flatten()
@@ -196,6 +209,10 @@ def _fast(cols: dict[str, Any], n: int, repo_type: str, licenses: LicenseTable
     def pick(prefix: str) -> tuple[list[int], list[str]]:
         mask = pc.starts_with(flat, prefix)
         return parents.filter(mask).to_pylist(), flat.filter(mask).to_pylist()
+
+    def select(prefix: str) -> tuple[pa.Array, pa.Array]:
+        mask = pc.starts_with(flat, prefix)
+        return parents.filter(mask), flat.filter(mask)
 
     out: dict[str, pa.Array] = {
         "id": pa.array(ids, pa.string()),
@@ -215,10 +232,12 @@ def _fast(cols: dict[str, Any], n: int, repo_type: str, licenses: LicenseTable
         "tags": tag_array, "sdk": pa.array(_text(get("sdk")), pa.string()),
         "formats": _formats(flat, parents, pa.array(library, pa.string()), n),
     }
-    out.update(_licenses(pick("license:"), get("card.license"), get("card.license_name"), n,
+    out.update(_licenses(select("license:"), get("card.license"), get("card.license_name"), n,
                          licenses))
-    out.update(_lineage(pick("base_model:"), get("card.base_model"), get("baseModels"), ids,
+    out.update(_lineage(select("base_model:"), get("card.base_model"), get("baseModels"), ids,
                         n, notes))
+    notes += [(row, _note(ids[row], "library_name", v))  # after the row's lineage notes
+              for row, v in enumerate(get("library_name")) if v == ""]
     if repo_type == "dataset":
         out["tasks"], out["pipeline_tag"] = _grouped(*pick("task_categories:"), 16, n)
     else:
@@ -311,91 +330,150 @@ def _formats(flat: pa.Array, parents: pa.Array, library: pa.Array, n: int) -> pa
     return pa.ListArray.from_arrays(pa.array(offsets), _FORMAT_ARRAY.take(pa.array(keys % width)))
 
 
-def _licenses(tag_pairs: tuple[list[int], list[str]], card_license: Sequence[Any],
+def _clean(values: pa.Array, lower: bool) -> pa.Array:
+    """Python's `str.strip()` (and `.lower()`) on every value: in Arrow when all are ASCII."""
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        values = pc.utf8_trim(values, _ASCII_SPACE)
+        return pc.ascii_lower(values) if lower else values
+    texts = [v.strip() for v in values.to_pylist()]
+    return pa.array([v.lower() for v in texts] if lower else texts, pa.string())
+
+
+def _first_per_group(groups: np.ndarray) -> np.ndarray:
+    """Positions of the first element of each distinct value of `groups`, in position order."""
+    _, first = np.unique(groups, return_index=True)
+    return np.sort(first)
+
+
+def _codes(values: pa.Array) -> np.ndarray:
+    return pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _lists_of(rows: np.ndarray, values: pa.Array, n: int) -> pa.Array:
+    """A list<string> column from values sorted by row."""
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _licenses(tag_pairs: tuple[pa.Array, pa.Array], card_license: Sequence[Any],
               card_name: Sequence[Any], n: int, table: LicenseTable) -> dict[str, pa.Array]:
-    tag_ids: dict[int, list[str]] = {}
-    for row, tag in zip(*tag_pairs, strict=True):
-        value = tag[8:].strip()
-        if value:
-            tag_ids.setdefault(row, []).append(value.lower())
-    primary: list[str | None] = [None] * n
-    name: list[str | None] = [None] * n
-    category = ["none"] * n
-    every: dict[int, list[str]] = {}
-    rank_of: dict[str, int] = {}
-    card_rows = [row for row, raw in enumerate(card_license) if raw is not None]
-    for row in sorted(tag_ids.keys() | set(card_rows)) if card_rows else tag_ids:
-        ids = tag_ids.get(row, [])
-        raw = card_license[row]
+    card_rows: list[int] = []
+    card_ids: list[str] = []
+    for row, raw in enumerate(card_license):
         if raw is not None:
-            card_ids = [v.strip().lower() for v in ([raw] if type(raw) is str else raw)
-                        if v.strip()]
-            first = card_ids[0] if card_ids else ids[0] if ids else None
-            primary[row] = first
-            if first == "other":
+            if type(raw) is str:
+                card_rows.append(row)
+                card_ids.append(raw)
+            else:
+                card_rows += [row] * len(raw)
+                card_ids += raw
+    tag_rows, tags = tag_pairs
+    rows = np.concatenate([np.array(card_rows, np.int64), tag_rows.to_numpy()])
+    values = _clean(pa.concat_arrays([pa.array(card_ids, pa.string()),
+                                      pc.utf8_slice_codeunits(tags, 8)]), lower=True)
+    order = np.argsort(rows, kind="stable")  # card ids first, then tags, per row
+    keep = pc.not_equal(values, "").to_numpy(zero_copy_only=False)[order]
+    order = order[keep]
+    rows, values = rows[order], values.take(pa.array(order))
+    primary: pa.Array = pa.nulls(n, pa.string())
+    category: pa.Array = pa.array(["none"] * n, pa.string())
+    if len(rows):
+        firsts = _first_per_group(rows)
+        index = np.full(n, -1, np.int64)
+        index[rows[firsts]] = firsts
+        taken = pa.array(index, mask=index < 0)
+        primary = values.take(taken)
+        codes = _codes(values)
+        kept = _first_per_group(rows * (int(codes.max()) + 1) + codes)
+        rows, values, codes = rows[kept], values.take(pa.array(kept)), codes[kept]
+        dictionary = pc.unique(values).to_pylist()
+        ranks = np.array([_RANK[table.category(v)] for v in dictionary], np.int64)
+        rank_of_value = ranks[_codes_in(values, dictionary)]
+        best = np.full(n, -1, np.int64)
+        np.maximum.at(best, rows, rank_of_value)
+        category = pa.array(np.array((*RESTRICTIVENESS, "none"), dtype=object)[best])
+    names: list[str | None] = [None] * n
+    if card_rows:
+        others = pc.equal(primary, "other").to_numpy(zero_copy_only=False)
+        for row in set(card_rows):
+            if others[row]:
                 label = card_name[row]
-                name[row] = label if type(label) is str and label else None
-            ids = card_ids + ids
-        else:
-            primary[row] = ids[0]
-        found = list(dict.fromkeys(ids)) if len(ids) > 1 else ids
-        if not found:
-            continue
-        every[row] = found
-        ranks = []
-        for license_id in found:
-            rank = rank_of.get(license_id)
-            if rank is None:
-                rank = rank_of[license_id] = _RANK[table.category(license_id)]
-            ranks.append(rank)
-        category[row] = RESTRICTIVENESS[max(ranks)]
-    return {"license": pa.array(primary, pa.string()), "license_name": pa.array(name, pa.string()),
-            "licenses": _lists(every, n), "license_category": pa.array(category, pa.string())}
+                names[row] = label if type(label) is str and label else None
+    return {"license": primary, "license_name": pa.array(names, pa.string()),
+            "licenses": _lists_of(rows, values, n), "license_category": category}
 
 
-def _lineage(tag_pairs: tuple[list[int], list[str]], card_base: Sequence[Any],
+def _codes_in(values: pa.Array, dictionary: list[str]) -> np.ndarray:
+    return pc.index_in(values, value_set=pa.array(dictionary, pa.string())).to_numpy()
+
+
+def _lineage(tag_pairs: tuple[pa.Array, pa.Array], card_base: Sequence[Any],
              base_models: Sequence[Any], ids: list[str | None], n: int,
              notes: list[tuple[int, str]]) -> dict[str, pa.Array]:
-    found: dict[int, list[tuple[str, str | None]]] = {}
-    for row, tag in zip(*tag_pairs, strict=True):
-        rest = tag[11:]
-        head, colon, tail = rest.partition(":")
-        if head in RELATIONS and colon:
-            if tail.strip():
-                found.setdefault(row, []).append((tail, head))
-            else:
-                notes.append((row, _note(ids[row], "base_model tag without a repo", tag)))
-        elif rest.strip():
-            found.setdefault(row, []).append((rest, None))
+    tag_rows, tags = tag_pairs
+    rest = pc.utf8_slice_codeunits(tags, 11)
+    relation = pc.struct_field(pc.extract_regex(rest, _NAMED_RELATION), [0])
+    tails = pc.replace_substring_regex(rest, _RELATION, "", max_replacements=1)
+    empty = pc.and_(pc.is_valid(relation), pc.equal(_clean(tails, lower=False), ""))
+    if pc.any(empty).as_py():
+        for row, tag in zip(tag_rows.filter(empty).to_pylist(), tags.filter(empty).to_pylist(),
+                            strict=True):
+            notes.append((row, _note(ids[row], "base_model tag without a repo", tag)))
+    extra_rows: list[int] = []
+    extra_bases: list[str] = []
+    extra_relations: list[str | None] = []
     for row, base in enumerate(card_base):
         if base is not None:
-            found.setdefault(row, []).extend(
-                [(base, None)] if type(base) is str else [(b, None) for b in base])
+            bases = [base] if type(base) is str else base
+            extra_rows += [row] * len(bases)
+            extra_bases += bases
+            extra_relations += [None] * len(bases)
     for row, entries in enumerate(base_models):
         if isinstance(entries, list):
             for entry in entries:
                 if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                    relation = entry.get("relation")
-                    found.setdefault(row, []).append(
-                        (entry["id"], relation if relation in RELATIONS else None))
-    bases: dict[int, list[str]] = {}
-    relations: dict[int, list[str]] = {}
-    first: list[str | None] = [None] * n
-    for row in sorted(found):
-        own = (ids[row] or "").strip().lower()
-        edges: dict[str, list[Any]] = {}
-        for base, relation in found[row]:
-            base = base.strip()
-            key = base.lower()
-            if not base or key == own:
-                continue
-            if key not in edges:
-                edges[key] = [base, relation]
-            elif edges[key][1] is None:
-                edges[key][1] = relation
-        if edges:
-            bases[row] = [base for base, _ in edges.values()]
-            relations[row] = [relation or "unspecified" for _, relation in edges.values()]
-            first[row] = next((r for _, r in edges.values() if r is not None), "unspecified")
-    return {"base_models": _lists(bases, n), "base_relations": _lists(relations, n),
-            "base_relation": pa.array(first, pa.string())}
+                    named = entry.get("relation")
+                    extra_rows.append(row)
+                    extra_bases.append(entry["id"])
+                    extra_relations.append(named if named in RELATIONS else None)
+    rows = np.concatenate([tag_rows.to_numpy(), np.array(extra_rows, np.int64)])
+    bases = _clean(pa.concat_arrays([pc.if_else(empty, "", tails),
+                                     pa.array(extra_bases, pa.string())]), lower=False)
+    relations = pa.concat_arrays([relation, pa.array(extra_relations, pa.string())])
+    order = np.argsort(rows, kind="stable")  # tags, then the card, then baseModels, per row
+    rows, bases, relations = rows[order], bases.take(pa.array(order)), \
+        relations.take(pa.array(order))
+    keys = _clean(bases, lower=True)
+    own = _clean(pa.array(ids, pa.string()).take(pa.array(rows)).fill_null(""), lower=True)
+    keep = pc.and_(pc.not_equal(bases, ""), pc.not_equal(keys, own))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    rows, bases, relations, keys = rows[keep_np], bases.filter(keep), relations.filter(keep), \
+        keys.filter(keep)
+    first_relation: pa.Array = pa.nulls(n, pa.string())
+    if len(rows):
+        codes = _codes(keys)
+        groups = rows * (int(codes.max()) + 1) + codes
+        firsts = _first_per_group(groups)
+        named = relations.is_valid().to_numpy(zero_copy_only=False)
+        # a duplicate that names a relation fills in an edge that had none
+        named_groups, named_first = np.unique(groups[named], return_index=True)
+        named_positions = np.flatnonzero(named)[named_first]
+        lookup = np.full(len(firsts), -1, np.int64)
+        where = np.searchsorted(named_groups, groups[firsts])
+        found = (where < len(named_groups)) & \
+            (named_groups[np.minimum(where, max(len(named_groups) - 1, 0))] == groups[firsts]) \
+            if len(named_groups) else np.zeros(len(firsts), bool)
+        lookup[found] = named_positions[where[found]]
+        edge_relations = relations.take(pa.array(lookup, mask=lookup < 0))
+        rows, bases = rows[firsts], bases.take(pa.array(firsts))
+        relations = edge_relations.fill_null("unspecified")
+        has_named = edge_relations.is_valid().to_numpy(zero_copy_only=False)
+        choice = np.full(n, -1, np.int64)
+        choice[rows] = 0  # an edge without a named relation: "unspecified"
+        named_rows, named_at = np.unique(rows[has_named], return_index=True)
+        choice[named_rows] = np.flatnonzero(has_named)[named_at] + 1
+        first_relation = pa.concat_arrays([pa.array(["unspecified"]), edge_relations]) \
+            .take(pa.array(choice, mask=choice < 0))
+    return {"base_models": _lists_of(rows, bases, n),
+            "base_relations": _lists_of(rows, relations, n), "base_relation": first_relation}
