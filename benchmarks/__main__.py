@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=int, default=3_200_000)
     parser.add_argument("--quota-models", type=int, default=800_000)
     parser.add_argument("--latency-models", type=int, default=60_000)
+    parser.add_argument("--pipeline-models", type=int, default=200_000,
+                        help="catalogue size for the built-per-request and 50 ms comparisons")
+    parser.add_argument("--dump-models", type=int, default=200_000)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--output", type=Path, metavar="PATH",
                        help=f"where to write the report [default: reports/{DOC}, untracked]")
@@ -123,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["history_export_pandas"], _, figures["history_export_pandas_rss"] = run(
             "history_export", "--snapshot", snapshot, "--data-dir", str(work), "--dates", "10",
             "--engine", "pandas")
+        log("CPU per page: decode + normalise + write, before and after (100 pages)")
+        figures["page_cpu"], _, _ = run("page_cpu", "--endpoint", sim.url, "--data-dir",
+                                        str(work / "page_cpu"), "--pages", "100")
         log("totals: count path, then a walk")
         figures["count_site"], _, _ = run("count", "--endpoint", sim.url)
         figures["count_walk"], _, _ = run("count", "--endpoint", sim.url, "--walk")
@@ -137,6 +143,22 @@ def main(argv: list[str] | None = None) -> int:
                                           "--data-dir", str(work / "slow"))
     finally:
         slow_sim.stop()
+
+    for label, extra in (("built", ()), ("latency50", ("--latency", "0.05", "0.05"))):
+        log(f"bare client and hfexplore, {args.pipeline_models:,} models, pages {label}")
+        pipe_sim = Sim(args.port + 4, args.pipeline_models, *extra)
+        try:
+            figures[f"{label}_raw"], _, _ = run("raw", "--endpoint", pipe_sim.url)
+            figures[f"{label}_crawl"], _, _ = run("crawl", "--endpoint", pipe_sim.url,
+                                                  "--data-dir", str(work / label))
+        finally:
+            pipe_sim.stop()
+
+    log(f"dump import of {args.dump_models:,} models: column-wise and per-item normaliser")
+    for normaliser in ("columns", "items"):
+        figures[f"dump_{normaliser}"], _, figures[f"dump_{normaliser}_rss"] = run(
+            "dump_import", "--data-dir", str(work / "dump"), "--models", str(args.dump_models),
+            "--normaliser", normaliser)
 
     log(f"quota-bound walk: {args.quota_models:,} models at {QUOTA} requests per {WINDOW} s")
     quota_sim = Sim(args.port + 1, args.quota_models, "--quota", f"api={QUOTA}/{WINDOW}")

@@ -189,6 +189,92 @@ def quota(endpoint: str) -> dict[str, Any]:
             "waits": client.transport.pacer.waits, "seconds": seconds}
 
 
+def page_cpu(endpoint: str, data_dir: str, pages: int) -> dict[str, Any]:
+    """Process CPU per 1,000-item expanded page: decode + normalise + write, before and after.
+
+    Before: orjson, the per-item normaliser (`normalize_items`) and one zstd parquet part per
+    page. After: the typed decoder, the column-wise normaliser and one Arrow part per
+    checkpoint of `CHECKPOINT_PAGES` pages. Same pages (fetched first, not measured), best of 3.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hfexplore.catalog.columns import normalize_structs
+    from hfexplore.catalog.crawl import CHECKPOINT_PAGES, write_part_file
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.catalog.normalize import SCHEMA, normalize_items
+    from hfexplore.hub.items import decode_page
+
+    table = LicenseTable.load()
+    url: str | None = ListQuery("model", expand=EXPAND["model"], sort="createdAt").url(endpoint)
+    session = requests.Session()
+    bodies = []
+    while url and len(bodies) < pages:
+        response = session.get(url, timeout=60)
+        bodies.append(response.content)
+        url = response.links.get("next", {}).get("url")
+    work = Path(data_dir)
+    work.mkdir(parents=True, exist_ok=True)
+
+    def before() -> None:
+        for body in bodies:
+            batch = normalize_items(orjson.loads(body), "model", table)
+            pq.write_table(pa.Table.from_batches([batch], schema=SCHEMA), work / "part.parquet",
+                           compression="zstd")
+
+    def after() -> None:
+        for start in range(0, len(bodies), CHECKPOINT_PAGES):
+            write_part_file([normalize_structs(decode_page(body), "model", table)
+                             for body in bodies[start:start + CHECKPOINT_PAGES]],
+                            work / "part.arrow")
+
+    def decode_only() -> None:
+        for body in bodies:
+            decode_page(body)
+
+    def best(run: Any) -> float:
+        times = []
+        for _ in range(3):
+            started = time.process_time()
+            run()
+            times.append(time.process_time() - started)
+        return 1000 * min(times) / len(bodies)
+
+    items = sum(body.count(b'"_id"') for body in bodies)
+    return {"pages": len(bodies), "items": items, "before_ms": best(before),
+            "after_ms": best(after), "decode_ms": best(decode_only)}
+
+
+def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
+    """`snapshot import` of a local hub-stats-like models dump (era 2025-02, cardData as JSON
+    text), with the column-wise normaliser or the per-item one it replaced."""
+    from hfexplore.catalog import dumps
+    from hfexplore.catalog.importer import import_snapshots
+    from hfexplore.catalog.normalize import normalize_items
+    from tests.hubsim import build_catalogs
+    from tests.hubsim.dumps import write_dump
+
+    work = Path(data_dir)
+    source = work / "dump" / "models.parquet"
+    if not source.exists():
+        catalog = build_catalogs(models=models, datasets=0, spaces=0)["model"]
+        write_dump(catalog, "2025-02", source)
+    if normaliser == "items":
+        def per_item(columns: Any, rows: int, repo_type: str, licenses: Any,
+                     anomalies: Any = None) -> Any:
+            names = list(columns)
+            items = [dict(zip(names, row, strict=True))
+                     for row in zip(*columns.values(), strict=True)]
+            return normalize_items(items, repo_type, licenses, anomalies)
+        dumps.normalize_columns = per_item  # type: ignore[assignment]
+    started = time.perf_counter()
+    cpu = time.process_time()
+    result = import_snapshots(str(source.parent), work / normaliser, repo_types=["model"])
+    return {"rows": sum(s.count("model") or 0 for s in result.snapshots),
+            "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+            "normaliser": normaliser}
+
+
 def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
     from hfexplore.catalog.incremental import refresh_snapshot
 
@@ -213,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dates", type=int, default=365)
     parser.add_argument("--metric", default="license")
     parser.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
+    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--models", type=int, default=200_000)
+    parser.add_argument("--normaliser", choices=["columns", "items"], default="columns")
     args = parser.parse_args(argv)
     name = args.name
     if name == "raw":
@@ -232,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         result = count(args.endpoint, website=not args.walk)
     elif name == "quota":
         result = quota(args.endpoint)
+    elif name == "page_cpu":
+        result = page_cpu(args.endpoint, args.data_dir, args.pages)
+    elif name == "dump_import":
+        result = dump_import(args.data_dir, args.models, args.normaliser)
     elif name == "incremental":
         result = incremental(args.endpoint, args.data_dir)
     else:

@@ -1,9 +1,12 @@
 """Crawl the Hub into a snapshot: pages -> normalised batches -> parquet, resumable.
 
-Work happens in `snapshots/.partial-<name>/`: every completed page is written as its own small
-parquet part (written to a temporary name, then renamed), then `state.json` records the next
-page's URL. A crawl stopped at any point (Ctrl-C, kill -9, lost network, exhausted quota)
-resumes from the last completed page: the parts already on disk give back the ids seen so far.
+Work happens in `snapshots/.partial-<name>/`. The walk runs ahead on a thread of its own
+(`pipeline.py`) while this one normalises and writes. Every `CHECKPOINT_PAGES` completed pages
+are written as one small Arrow part (to a temporary name, then renamed), then `state.json`
+records the next page's URL: the checkpoint. A crawl stopped at any point (Ctrl-C, kill -9, lost
+network, exhausted quota) resumes from its last checkpoint, which a kill -9 can leave up to
+`CHECKPOINT_PAGES - 1` pages behind (an error or Ctrl-C first writes every page completed); the
+parts already on disk give back the ids seen so far.
 When every repo type is complete the parts are merged into one file per type, the manifest is
 written, and the directory is renamed into place.
 
@@ -26,11 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from hfexplore.catalog.columns import normalize_page
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
+from hfexplore.catalog.pipeline import Counters, Prefetcher
 from hfexplore.catalog.progress import EVERY, CrawlLog
 from hfexplore.catalog.snapshot import (
     MANIFEST,
@@ -52,6 +58,9 @@ STATE = "state.json"
 PARTS = "parts"
 CRAWL_SORT = "createdAt"
 ROW_GROUP = 128_000
+# Pages per checkpoint: what a kill -9 can cost. One part and one fsync'ed state.json per
+# checkpoint; per page they cost about as much CPU as normalising it, and the fsync's wait.
+CHECKPOINT_PAGES = 4
 
 
 @dataclass
@@ -189,60 +198,96 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
                 monitor: CrawlLog) -> None:
     type_state = state.types[repo_type]
     monitor.begin(repo_type, type_state.pages, type_state.items)
-    parts = sorted((work / PARTS).glob(f"{repo_type}-*.parquet"))
-    seen = SeenIds(_id for part in parts
-                   for _id in pq.read_table(part, columns=["_id"]).column(0).to_pylist())
+    parts = _parts(work, repo_type)
+    seen = SeenIds(_id for part in parts for _id in _read_part(part, ["_id"])
+                   .column(0).to_pylist())
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=CRAWL_SORT)
     stats = client.transport.stats
     anomalies = Anomalies(examples=list(state.anomaly_examples))
     # The progress bar may ask for a total first: that request is not the crawl's.
     bar = progress(repo_type, None, type_state.items, type_state.pages) if progress else None
-    counted = (stats.requests, stats.retries, stats.rate_limited)
+    counted = Counters.of(stats)
+    pending: list[Page] = []
+    latest = counted  # the request counters right after the newest page fetched
 
-    def account() -> None:
+    def account(now: Counters) -> None:
         nonlocal counted
-        now = (stats.requests, stats.retries, stats.rate_limited)
-        state.requests += now[0] - counted[0]
-        state.retries += now[1] - counted[1]
-        state.rate_limited += now[2] - counted[2]
+        state.requests += now.requests - counted.requests
+        state.retries += now.retries - counted.retries
+        state.rate_limited += now.rate_limited - counted.rate_limited
         counted = now
 
-    try:
-        pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
-                                  first_index=type_state.pages, use_cache=False)
-        for page in pages:
-            before = anomalies.count
-            _write_part(work, repo_type, page, licenses, anomalies)
+    def checkpoint() -> None:
+        before = anomalies.count
+        _write_part(work, repo_type, pending, licenses, anomalies)
+        for page in pending:
             type_state.pages += 1
             type_state.items += len(page.items)
             type_state.received += page.received
             type_state.duplicates += page.duplicates
             type_state.next_url = page.next_url
             type_state.done = page.is_last
-            state.anomalies += anomalies.count - before
-            state.anomaly_examples = (anomalies.examples or [])[:10]
-            account()
-            state.save(work / STATE)
-            if bar is not None:
-                bar.update(page, stats)
-            monitor.page(page)
+        state.anomalies += anomalies.count - before
+        state.anomaly_examples = (anomalies.examples or [])[:10]
+        account(latest)
+        state.save(work / STATE)
+        pending.clear()
+
+    try:
+        pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
+                                  first_index=type_state.pages, use_cache=False, typed=True)
+        with Prefetcher(pages, stats) as fetched:
+            try:
+                for page, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
+                    pending.append(page)
+                    if len(pending) >= CHECKPOINT_PAGES or page.is_last:
+                        checkpoint()
+                    if bar is not None:
+                        bar.update(page, stats)
+                    monitor.page(page)
+            finally:
+                if pending:  # the walk failed or was stopped: keep every page completed
+                    checkpoint()
         type_state.done = True
     finally:
-        account()
+        account(Counters.of(stats))
         state.save(work / STATE)
         if bar is not None:
             bar.close()
 
 
-def _write_part(work: Path, repo_type: str, page: Page, licenses: LicenseTable,
+def _parts(work: Path, repo_type: str) -> list[Path]:
+    """The parts of `repo_type` in page order (`.parquet` ones from older versions too)."""
+    return sorted(p for p in (work / PARTS).glob(f"{repo_type}-*")
+                  if p.suffix in (".arrow", ".parquet"))
+
+
+def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    if path.suffix == ".parquet":
+        return pq.read_table(path, columns=columns)
+    with pa.memory_map(str(path)) as source:
+        table = ipc.open_file(source).read_all()
+    return table.select(columns) if columns else table
+
+
+def _write_part(work: Path, repo_type: str, pages: list[Page], licenses: LicenseTable,
                 anomalies: Anomalies) -> None:
-    if not page.items:
+    batches = [normalize_page(page.items, repo_type, licenses, anomalies)
+               for page in pages if page.items]
+    if not batches:
         return
-    batch = normalize(page.items, repo_type, licenses, anomalies)
-    final = work / PARTS / f"{repo_type}-{page.index:07d}.parquet"
+    final = work / PARTS / f"{repo_type}-{pages[0].index:07d}.arrow"
     tmp = final.with_name(f".{final.name}.tmp")
-    pq.write_table(_as_table(batch), tmp, compression="zstd")
+    write_part_file(batches, tmp)
     os.replace(tmp, final)
+
+
+def write_part_file(batches: list[pa.RecordBatch], path: Path) -> None:
+    """Arrow IPC, uncompressed: about a fifth of the CPU of a parquet part. The parts only
+    live until the merge, which writes the snapshot's compressed parquet."""
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, SCHEMA) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
 
 
 def _as_table(batch: pa.RecordBatch) -> pa.Table:
@@ -279,8 +324,8 @@ def _merge_and_describe(work: Path, state: CrawlState, client: HubClient,
         with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
             # Coalesce the 1,000-row page parts into large row groups: readers (ours, DuckDB,
             # Spark) pay per row group, and 3,200 tiny ones made reports several times slower.
-            for part in sorted((work / PARTS).glob(f"{repo_type}-*.parquet")):
-                table = pq.read_table(part)
+            for part in _parts(work, repo_type):
+                table = _read_part(part)
                 rows += table.num_rows
                 pending.append(table)
                 pending_rows += table.num_rows

@@ -3,10 +3,10 @@
 `hfexplore/data/dump_columns.toml` says which dump columns may carry each field of a Hub listing
 item. A row group is read with only those columns, turned back into the fields a listing item
 would have (cardData parsed from untrusted JSON text, hub-stats' `baseModels` struct reshaped),
-and handed to the crawl's own `normalize()`: every license, lineage, format and task rule is
-the normaliser's, so an import and a crawl of the same catalogue agree. Only timestamps are
-converted column-wise (the same rule as the normaliser: UTC, unparseable -> null), because
-turning typed timestamps back into text would be slow and lossy.
+and handed to the crawl's own column-wise normaliser (`columns.normalize_columns`): every
+license, lineage, format and task rule is the normaliser's, so an import and a crawl of the
+same catalogue agree. Timestamps are converted here (the normaliser's rule: UTC, unparseable
+-> null), because turning typed timestamps back into text would be slow and lossy.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hfexplore.catalog.columns import normalize_columns
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.errors import SnapshotError
 
 MAX_CARD_BYTES = 256 * 1024  # larger cardData text is not parsed (counted as an anomaly)
@@ -164,9 +165,8 @@ class DumpReader:
                 fields[item_field] = [_gated(v) for v in values.to_pylist()]
             else:
                 fields[item_field] = values.to_pylist()
-        names = list(fields)
-        items = [dict(zip(names, row, strict=True)) for row in zip(*fields.values(), strict=True)]
-        batch = normalize(items, self.repo_type, self.licenses, self.anomalies)
+        batch = normalize_columns(fields, table.num_rows, self.repo_type, self.licenses,
+                                  self.anomalies)
         arrays = {name: batch.column(name) for name in SCHEMA.names}
         for item_field, column in (("createdAt", "created_at"),
                                    ("lastModified", "last_modified")):

@@ -23,10 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hfexplore.catalog.columns import normalize_page
 from hfexplore.catalog.crawl import data_dir_lock
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies, normalize
+from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
@@ -115,9 +116,9 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=REFRESH_SORT)
     batches: list[pa.RecordBatch] = []
     pages = 0
-    for page in client.iter_pages(query, seen=SeenIds(), use_cache=False):
+    for page in client.iter_pages(query, seen=SeenIds(), use_cache=False, typed=True):
         pages += 1
-        batch = normalize(page.items, repo_type, licenses, anomalies)
+        batch = normalize_page(page.items, repo_type, licenses, anomalies)
         modified = batch.column("last_modified")
         if high_water.is_valid:
             recent = pc.fill_null(pc.greater_equal(modified, high_water), True)

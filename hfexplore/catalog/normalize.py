@@ -229,7 +229,17 @@ def _gated(value: Any) -> str | None:
 
 def normalize(items: Sequence[dict[str, Any]], repo_type: str, licenses: LicenseTable,
               anomalies: Anomalies | None = None) -> pa.RecordBatch:
-    """One record batch in `SCHEMA` for a page of raw items."""
+    """One record batch in `SCHEMA` for a page of raw items (column-wise: `columns.py`)."""
+    from hfexplore.catalog.columns import normalize_dicts
+
+    return normalize_dicts(items, repo_type, licenses, anomalies)
+
+
+def normalize_items(items: Sequence[dict[str, Any]], repo_type: str, licenses: LicenseTable,
+                    anomalies: Anomalies | None = None) -> pa.RecordBatch:
+    """The per-item reference: the rules applied to one item at a time. `normalize()` must give
+    exactly its tables; it also treats the rows whose values the column-wise path does not take.
+    """
     anomalies = anomalies if anomalies is not None else Anomalies()
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for item in items:
@@ -288,13 +298,14 @@ def normalize(items: Sequence[dict[str, Any]], repo_type: str, licenses: License
     for field in SCHEMA:
         values = columns[field.name]
         if field.type == _TS:
-            arrays.append(_timestamps(values))
+            arrays.append(timestamps(values))
         else:
             arrays.append(pa.array(values, type=field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
 
-def _timestamps(values: list[str | None]) -> pa.Array:
+def timestamps(values: Sequence[str | None]) -> pa.Array:
+    """ISO 8601 texts -> UTC milliseconds; unparseable -> null."""
     parsed = pd.to_datetime(pd.Series(values, dtype="object"), utc=True, errors="coerce",
                             format="ISO8601")
     return pa.Array.from_pandas(parsed).cast(_TS, safe=False)

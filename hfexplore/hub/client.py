@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
+from hfexplore.hub.items import TypedItems, decode_page, item_key
 from hfexplore.hub.ratelimit import RateLimit
 from hfexplore.hub.repo_types import PLURAL, RepoType, check_repo_type
 from hfexplore.hub.retry import RetryPolicy
@@ -67,7 +68,7 @@ class Page:
     index: int
     url: str
     status: int
-    items: list[dict[str, Any]]
+    items: list[Any]  # `ListItem` structs for a typed walk, else dicts
     next_url: str | None
     received: int
     duplicates: int
@@ -139,13 +140,16 @@ class HubClient:
         first_index: int = 0,
         use_cache: bool = True,
         ttl: float = LISTING_TTL,
+        typed: bool = False,
     ) -> Iterator[Page]:
         """Walk a listing page by page, following `Link: rel="next"`.
 
         Items already met in this walk (same `_id`) are dropped: the cursor is a keyset on the
         sort key, so a repo re-sorted during the walk can come back. `start_url` and `seen`
         resume an interrupted walk. An expired cursor (400) restarts the walk from its first
-        page; the de-duplication makes that lossless, at the cost of requests.
+        page; the de-duplication makes that lossless, at the cost of requests. `typed`: items
+        are decoded into `ListItem` structs where the page allows it (`hub/items.py`), else
+        they are plain dicts.
         """
         seen = seen if seen is not None else SeenIds()
         first_url = query.url(self.endpoint)
@@ -153,9 +157,10 @@ class HubClient:
         index = first_index
         restarts = 0
         page_ttl = ttl if use_cache else None
+        decode = decode_page if typed else None
         while url is not None:
             try:
-                response = self.transport.get(url, ttl=page_ttl)
+                response = self.transport.get(url, ttl=page_ttl, decode=decode)
             except HubBadRequestError:
                 if "cursor=" not in url or restarts >= MAX_CURSOR_RESTARTS:
                     raise
@@ -165,8 +170,9 @@ class HubClient:
                             len(seen))
                 url = first_url
                 continue
-            items = _as_items(response.data, url)
-            fresh = [item for item in items if seen.add(str(item["_id"]))]
+            items = response.data if type(response.data) is TypedItems else \
+                _as_items(response.data, url)
+            fresh = [item for item in items if seen.add(item_key(item))]
             yield Page(query.repo_type, index, url, response.status, fresh, response.next_url,
                        len(items), len(items) - len(fresh), response.ratelimit,
                        response.from_cache, response.age)

@@ -116,21 +116,24 @@ class Transport:
         bucket: str = "api",
         ttl: float | None = None,
         policy: RetryPolicy | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Response:
-        """GET `url` and decode its JSON body; the cache answers first where allowed."""
+        """GET `url` and decode its JSON body (with `decode` if given: it must raise
+        `ValueError` on malformed JSON); the cache answers first where allowed."""
+        decode = decode or _loads
         if self.cache is not None and self.cache_mode.reads and ttl is not None:
             # --offline serves whatever is kept, however old; otherwise only fresh answers.
             max_age = None if self.cache_mode is CacheMode.OFFLINE else ttl
             cached = self.cache.get(url, self.authenticated, max_age=max_age)
             if cached is not None:
                 self.stats.cache_hits += 1
-                return Response(url, 200, _loads(cached.content), cached.next_url, None, True,
+                return Response(url, 200, decode(cached.content), cached.next_url, None, True,
                                 len(cached.content), self.cache.age(cached))
         if self.cache_mode is CacheMode.OFFLINE:
             raise CacheMissError(
                 f"offline mode: the cache holds no answer for {url}", url=url
             )
-        response, content, data = self._fetch(url, bucket, policy or self.policy)
+        response, content, data = self._fetch(url, bucket, policy or self.policy, decode)
         next_url = _next_link(response, url)
         if self.cache is not None and self.cache_mode.writes and ttl is not None:
             self.cache.set(url, self.authenticated, content, next_url, ttl)
@@ -138,7 +141,8 @@ class Transport:
                         parse_ratelimit(response.headers), False, len(content))
 
     def _fetch(
-        self, url: str, bucket: str, policy: RetryPolicy
+        self, url: str, bucket: str, policy: RetryPolicy,
+        decode: Callable[[bytes], Any] = _loads,
     ) -> tuple[requests.Response, bytes, Any]:
         assert self.session is not None
         started = self.clock()
@@ -174,7 +178,7 @@ class Transport:
                 status = response.status_code
                 if status == 200:
                     try:
-                        return response, content, _loads(content)
+                        return response, content, decode(content)
                     except (_DecodeError, ValueError, UnicodeDecodeError):
                         problem = "truncated or invalid JSON body"
                 elif status == 429:

@@ -188,24 +188,24 @@ def disk_full(workdir: Path, scale: int, clock: Any = None) -> Outcome:
 
     cats = catalogs(6 * scale * 1000)
     started = time.monotonic()
-    real_write = crawl_module.pq.write_table
+    real_write = crawl_module.write_part_file
     calls = {"n": 0}
 
     def full_disk(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 2:  # the second checkpoint
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(*args, **kwargs)
 
     with hub(cats) as sim:
-        crawl_module.pq.write_table = full_disk  # type: ignore[assignment]
+        crawl_module.write_part_file = full_disk  # type: ignore[assignment]
         try:
             crawl(sim, workdir, clock=clock)
             message = "no error"
         except HfExploreError as exc:
             message = str(exc)
         finally:
-            crawl_module.pq.write_table = real_write  # type: ignore[assignment]
+            crawl_module.write_part_file = real_write  # type: ignore[assignment]
         snapshot, _ = crawl(sim, workdir, clock=clock)
     problem = exact(snapshot, cats)
     ok = not problem and "No space left on device" in message and one_line(message)
@@ -217,7 +217,8 @@ def disk_full(workdir: Path, scale: int, clock: Any = None) -> Outcome:
 def kill_during_crawl(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     cats = catalogs(30 * scale * 1000)
     started = time.monotonic()
-    # The child stalls on its 7th page (6 pages on disk) until it is killed there.
+    # The child stalls on its 7th page until it is killed there: one checkpoint (4 pages) is on
+    # disk, the 2 pages after it are lost to the kill and fetched again.
     stall = Fault("delay", every=1, start=7, seconds=120)
     plan = FaultPlan([stall])
     with hub(cats, faults=plan) as sim:

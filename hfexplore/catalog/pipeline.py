@@ -1,0 +1,93 @@
+"""Fetch ahead: the next listing page is requested while the caller writes the previous one.
+
+One thread walks the listing (request, typed decode, de-duplication by `_id`) and hands each
+page over a small bounded queue, with the request counters as they stood right after that page
+(so a checkpoint records only the requests of the pages it covers). The caller, on its own
+thread, normalises and writes. Network waits, socket reads and Arrow kernels release the GIL,
+so the two overlap; the walk itself stays one sequential stream, so pacing, the quota and
+"requests = pages" are exactly as without the thread.
+
+An error in the walk reaches the caller after the pages fetched before it, in order. When the
+caller stops early (an error of its own, Ctrl-C), the walk is told to stop and joined: it ends
+after its request in flight, and never touches the client after `close()` returns.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+from hfexplore.hub import Page, TransportStats
+
+AHEAD = 2  # pages waiting in the queue; one more can be in flight
+
+
+@dataclass(frozen=True)
+class Counters:
+    requests: int
+    retries: int
+    rate_limited: int
+
+    @classmethod
+    def of(cls, stats: TransportStats) -> Counters:
+        return cls(stats.requests, stats.retries, stats.rate_limited)
+
+
+_END = object()
+
+
+class Prefetcher:
+    """Iterate over `(page, counters after it)` while the next pages are being fetched."""
+
+    def __init__(self, pages: Iterator[Page], stats: TransportStats, ahead: int = AHEAD):
+        self._pages = pages
+        self._stats = stats
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._walk, name="hfexplore-fetch", daemon=True)
+        self._thread.start()
+
+    def _put(self, value: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(value, timeout=0.2)  # wakes up to notice a stop
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _walk(self) -> None:
+        try:
+            for page in self._pages:
+                if not self._put((page, Counters.of(self._stats))):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # handed to the caller, raised on its thread
+            self._put(exc)
+        finally:
+            close = getattr(self._pages, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator[tuple[Page, Counters]]:
+        while True:
+            value = self._queue.get()
+            if value is _END:
+                return
+            if isinstance(value, BaseException):
+                raise value
+            yield value  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> Prefetcher:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
