@@ -14,6 +14,7 @@ from hfexplore.cli.cache_cmd import cache
 from hfexplore.cli.claims_cmd import claims
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history_cmd import history
+from hfexplore.cli.options import SNAPSHOT_PARAMS
 from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.snapshot_cmd import snapshot
@@ -36,7 +37,7 @@ class HfExploreGroup(click.Group):
         except HfExploreError as exc:
             if debug:
                 raise
-            click.echo(f"error: {message_for(exc)}", err=True)
+            click.echo(f"error: {message_for(exc, ctx.meta.get(SNAPSHOT_PARAMS))}", err=True)
             ctx.exit(exit_status_for(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
