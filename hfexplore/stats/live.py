@@ -196,8 +196,8 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
         _warn_if_pages_short(client, len(values), total)
         results: dict[str, CountResult] = {}
         for value in values:
-            results[value] = client.count(repo_type, walk_fallback=False,  # type: ignore[misc]
-                                          **base, **{dimension: value})
+            filters: dict[str, Any] = {**base, dimension: value}
+            results[value] = client.count(repo_type, walk_fallback=False, **filters)
     except HubUnreachableError:
         raise
     except HubError as exc:
