@@ -104,7 +104,8 @@ def no_snapshot_advice(params: dict[str, Any]) -> str:
             from hfexplore.catalog.estimate import crawl_estimate
 
             faster = crawl_estimate(outcome.repos, authenticated=True)
-            crawl += f" ({_duration(faster.seconds)} with a free token: set HF_TOKEN)"
+            if faster.seconds < outcome.seconds:
+                crawl += f" ({_duration(faster.seconds)} with a free token: set HF_TOKEN)"
     return ("the fastest way to one is `hfexplore snapshot import hub-stats` (the public daily "
             f"dump of the catalogue, reading only the columns needed), or {crawl}; or try the "
             "bundled sample with --demo")

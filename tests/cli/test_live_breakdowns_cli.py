@@ -73,13 +73,14 @@ def test_the_walk_limit_names_the_faster_ways() -> None:
 # -- no snapshot yet -------------------------------------------------------------------------------
 def test_no_snapshot_advice_estimates_the_crawl_from_one_count(make_hub, tmp_path) -> None:
     sim = make_hub(models=5_500, datasets=2_000, spaces=100)
+    # A catalogue whose crawl fits one window: the token's higher quota would not help.
     result = run("authors", "--data-dir", str(tmp_path), env={"HF_ENDPOINT": sim.url})
     assert result.exit_code == 1
     message = result.stderr
     assert "snapshot import hub-stats" in message
     assert "snapshot create --repo-type model`: 5,500 models, 6 requests" in message
     assert "anonymous quota of 500 API requests per 5 minutes" in message
-    assert "with a free token" in message
+    assert "with a free token" not in message
     assert sim.stats["requests"] == 1 and sim.stats["count"] == 1
     datasets = run("licenses", "--repo-type", "dataset", "--data-dir", str(tmp_path),
                    "--endpoint", sim.url, "--token", "hf_test")
