@@ -4,6 +4,7 @@
 
 The report goes to reports/BENCHMARKS.md (untracked) unless --update-docs asks for the tracked
 BENCHMARKS.md at the top of the repository to be rewritten.
+    python -m benchmarks --only import [--models N]   # import vs crawl alone; prints its section
 
 The stand-in runs in its own process with a rendered-page cache, warmed by one unmeasured walk,
 so every measured client reads the same pre-serialised pages. Every workload runs in a child
@@ -32,6 +33,7 @@ PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "BENCHMARKS.md"
 QUOTA, WINDOW = 200, 5  # the quota-bound walk: a fixed window scaled down from 500 per 300 s
+DUMP_ERA = "2026-10"  # the hub-stats schema the import reads (tests/hubsim/dumps.py)
 
 
 class Sim:
@@ -89,26 +91,39 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--update-docs", action="store_true",
                        help=f"rewrite the tracked {DOC} at the top of the repository")
     parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--only", choices=["import"],
+                        help="run only the import-vs-crawl workloads and print their section "
+                             "(BENCHMARKS.md is written only with an explicit --output)")
     args = parser.parse_args(argv)
     args.output = report_path(args.output, args.update_docs)
     figures: dict[str, Any] = {"models": args.models}
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="hfexplore-bench-"))
 
-    log(f"starting the stand-in with {args.models:,} synthetic models")
-    sim = Sim(args.port, args.models, "--page-cache")
+    log(f"starting the stand-in with {args.models:,} synthetic models and a hub-stats dump "
+        f"of them ({DUMP_ERA} schema)")
+    sim = Sim(args.port, args.models, "--page-cache", "--hub-stats", DUMP_ERA, "--dump-dir",
+              str(work / "dump"))
     figures["sim_ready"] = sim.ready
     try:
         log("warm-up walk (fills the stand-in's page cache; not measured)")
         warm, warm_wall, _ = run("raw", "--endpoint", sim.url)
         figures["sim_render"] = {"pages": warm["pages"], "seconds": warm_wall}
-        log("raw limit: a bare client fetching and discarding the same pages")
-        figures["raw"], _, figures["raw_rss"] = run("raw", "--endpoint", sim.url)
+        if not args.only:
+            log("raw limit: a bare client fetching and discarding the same pages")
+            figures["raw"], _, figures["raw_rss"] = run("raw", "--endpoint", sim.url)
         log("hfexplore snapshot create")
         before = sim.stats()["listing"]
         figures["crawl"], _, figures["crawl_rss"] = run("crawl", "--endpoint", sim.url,
                                                         "--data-dir", str(work / "data"))
         figures["crawl"]["sim_listing_requests"] = sim.stats()["listing"] - before
+        log("hfexplore snapshot import hub-stats (the same catalogue, the same stand-in)")
+        figures["import"], _, figures["import_rss"] = run(
+            "import", "--endpoint", sim.url, "--data-dir", str(work / "imported"))
+        figures["import"]["same"] = run("compare", "--snapshot", figures["crawl"]["snapshot"],
+                                        "--other", figures["import"]["snapshot"])[0]["same"]
+        if args.only:
+            return _finish_import_only(figures, started, work, args)
         log("peer: huggingface_hub list_models into a DataFrame")
         figures["peer"], _, figures["peer_rss"] = run("peer", "--endpoint", sim.url)
         snapshot = figures["crawl"]["snapshot"]
@@ -181,6 +196,20 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(figures))
     log(f"wrote {args.output} in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
+    return 0
+
+
+def _finish_import_only(figures: dict[str, Any], started: float, work: Path,
+                        args: argparse.Namespace) -> int:
+    from benchmarks.report import import_lines
+
+    figures["total_seconds"] = time.perf_counter() - started
+    (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
+    section = "\n".join(import_lines(figures)) + "\n"
+    print(section)
+    if args.output:
+        args.output.write_text(section)
+    log(f"import vs crawl in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
     return 0
 
 

@@ -52,6 +52,38 @@ def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
             "snapshot": str(snapshot.path)}
 
 
+def import_dump(endpoint: str, data_dir: str) -> dict[str, Any]:
+    """`snapshot import hub-stats` (models) from the stand-in: the footer, then only the column
+    chunks the snapshot needs, over HTTP Range requests."""
+    from hfexplore.catalog.importer import import_snapshots
+    from hfexplore.hub.files import HubFiles
+
+    files = HubFiles(Transport(endpoint))
+    started = time.perf_counter()
+    result = import_snapshots("hub-stats", Path(data_dir), files=files, repo_types=["model"])
+    seconds = time.perf_counter() - started
+    snapshot = result.snapshots[-1]
+    return {"items": snapshot.count("model"), "seconds": seconds,
+            "bytes_read": result.bytes_read, "file_bytes": result.file_bytes,
+            "requests": result.requests, "transport_bytes": files.transport.stats.bytes,
+            "snapshot": str(snapshot.path)}
+
+
+def compare(crawled: str, imported: str) -> dict[str, Any]:
+    """Do the two snapshots give the same license and library counts? (plain pyarrow)"""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    def counts(path: str, column: str) -> dict[Any, int]:
+        table = pq.read_table(Path(path) / "models.parquet", columns=[column])
+        return {row["values"]: row["counts"] for row in
+                pc.value_counts(table[column].combine_chunks()).to_pylist()}
+
+    same = {column: counts(crawled, column) == counts(imported, column)
+            for column in ("license", "license_category", "library_name", "pipeline_tag")}
+    return {"same": same}
+
+
 def peer(endpoint: str) -> dict[str, Any]:
     """huggingface_hub's list_models with the same expand fields, into a DataFrame."""
     import pandas as pd
@@ -294,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir")
     parser.add_argument("--snapshot")
     parser.add_argument("--report")
+    parser.add_argument("--other", help="compare: the second snapshot")
     parser.add_argument("--expand", default="crawl")
     parser.add_argument("--walk", action="store_true")
     parser.add_argument("--dates", type=int, default=365)
@@ -308,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         result = raw(args.endpoint, args.expand)
     elif name == "crawl":
         result = crawl(args.endpoint, args.data_dir)
+    elif name == "import":
+        result = import_dump(args.endpoint, args.data_dir)
+    elif name == "compare":
+        result = compare(args.snapshot, args.other)
     elif name == "peer":
         result = peer(args.endpoint)
     elif name == "report":

@@ -48,6 +48,15 @@ class CacheMissError(HfExploreError):
         self.url = url
 
 
+class WalkLimitError(HfExploreError):
+    """A listing walk standing in for the count endpoint would cost more requests than allowed."""
+
+    def __init__(self, message: str, *, limit: int, seen: int):
+        super().__init__(message)
+        self.limit = limit
+        self.seen = seen
+
+
 class SnapshotError(HfExploreError):
     """A snapshot is missing, corrupt or incomplete."""
 

@@ -6,6 +6,7 @@ one place the rest of hfexplore imports them from.
 """
 
 from hfexplore.catalog.families import Families, Family
+from hfexplore.catalog.libraries import load_library_names
 from hfexplore.catalog.licenses import (
     CATEGORIES,
     OPEN_WEIGHT_CATEGORIES,
@@ -17,4 +18,5 @@ from hfexplore.catalog.licenses import (
 )
 
 __all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "categories_by_policy", "most_restrictive"]
+           "LicenseInfo", "LicenseTable", "categories_by_policy", "load_library_names",
+           "most_restrictive"]

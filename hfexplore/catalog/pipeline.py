@@ -39,6 +39,9 @@ class Counters:
 _END = object()
 
 
+GIVE_UP = 2.0
+
+
 class Prefetcher:
     """Iterate over `(page, counters after it)` while the next pages are being fetched."""
 
@@ -81,13 +84,16 @@ class Prefetcher:
                 raise value
             yield value  # type: ignore[misc]
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the walk. After an interruption (Ctrl-C, SIGTERM) the walk may sit in a request
+        that does not answer: it only fetches, and nothing it holds needs saving, so the caller
+        does not wait for it longer than `GIVE_UP` seconds (the thread is a daemon)."""
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout=GIVE_UP if interrupted else None)
 
     def __enter__(self) -> Prefetcher:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        self.close()
+        self.close(interrupted=kind is not None and issubclass(kind, KeyboardInterrupt))

@@ -15,6 +15,7 @@ from hfexplore.cli.claims_cmd import claims
 from hfexplore.cli.doctor_cmd import doctor
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history_cmd import history
+from hfexplore.cli.options import SNAPSHOT_PARAMS
 from hfexplore.cli.report_cmd import report
 from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.signals import Terminated
@@ -38,7 +39,7 @@ class HfExploreGroup(click.Group):
         except HfExploreError as exc:
             if debug:
                 raise
-            click.echo(f"error: {message_for(exc)}", err=True)
+            click.echo(f"error: {message_for(exc, ctx.meta.get(SNAPSHOT_PARAMS))}", err=True)
             ctx.exit(exit_status_for(exc))
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a command asked for it
             terminated = isinstance(exc, Terminated)

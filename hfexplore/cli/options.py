@@ -95,8 +95,17 @@ snapshot_options = _stack(
 )
 
 
+# Where `load_snapshot` leaves the command's options for the error handler's advice (the hint
+# for "no snapshot yet" asks the Hub for its size, with the command's endpoint and token).
+SNAPSHOT_PARAMS = "hfexplore.snapshot_params"
+
+
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
     from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+
+    context = click.get_current_context(silent=True)
+    if context is not None:  # every option of the command, its repo type among them
+        context.meta[SNAPSHOT_PARAMS] = {**context.params, **params}
 
     if params.get("demo"):
         if params.get("snapshot_ref"):
@@ -171,3 +180,18 @@ knowledge_options = _stack(
                  help="Your own license table (id,category,...), merged over the built-in one."),
     families_option,
 )
+
+
+live_option = click.option(
+    "--live", is_flag=True,
+    help="Count live on the Hub (one count request per value, no snapshot needed) instead of "
+         "reading a snapshot.")
+
+
+def check_live(params: dict[str, Any]) -> None:
+    """--live counts on the Hub: snapshot choices and date filters do not apply."""
+    for name, flag in (("snapshot_ref", "--snapshot"), ("demo", "--demo"),
+                       ("created_after", "--created-after"),
+                       ("created_before", "--created-before")):
+        if params.get(name):
+            raise click.UsageError(f"--live and {flag} cannot be combined")

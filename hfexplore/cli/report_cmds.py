@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hfexplore.cli.options import (
+    check_live,
     emit,
     families_option,
     filter_options,
     filters_from,
+    hub_client,
+    hub_options,
     knowledge_options,
+    live_option,
     load_snapshot,
     output_options,
     plot_option,
@@ -38,18 +42,32 @@ def _families(params: dict[str, Any]) -> Families:
                    "and which organisation families publish under each.")
 @click.option("--by", type=click.Choice(["license", "category", "family"]), default="license",
               show_default=True, help="Group by license id, category or license family.")
+@live_option
 @top_option(20)
 @filter_options
 @knowledge_options
 @snapshot_options
+@hub_options
 @output_options
-def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format: str | None,
-             **params: Any) -> None:
-    """Repos per license, with its category and share."""
+def licenses(repo_type: str, open_weight: bool, by: str, live: bool, top: int,
+             output_format: str | None, **params: Any) -> None:
+    """Repos per license, with its category and share.
+
+    With --live, counts on the Hub without a snapshot: one count request per license id of the
+    license table plus one for the total; (none) is the total minus the counted ids."""
     from hfexplore.catalog.knowledge import LicenseTable
     from hfexplore.stats import reports
 
     table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
+    if live:
+        from hfexplore.stats.live import live_licenses
+
+        check_live(params)
+        emit(live_licenses(hub_client(params), repo_type, by=by,  # type: ignore[arg-type]
+                           open_weight=open_weight, top=top, author=params.get("author"),
+                           library=params.get("library"), task=params.get("task"),
+                           license_table=table), output_format)
+        return
     emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,  # type: ignore[arg-type]
                           by=by, top=top, filters=filters_from(params),  # type: ignore[arg-type]
                           license_table=table, families=_families(params)), output_format)
@@ -57,13 +75,38 @@ def licenses(repo_type: str, open_weight: bool, by: str, top: int, output_format
 
 @click.command()
 @repo_type_option
+@live_option
+@click.option("--library-list", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="With --live: more library names to count (one a line), added to the "
+                   "built-in list of common ones.")
 @top_option(20)
 @filter_options
 @snapshot_options
+@hub_options
 @output_options
-def libraries(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
-    """Models per library (library_name); datasets per library: tag; Spaces per SDK."""
+def libraries(repo_type: str, live: bool, library_list: str | None, top: int,
+              output_format: str | None, **params: Any) -> None:
+    """Models per library (library_name); datasets per library: tag; Spaces per SDK.
+
+    With --live (models), counts on the Hub without a snapshot: one count request per name of
+    a list of common library names plus one for the total; the rest is one derived row."""
     from hfexplore.stats import reports
+
+    if live:
+        from hfexplore.catalog.knowledge import load_library_names
+        from hfexplore.stats.live import live_libraries
+
+        check_live(params)
+        if repo_type != "model":
+            raise click.UsageError("--live counts the libraries of models only")
+        if params.get("library"):
+            raise click.UsageError("--live counts every library; --library does not apply")
+        names = load_library_names(library_list) if library_list else None
+        emit(live_libraries(hub_client(params), top=top, author=params.get("author"),
+                            task=params.get("task"), libraries=names), output_format)
+        return
+    if library_list:
+        raise click.UsageError("--library-list applies to --live only")
 
     emit(reports.libraries(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
                            filters=filters_from(params)), output_format)

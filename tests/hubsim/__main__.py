@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per listing page, like the real Hub (0.3 1.0)")
     parser.add_argument("--page-cache", action="store_true",
                         help="keep rendered pages in memory (benchmarks: serve them pre-built)")
+    parser.add_argument("--hub-stats", metavar="ERA",
+                        help="also serve cfahlgren1/hub-stats: a dump of these catalogues in a "
+                             "schema era (2024-07, 2025-02, 2026-10), redirected like LFS files")
+    parser.add_argument("--dump-dir", type=Path,
+                        help="where --hub-stats writes its files [default: a temporary dir]")
     args = parser.parse_args(argv)
     started = time.monotonic()
     catalogs = build_catalogs(data=args.data, models=args.models, datasets=args.datasets,
@@ -49,8 +54,18 @@ def main(argv: list[str] | None = None) -> int:
         bucket, _, rest = spec.partition("=")
         quota, _, window = rest.partition("/")
         quotas[bucket] = (int(quota), float(window or 300))
+    files = None
+    if args.hub_stats:
+        import tempfile
+
+        from tests.hubsim.dumps import hub_stats_repo
+        from tests.hubsim.files import FileStore
+
+        files = FileStore(redirect=True)
+        hub_stats_repo(files, catalogs, args.hub_stats,
+                       args.dump_dir or Path(tempfile.mkdtemp(prefix="hubsim-dump-")))
     sim = HubSim(catalogs, quotas=quotas, counts_enabled=not args.no_counts, port=args.port,
-                 page_cache=args.page_cache,
+                 page_cache=args.page_cache, files=files,
                  faults=FaultPlan([Fault.parse(s) for s in args.fault],
                                   latency=tuple(args.latency) if args.latency else None))
     sizes = ", ".join(f"{len(c):,} {kind}s" for kind, c in catalogs.items())
