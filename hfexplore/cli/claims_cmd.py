@@ -7,11 +7,12 @@ import click
 
 from hfexplore.cli.options import (
     chosen_format,
-    data_dir_option,
     emit,
+    families_option,
     hub_client,
     hub_options,
     output_options,
+    snapshot_choice,
 )
 from hfexplore.config import resolve_data_dir
 
@@ -22,12 +23,11 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-builtin", is_flag=True, help="Check only the FILES given.")
-@click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-              help="Measure every claim in this snapshot only (\"was it true then?\").")
-@click.option("--demo", is_flag=True, help="Measure every claim in the bundled demo snapshot.")
-@click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-              metavar="TOML", help="Your own organisation families, merged over the built-in.")
-@data_dir_option
+@snapshot_choice(help="Measure every claim in this snapshot only (\"was it true then?\"): a "
+                      "name, a unique prefix (2024-07), latest, previous or a path [default: "
+                      "every intact snapshot, each claim on the one nearest its date].",
+                 demo_help="Measure every claim in the bundled demo snapshot.")
+@families_option
 @hub_options
 @output_options
 def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, demo: bool,

@@ -30,12 +30,17 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
-hub_options = _stack(
+# Where the Hub is and how to reach it; `doctor` takes these without the cache-mode flags.
+hub_connection_options = _stack(
     click.option("--endpoint", metavar="URL",
                  help="Hub URL [default: $HF_ENDPOINT or https://huggingface.co]."),
     click.option("--token", metavar="TOKEN", help="Hub token [default: $HF_TOKEN or saved login]."),
     click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
                  help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir]."),
+)
+
+hub_options = _stack(
+    hub_connection_options,
     click.option("--no-cache", is_flag=True, help="Neither read nor write the page cache."),
     click.option("--refresh", is_flag=True, help="Ignore cached pages; fetch and re-cache."),
     click.option("--offline", is_flag=True, help="Answer from the page cache only."),
@@ -87,12 +92,19 @@ data_dir_option = click.option(
 SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), latest, previous, "
                  "or a path [default: the newest intact one in the data dir].")
 
-snapshot_options = _stack(
-    click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=SNAPSHOT_HELP),
-    click.option("--demo", is_flag=True,
-                 help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
-    data_dir_option,
-)
+DEMO_HELP = "Use the bundled demo snapshot (real Hub data, July 2024 sample)."
+
+
+def snapshot_choice(help: str = SNAPSHOT_HELP, demo_help: str = DEMO_HELP) -> Callable[[F], F]:
+    """--snapshot, --demo and --data-dir, with help that says what the command does with them."""
+    return _stack(
+        click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=help),
+        click.option("--demo", is_flag=True, help=demo_help),
+        data_dir_option,
+    )
+
+
+snapshot_options = snapshot_choice()
 
 
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
