@@ -18,7 +18,8 @@ _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks
         "lineage", "growth", "history", "sql", "count_live", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
          "Report": "hfexplore.report", "Snapshot": "hfexplore.catalog.snapshot",
-         "Filters": "hfexplore.stats.reports", "HfExploreError": "hfexplore.errors",
+         "Filters": "hfexplore.stats.reports", "RepoType": "hfexplore.repo_type",
+         "HfExploreError": "hfexplore.errors",
          "InvalidArgumentError": "hfexplore.errors", "QueryError": "hfexplore.errors",
          "SnapshotError": "hfexplore.errors"}
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS, REPO_TYPES
+from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import PlotFormatError
+from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
     from hfexplore.catalog.snapshot import Snapshot
@@ -168,8 +169,39 @@ def plot_option(what: str) -> Callable[[F], F]:
                         help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 
 
+class RepoTypeChoice(click.Choice):
+    """One repo type on the command line (model, dataset or space), given to commands as a
+    `RepoType`."""
+
+    def __init__(self) -> None:
+        super().__init__([t.value for t in REPO_TYPES])
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> RepoType:
+        return RepoType(super().convert(value, param, ctx))
+
+
+class RepoTypeList(click.ParamType):
+    """Comma-separated repo types (`model,dataset`), given to commands as a list of `RepoType`
+    in the order asked."""
+
+    name = "repo_types"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> list[RepoType]:
+        if isinstance(value, list):
+            return value
+        chosen = [v.strip() for v in str(value).split(",") if v.strip()]
+        if not chosen or any(v not in REPO_TYPES for v in chosen):
+            self.fail(f"expected a comma-separated list of {', '.join(REPO_TYPES)}", param, ctx)
+        return [RepoType(v) for v in chosen]
+
+
+REPO_TYPE = RepoTypeChoice()
+REPO_TYPE_LIST = RepoTypeList()
+
 repo_type_option = click.option(
-    "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
+    "--repo-type", type=REPO_TYPE, default=RepoType.MODEL.value, show_default=True,
     help="Which repos to report on.")
 
 # `--families FILE` is the families file on every command; grouping by family is a flag of its

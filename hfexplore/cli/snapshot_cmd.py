@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS, REPO_TYPES
+from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS
 from hfexplore.cli.options import (
+    REPO_TYPE_LIST,
     data_dir_option,
     emit,
     hub_client,
@@ -20,17 +21,10 @@ from hfexplore.cli.options import (
 from hfexplore.cli.signals import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
+from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:
     from hfexplore.catalog.unfinished import UnfinishedCrawl
-
-
-def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
-    chosen = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [v for v in chosen if v not in REPO_TYPES]
-    if unknown or not chosen:
-        raise click.BadParameter(f"expected a comma-separated list of {', '.join(REPO_TYPES)}")
-    return chosen
 
 
 def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -47,8 +41,8 @@ def snapshot() -> None:
 
 
 @snapshot.command("create")
-@click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
-              callback=_repo_types, help="Comma-separated repo types to crawl.")
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
+              show_default=True, help="Comma-separated repo types to crawl.")
 @click.option("--fresh", is_flag=True, help="Discard an unfinished crawl instead of resuming it.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: only on a terminal].")
@@ -65,7 +59,7 @@ def snapshot() -> None:
               help="Afterwards keep only the newest N snapshots (and N export dates).")
 @data_dir_option
 @hub_options
-def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
+def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | None,
                     license_table: str | None, incremental: bool, export_dir: Path | None,
                     export_formats: list[str], include_private: bool, keep: int | None,
                     data_dir: str | None, **params: Any) -> None:
@@ -97,16 +91,14 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     licenses = LicenseTable.load(license_table)
     if incremental:
         with sigterm_as_interrupt():
-            snap = refresh_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                    licenses=licenses)
+            snap = refresh_snapshot(client, root, repo_types, licenses=licenses)
     else:
         if not fresh:
             for leftover in not_resumed_by(root, client.endpoint, repo_types):
                 click.echo(f"note: {_unfinished_note(leftover)}", err=True)
         try:
             with sigterm_as_interrupt():
-                snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                       licenses=licenses, fresh=fresh,
+                snap = create_snapshot(client, root, repo_types, licenses=licenses, fresh=fresh,
                                        progress=progress_factory(client) if show else None)
         except (HfExploreError, KeyboardInterrupt) as exc:
             if not isinstance(exc, LockedError):
@@ -229,12 +221,12 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 @snapshot.command("diff")
 @click.argument("old", default=PREVIOUS)
 @click.argument("new", default=LATEST)
-@click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
-              callback=_repo_types, help="Comma-separated repo types to compare.")
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
+              show_default=True, help="Comma-separated repo types to compare.")
 @top_option(10, "Rows of each list to show, per repo type (0 for all).")
 @data_dir_option
 @output_options
-def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
+def snapshot_diff(old: str, new: str, repo_types: list[RepoType], top: int, data_dir: str | None,
                   output_format: str | None) -> None:
     """What changed from snapshot OLD to NEW: totals per repo type first, then the top of each
     list (added, removed, relicensed repos, category moves, movers, new derivatives).
@@ -248,7 +240,7 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
 
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
-                        repo_types, top=top), output_format)  # type: ignore[arg-type]
+                        repo_types, top=top), output_format)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -270,15 +262,14 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
               help="hub-weekly: one snapshot per dated folder from this date on.")
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True,
               help="hub-weekly --since: every folder, or the first of each month.")
-@click.option("--repo-type", "repo_types", default=None, callback=lambda c, p, v: (
-              _repo_types(c, p, v) if v else None),
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=None,
               help="Comma-separated repo types [default: all three; for a local file, which "
                    "type it holds].")
 @click.option("--as-of", callback=_day, metavar="YYYY-MM-DD",
               help="Local files: when the dump was taken [default: its newest timestamp].")
 @data_dir_option
 @hub_options
-def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[str] | None,
+def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[RepoType] | None,
                     as_of: Any, data_dir: str | None, **params: Any) -> None:
     """Import a public dump of the catalogue instead of crawling it.
 

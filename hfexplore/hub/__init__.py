@@ -7,20 +7,11 @@ from pathlib import Path
 
 from hfexplore.cache import CacheMode, open_cache
 from hfexplore.config import resolve_cache_dir, resolve_endpoint, resolve_token
-from hfexplore.hub.client import (
-    PLURAL,
-    REPO_TYPES,
-    CountResult,
-    HubClient,
-    ListQuery,
-    Page,
-    RepoType,
-    SeenIds,
-    check_repo_type,
-)
+from hfexplore.hub.client import CountResult, HubClient, ListQuery, Page, SeenIds, check_repo_type
 from hfexplore.hub.ratelimit import RateLimit
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Transport, TransportStats
+from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
 
 __all__ = [
     "PLURAL",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
@@ -13,12 +13,10 @@ from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
 from hfexplore.hub.ratelimit import RateLimit
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
+from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 
 log = logging.getLogger(__name__)
 
-RepoType = Literal["model", "dataset", "space"]
-REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset", "space")
-PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 SORT_KEYS = ("createdAt", "downloads", "lastModified", "likes", "trendingScore")
 PAGE_SIZE = 1000
 MAX_CURSOR_RESTARTS = 3
@@ -26,11 +24,10 @@ MAX_CURSOR_RESTARTS = 3
 CHEAP_EXPAND = "likes"
 
 
-def check_repo_type(repo_type: str) -> RepoType:
-    if repo_type not in REPO_TYPES:
-        expected = ", ".join(REPO_TYPES)
-        raise ValueError(f"unknown repo type {repo_type!r}; expected one of {expected}")
-    return cast(RepoType, repo_type)
+def check_repo_type(repo_type: object) -> RepoType:
+    """The repo type named (a RepoType or its string); InvalidArgumentError (a ValueError)
+    otherwise."""
+    return RepoType.parse(repo_type)
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class ListQuery:
     limit: int = PAGE_SIZE
 
     def __post_init__(self) -> None:
-        check_repo_type(self.repo_type)
+        object.__setattr__(self, "repo_type", check_repo_type(self.repo_type))
         if self.sort is not None and self.sort not in SORT_KEYS:
             raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORT_KEYS)}")
         if self.pipeline_tag and self.repo_type != "model":
@@ -182,9 +179,9 @@ class HubClient:
             index += 1
             url = response.next_url
 
-    def repo_info(self, repo_type: RepoType, repo_id: str,
+    def repo_info(self, repo_type: RepoTypeLike, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:
-        check_repo_type(repo_type)
+        repo_type = check_repo_type(repo_type)
         params = urlencode([("expand", name) for name in expand])
         url = f"{self.endpoint}/api/{PLURAL[repo_type]}/{quote(repo_id, safe='/')}"
         response = self.transport.get(url + (f"?{params}" if params else ""), ttl=REPO_TTL)
@@ -195,7 +192,7 @@ class HubClient:
 
     def count(
         self,
-        repo_type: RepoType,
+        repo_type: RepoTypeLike,
         *,
         author: str | None = None,
         search: str | None = None,
@@ -212,7 +209,7 @@ class HubClient:
         "pages" bucket). If it is missing or fails, walk the listing with one cheap expand field
         and count unique `_id`s (one request per 1,000 repos).
         """
-        check_repo_type(repo_type)
+        repo_type = check_repo_type(repo_type)
         tags = tuple(tags)
         filters: dict[str, Any] = {k: v for k, v in (("author", author), ("search", search),
                                      ("pipeline_tag", pipeline_tag), ("license", license),

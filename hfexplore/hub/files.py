@@ -29,10 +29,10 @@ from hfexplore.errors import HubError, HubFileChangedError, HubServerError, HubU
 from hfexplore.hub.ratelimit import parse_ratelimit
 from hfexplore.hub.retry import RETRYABLE_STATUS
 from hfexplore.hub.transport import Transport, _is_connect_failure, _reason
+from hfexplore.repo_type import PLURAL
 
 log = logging.getLogger(__name__)
 
-PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 DOWNLOAD_CHUNK = 1 << 16  # small enough that a broken download keeps most of what came
 
 
