@@ -68,13 +68,10 @@ def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | No
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
-    from hfexplore.catalog.crawl import create_snapshot
-    from hfexplore.catalog.export import export_snapshot, prune_export
-    from hfexplore.catalog.incremental import refresh_snapshot
     from hfexplore.catalog.knowledge import LicenseTable
-    from hfexplore.catalog.snapshot import prune_snapshots
+    from hfexplore.catalog.publish import publish_snapshot
     from hfexplore.catalog.unfinished import not_resumed_by
-
+    from hfexplore.cli.progress import progress_factory
 
     if incremental and fresh:
         raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
@@ -82,41 +79,41 @@ def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | No
     if incremental and progress:
         raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
                                "drop --progress")
-
-    from hfexplore.cli.progress import progress_factory
-
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
-    licenses = LicenseTable.load(license_table)
-    if incremental:
+    if not incremental and not fresh:
+        for leftover in not_resumed_by(root, client.endpoint, repo_types):
+            click.echo(f"note: {_unfinished_note(leftover)}", err=True)
+    try:
         with sigterm_as_interrupt():
-            snap = refresh_snapshot(client, root, repo_types, licenses=licenses)
-    else:
-        if not fresh:
-            for leftover in not_resumed_by(root, client.endpoint, repo_types):
-                click.echo(f"note: {_unfinished_note(leftover)}", err=True)
-        try:
-            with sigterm_as_interrupt():
-                snap = create_snapshot(client, root, repo_types, licenses=licenses, fresh=fresh,
-                                       progress=progress_factory(client) if show else None)
-        except (HfExploreError, KeyboardInterrupt) as exc:
-            if not isinstance(exc, LockedError):
-                click.echo("the crawl stopped; every completed page is saved: run the same "
-                           "command again to resume", err=True)
-            raise exc
-    counts = ", ".join(f"{e['count']:,} {t}s" for t, e in snap.manifest["repo_types"].items())
+            done = publish_snapshot(
+                client, root, repo_types, incremental=incremental, fresh=fresh,
+                licenses=LicenseTable.load(license_table),
+                progress=progress_factory(client) if show and not incremental else None,
+                export_dir=export_dir, export_formats=export_formats,
+                include_private=include_private, keep=keep)
+    except (HfExploreError, KeyboardInterrupt) as exc:
+        # Only when a crawl left pages to resume from (not for a failed export or prune).
+        if not (incremental or isinstance(exc, LockedError)) \
+                and _resumable(root, client.endpoint, repo_types):
+            click.echo("the crawl stopped; every completed page is saved: run the same "
+                       "command again to resume", err=True)
+        raise exc
+    snap = done.snapshot
+    counts = ", ".join(f"{n:,} {t}s" for t, n in done.counts().items())
     summary = f"snapshot {snap.name}: {counts} ({snap.manifest['requests']:,} requests)"
-    if export_dir is not None:
-        export_snapshot(snap, export_dir, export_formats, include_private=include_private)
-        summary += f", exported to {export_dir}"
-    if keep:
-        pruned = prune_snapshots(root, keep)
-        if export_dir is not None:
-            prune_export(export_dir, keep)
-        if pruned:
-            summary += f", pruned {len(pruned)} old"
+    if done.exported_to is not None:
+        summary += f", exported to {done.exported_to}"
+    if done.pruned:
+        summary += f", pruned {len(done.pruned)} old"
     click.echo(f"{summary} in {snap.path}")
+
+
+def _resumable(root: Path, endpoint: str, repo_types: list[RepoType]) -> bool:
+    from hfexplore.catalog.unfinished import unfinished_crawls
+
+    return any(c.resumed_by(endpoint, repo_types) for c in unfinished_crawls(root))
 
 
 def _unfinished_note(leftover: UnfinishedCrawl) -> str:
@@ -133,30 +130,13 @@ def _unfinished_note(leftover: UnfinishedCrawl) -> str:
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     """Snapshots in the data directory, oldest first, each checked for damage (missing,
     truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
-    import pandas as pd
-
-    from hfexplore.catalog.snapshot import survey_snapshots
-    from hfexplore.catalog.unfinished import unfinished_crawls
-    from hfexplore.report import Report, iso
-
+    from hfexplore.catalog.listing import list_snapshot_inventory
+    from hfexplore.report import Report
 
     root = resolve_data_dir(data_dir)
-    rows = []
-    for entry in survey_snapshots(root):
-        snap = entry.snapshot
-        row: dict[str, Any] = {"name": entry.name,
-                               "started_at": iso(snap.as_of) if snap else None}
-        for repo_type in REPO_TYPES:
-            row[f"{repo_type}s"] = snap.count(repo_type) if snap else None
-        row["size_bytes"] = snap.size_bytes() if snap else None
-        row["status"] = "ok" if entry.intact else "damaged: " + "; ".join(entry.problems)
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=["name", "started_at", "models", "datasets", "spaces",
-                                        "size_bytes", "status"])
-    for column in ("models", "datasets", "spaces", "size_bytes"):
-        frame[column] = frame[column].astype("Int64")
-    notes = [_unfinished_note(leftover) for leftover in unfinished_crawls(root)]
-    emit(Report("Snapshots", frame, source=str(root), notes=notes), output_format)
+    inventory = list_snapshot_inventory(root)
+    notes = [_unfinished_note(leftover) for leftover in inventory.unfinished]
+    emit(Report("Snapshots", inventory.frame(), source=str(root), notes=notes), output_format)
 
 
 @snapshot.command("discard")
