@@ -55,7 +55,6 @@ class TreeEntry:
     type: str  # "file" or "directory"
     path: str
     size: int
-    oid: str | None
     lfs: bool
 
 
@@ -127,7 +126,6 @@ class HubFiles:
                     entries.append(TreeEntry(
                         str(item.get("type")), item["path"],
                         size if isinstance(size, int) else 0,
-                        item.get("oid") if isinstance(item.get("oid"), str) else None,
                         isinstance(item.get("lfs"), dict)))
             url = response.next_url
         return entries
