@@ -28,8 +28,9 @@ from hfexplore.catalog.snapshot import (
 )
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError
-from hfexplore.hub import CountResult, RepoType
+from hfexplore.hub import CountResult
 from hfexplore.hub import connect as connect_hub
+from hfexplore.repo_type import RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats import reports
 from hfexplore.stats.history import history as history_of_snapshots
@@ -100,7 +101,7 @@ def summary(source: Snapshot | None = None, *, top: int = 10, **filters: Any) ->
     return reports.summary(_open(source), top=top, filters=_filters(filters))
 
 
-def licenses(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+def licenses(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
              by: Literal["license", "category", "family"] = "license", open_weight: bool = False,
              top: int = 20, **filters: Any) -> Report:
     """Repos per license, category or license family; filters: author=, library=, task=,
@@ -113,12 +114,12 @@ def libraries(source: Snapshot | None = None, *, top: int = 20, **filters: Any) 
     return reports.libraries(_open(source), top=top, filters=_filters(filters))
 
 
-def tasks(source: Snapshot | None = None, repo_type: RepoType = "model", *, top: int = 20,
+def tasks(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *, top: int = 20,
           **filters: Any) -> Report:
     return reports.tasks(_open(source), repo_type, top=top, filters=_filters(filters))
 
 
-def authors(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+def authors(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
             families: bool = False, sort: Literal["count", "downloads", "likes"] = "count",
             top: int = 20, **filters: Any) -> Report:
     return reports.authors(_open(source), repo_type, by_family=families, sort=sort, top=top,
@@ -131,7 +132,7 @@ def lineage(source: Snapshot | None = None, *, family: str | None = None,
                            filters=_filters(filters))
 
 
-def growth(source: Snapshot | None = None, repo_type: RepoType = "model", *,
+def growth(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
            by: Literal["month", "year"] = "month", **filters: Any) -> Report:
     return reports.growth(_open(source), repo_type, by=by, filters=_filters(filters))
 
@@ -142,7 +143,7 @@ def _data_dir_of(snap: Snapshot) -> Path | None:
 
 def history(source: Export | Sequence[Snapshot] | None = None, *,
             metric: Literal["total", "license", "library"] = "total",
-            repo_type: RepoType = "model", top: int = 8) -> Report:
+            repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
     """One metric across every snapshot in the data dir, the snapshots given, or an export."""
     if isinstance(source, Export):
         return history_from_export(source.path, metric=metric, repo_type=repo_type, top=top)
@@ -165,7 +166,7 @@ def sql(query: str, source: Snapshot | Export | None = None, *, explain: bool = 
     return run_sql(query, snap, history=history, explain=explain, params=params)
 
 
-def count_live(repo_type: RepoType = "model", *, author: str | None = None,
+def count_live(repo_type: RepoTypeLike = "model", *, author: str | None = None,
                library: str | None = None, task: str | None = None,
                license: str | None = None, search: str | None = None,
                endpoint: str | None = None, token: str | None = None) -> CountResult:

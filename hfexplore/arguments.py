@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hfexplore.errors import InvalidArgumentError
+from hfexplore.repo_type import RepoType
 
-# As hfexplore.hub.REPO_TYPES and hfexplore.formats.FORMATS, without importing HTTP or pandas.
-REPO_TYPES = ("model", "dataset", "space")
+# As hfexplore.formats.FORMATS, without importing pandas.
 OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
 PLOT_EXTENSIONS = ("png", "svg", "pdf")
 EXPORT_FORMATS = ("parquet", "csv", "jsonl")
@@ -19,7 +19,7 @@ def check_arguments(*, repo_type: object = None, **choices: tuple[object, Sequen
     """Raise InvalidArgumentError unless `repo_type` (when given) is a repo type and every
     `name=(value, allowed)` has its value among the allowed ones."""
     if repo_type is not None:
-        check_choice("repo_type", repo_type, REPO_TYPES)
+        RepoType.parse(repo_type)
     for name, (value, allowed) in choices.items():
         check_choice(name, value, allowed)
 

@@ -114,10 +114,6 @@ class PlotFormatError(HfExploreError):
     """A plot was asked for in a file type matplotlib is not set up to write here."""
 
 
-class ClaimFileError(HfExploreError):
-    """A claim definition file is malformed."""
-
-
 class LockedError(HfExploreError):
     """Another hfexplore run holds the lock on this data directory."""
 

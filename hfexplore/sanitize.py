@@ -22,7 +22,6 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, list | tuple):
         value = ";".join(str(v) for v in value)
     if isinstance(value, str):
-        if value.startswith(_FORMULA_START):
-            return "'" + clean_text(value) if value[:1] not in ("\t", "\r") else "'" + value
-        return clean_text(value)
+        cleaned = clean_text(value)
+        return "'" + cleaned if value.startswith(_FORMULA_START) else cleaned
     return value

@@ -109,6 +109,22 @@ def make_hub():
         sim.stop()
 
 
+@pytest.fixture
+def client_for():
+    """`client_for(sim, **transport_options)`: a HubClient for a stand-in Hub, retrying
+    fast (a fault costs milliseconds, not the default back-off)."""
+    import random
+
+    from hfexplore.hub import HubClient, RetryPolicy, Transport
+
+    def make(sim, *, policy: RetryPolicy | None = None, **options) -> HubClient:
+        policy = policy or RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5.0,
+                                       rng=random.Random(3))
+        return HubClient(Transport(sim.url, policy=policy, **options))
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def real_snapshot(real_hub, tmp_path_factory):
     """A snapshot crawled by hfexplore from the stand-in Hub serving the real 2024 data."""

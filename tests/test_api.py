@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import hfexplore as hfx
-from hfexplore import arguments, hub
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.report import Report
 from hfexplore.stats import reports
@@ -60,8 +59,10 @@ def test_bad_arguments_raise_a_typed_error_naming_the_allowed_values(call, says)
     assert isinstance(caught.value, ValueError) and says in str(caught.value)
 
 
-def test_repo_types_agree_with_the_hub_layer() -> None:
-    assert arguments.REPO_TYPES == hub.REPO_TYPES
+def test_the_api_takes_repo_types_as_strings_or_members() -> None:
+    demo = hfx.demo()
+    by_string = hfx.tasks(demo, "dataset", top=5).rows
+    pd.testing.assert_frame_equal(by_string, hfx.tasks(demo, hfx.RepoType.DATASET, top=5).rows)
 
 
 def test_to_json_and_html() -> None:

@@ -371,28 +371,32 @@ def import_snapshots(source: str, data_dir: Path, *, files: HubFiles | None = No
     """Import SOURCE (`hub-stats[@REVISION]`, `hub-weekly`, or a local path) into snapshots."""
     name, _, revision = source.partition("@")
     types = list(repo_types) if repo_types else None
-    if name in ("hub-stats", "hub-weekly"):
-        if files is None:
-            raise ImportUsageError(f"{name} is read from the Hub: a files client is needed")
-        if as_of is not None:
-            raise ImportUsageError("--as-of applies to local files only (a Hub dump is dated by "
-                             "its data or its folder)")
+    if name in ("hub-stats", "hub-weekly") and as_of is not None:
+        raise ImportUsageError("--as-of applies to local files only (a Hub dump is dated by "
+                         "its data or its folder)")
     if name == "hub-stats":
         if on or since:
             raise ImportUsageError("--date and --since apply to hub-weekly; name a revision of "
                              "hub-stats as hub-stats@REVISION")
-        jobs = plan_hub_stats(files, revision or "main", types or REPO_TYPES)  # type: ignore[arg-type]
+        jobs = plan_hub_stats(_hub_files(files, name), revision or "main", types or REPO_TYPES)
     elif name == "hub-weekly":
         if revision:
             raise ImportUsageError("hub-weekly takes --date or --since, not @REVISION")
         if (on is None) == (since is None):
             raise ImportUsageError("hub-weekly needs exactly one of --date or --since")
-        available = weekly_dates(files, (types or ["model"])[0])  # type: ignore[arg-type]
+        hub = _hub_files(files, name)
+        available = weekly_dates(hub, (types or ["model"])[0])
         days = choose_dates(available, on=on, since=since, every=every)
-        jobs = plan_weekly(files, days, types or REPO_TYPES)  # type: ignore[arg-type]
+        jobs = plan_weekly(hub, days, types or REPO_TYPES)
     else:
         if on or since:
             raise ImportUsageError("--date and --since apply to hub-weekly only")
         jobs = plan_local(Path(source).expanduser(), types, as_of)
         files = None
     return run_jobs(jobs, data_dir, files=files, licenses=licenses, clock=clock)
+
+
+def _hub_files(files: HubFiles | None, name: str) -> HubFiles:
+    if files is None:
+        raise ImportUsageError(f"{name} is read from the Hub: a files client is needed")
+    return files

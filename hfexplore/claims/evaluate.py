@@ -113,9 +113,9 @@ class Evaluator:
 
     def _live(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
         assert self.client is not None
-        filters = {LIVE_FILTERS[key]: values[0] for key, values in metric.where}
+        filters: dict[str, Any] = {LIVE_FILTERS[key]: values[0] for key, values in metric.where}
         try:
-            result = self.client.count(metric.repo_type, **filters)  # type: ignore[arg-type]
+            result = self.client.count(metric.repo_type, **filters)
         except HubError as exc:
             raise Inconclusive(f"the live count failed ({exc})") from exc
         value = float(result.count)

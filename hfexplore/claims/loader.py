@@ -39,7 +39,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hfexplore.hub import REPO_TYPES
+from hfexplore.errors import InvalidArgumentError
+from hfexplore.repo_type import REPO_TYPES, RepoType
 
 KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
@@ -113,7 +114,7 @@ def _num(value: float | None) -> str:
 @dataclass(frozen=True)
 class Metric:
     kind: str
-    repo_type: str = "model"
+    repo_type: RepoType = RepoType.MODEL
     where: Where = ()
     column: str | None = None
     value: str | None = None
@@ -286,9 +287,11 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
             raise ClaimDefinitionError(f"{where}.parts: an `all` metric needs a list of parts")
         return Metric("all", parts=tuple(parse_metric(p, f"{where}.parts[{i}]", part=True)
                                          for i, p in enumerate(parts)))
-    repo_type: str = raw.get("repo_type", "model")
-    if repo_type not in REPO_TYPES:
-        raise ClaimDefinitionError(f"{where}.repo_type: must be one of {', '.join(REPO_TYPES)}")
+    try:
+        repo_type = RepoType.parse(raw.get("repo_type", "model"))
+    except InvalidArgumentError:
+        raise ClaimDefinitionError(f"{where}.repo_type: must be one of "
+                                   f"{', '.join(REPO_TYPES)}") from None
     column = raw.get("column")
     if kind in ("distinct", "rank") and column not in COLUMNS:
         raise ClaimDefinitionError(f"{where}.column: must be one of {', '.join(COLUMNS)}")

@@ -1,33 +1,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from hfexplore.cli.hints import message_for
 from hfexplore.cli.options import (
     chosen_format,
-    data_dir_option,
     emit,
+    families_option,
     hub_client,
     hub_options,
     output_options,
+    snapshot_choice,
 )
-from hfexplore.config import resolve_data_dir
-
-if TYPE_CHECKING:
-    from hfexplore.catalog.snapshot import Snapshot
 
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-builtin", is_flag=True, help="Check only the FILES given.")
-@click.option("--snapshot", "snapshot_ref", metavar="NAME|PATH",
-              help="Measure every claim in this snapshot only (\"was it true then?\").")
-@click.option("--demo", is_flag=True, help="Measure every claim in the bundled demo snapshot.")
-@click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-              metavar="TOML", help="Your own organisation families, merged over the built-in.")
-@data_dir_option
+@snapshot_choice(help="Measure every claim in this snapshot only (\"was it true then?\"): a "
+                      "name, a unique prefix (2024-07), latest, previous or a path [default: "
+                      "every intact snapshot, each claim on the one nearest its date].",
+                 demo_help="Measure every claim in the bundled demo snapshot.")
+@families_option
 @hub_options
 @output_options
 def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, demo: bool,
@@ -44,43 +41,25 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     Exit status: 0 every checkable claim got a verdict; 1 a claim file has errors; 3 no claim
     could be measured; 4 some claims are inconclusive.
     """
-    from hfexplore.catalog.knowledge import Families
-    from hfexplore.catalog.snapshot import demo_snapshot, intact_snapshots, resolve_snapshot
-    from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
-    from hfexplore.errors import SnapshotError
+    from hfexplore.claims.check import check_claim_files
     from hfexplore.formats.claims_text import ClaimBlocks, ClaimBlocksMarkdown
 
     if demo and snapshot_ref:
         raise click.UsageError("--demo and --snapshot cannot be combined")
-    loaded = load_claim_files(([] if no_builtin else builtin_claim_files()) + list(files))
-    for error in loaded.errors:
+    checked = check_claim_files(files, builtin=not no_builtin, demo=demo, snapshot=snapshot_ref,
+                                data_dir=data_dir, client=lambda: hub_client(params),
+                                families_file=families_file)
+    for error in checked.load_errors:
         click.echo(f"error: {error}", err=True)
-    forced = bool(demo or snapshot_ref)
-    snapshots: list[Snapshot] = []
-    snapshot_error = ""
-    if demo:
-        snapshots = [demo_snapshot()]
-    elif snapshot_ref:
-        snapshots = [resolve_snapshot(snapshot_ref, resolve_data_dir(data_dir))]
-    else:
-        try:
-            snapshots, damaged = intact_snapshots(resolve_data_dir(data_dir))
-        except SnapshotError as exc:  # none, or only damaged ones: live counts still work
-            snapshot_error = f"{exc}: this claim needs a snapshot (`hfexplore snapshot " \
-                             "create` or `snapshot import`, or try --demo)"
-        else:
-            for line in damaged:
-                click.echo(f"warning: {line}", err=True)
-    client = None if forced else hub_client(params)
-    evaluator = evaluator_for(client, snapshots, snapshot_error=snapshot_error,
-                              force_snapshot=forced, families=Families.load(families_file))
-    report = check_claims(loaded.claims, evaluator, loaded.errors)
+    for line in checked.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if checked.snapshot_problem is not None:
+        click.echo(f"note: {message_for(checked.snapshot_problem)}", err=True)
     chosen = chosen_format(output_format)
     if chosen in ("table", "markdown"):
         block = ClaimBlocks() if chosen == "table" else ClaimBlocksMarkdown()
-        click.echo(block.render(report), nl=False)
+        click.echo(block.render(checked.report), nl=False)
     else:
-        emit(report, chosen)
-    status = int(report.extra["exit_status"])
-    if status:
-        raise SystemExit(status)
+        emit(checked.report, chosen)
+    if checked.exit_status:
+        raise SystemExit(checked.exit_status)

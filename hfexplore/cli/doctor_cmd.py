@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hfexplore.cli.options import data_dir_option, emit, output_options
+from hfexplore.cli.options import data_dir_option, emit, hub_connection_options, output_options
 
 if TYPE_CHECKING:
     from hfexplore.doctor import Diagnosis, Directory
@@ -13,11 +13,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--endpoint", metavar="URL",
-              help="Hub URL [default: $HF_ENDPOINT or https://huggingface.co].")
-@click.option("--token", metavar="TOKEN", help="Hub token [default: $HF_TOKEN or saved login].")
-@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir].")
+@hub_connection_options
 @data_dir_option
 @click.option("--offline", is_flag=True, help="Do not ask the Hub whether it answers.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,

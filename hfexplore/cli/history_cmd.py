@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -13,6 +14,7 @@ from hfexplore.cli.options import (
     top_option,
 )
 from hfexplore.config import resolve_data_dir
+from hfexplore.repo_type import RepoType
 
 
 @click.command()
@@ -25,7 +27,8 @@ from hfexplore.config import resolve_data_dir
 @plot_option("the history")
 @data_dir_option
 @output_options
-def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot: str | None,
+def history(metric: Literal["total", "license", "library"], repo_type: RepoType, top: int,
+            export_dir: Path | None, plot: str | None,
             data_dir: str | None, output_format: str | None) -> None:
     """One metric across every snapshot (or every date of an export)."""
     from hfexplore.catalog.snapshot import intact_snapshots
@@ -34,11 +37,11 @@ def history(metric: str, repo_type: str, top: int, export_dir: Path | None, plot
 
 
     if export_dir is not None:
-        report = history_from_export(export_dir, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
+        report = history_from_export(export_dir, metric=metric, repo_type=repo_type,
                                      top=top)
     else:
         snapshots, problems = intact_snapshots(resolve_data_dir(data_dir))
-        report = history_of(snapshots, metric=metric, repo_type=repo_type,  # type: ignore[arg-type]
+        report = history_of(snapshots, metric=metric, repo_type=repo_type,
                             top=top)
         report.notes.extend(problems)
     if plot:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS, REPO_TYPES
+from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import PlotFormatError
+from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
     from hfexplore.catalog.snapshot import Snapshot
@@ -30,12 +31,17 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
-hub_options = _stack(
+# Where the Hub is and how to reach it; `doctor` takes these without the cache-mode flags.
+hub_connection_options = _stack(
     click.option("--endpoint", metavar="URL",
                  help="Hub URL [default: $HF_ENDPOINT or https://huggingface.co]."),
     click.option("--token", metavar="TOKEN", help="Hub token [default: $HF_TOKEN or saved login]."),
     click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
                  help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir]."),
+)
+
+hub_options = _stack(
+    hub_connection_options,
     click.option("--no-cache", is_flag=True, help="Neither read nor write the page cache."),
     click.option("--refresh", is_flag=True, help="Ignore cached pages; fetch and re-cache."),
     click.option("--offline", is_flag=True, help="Answer from the page cache only."),
@@ -87,12 +93,19 @@ data_dir_option = click.option(
 SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), latest, previous, "
                  "or a path [default: the newest intact one in the data dir].")
 
-snapshot_options = _stack(
-    click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=SNAPSHOT_HELP),
-    click.option("--demo", is_flag=True,
-                 help="Use the bundled demo snapshot (real Hub data, July 2024 sample)."),
-    data_dir_option,
-)
+DEMO_HELP = "Use the bundled demo snapshot (real Hub data, July 2024 sample)."
+
+
+def snapshot_choice(help: str = SNAPSHOT_HELP, demo_help: str = DEMO_HELP) -> Callable[[F], F]:
+    """--snapshot, --demo and --data-dir, with help that says what the command does with them."""
+    return _stack(
+        click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=help),
+        click.option("--demo", is_flag=True, help=demo_help),
+        data_dir_option,
+    )
+
+
+snapshot_options = snapshot_choice()
 
 
 # Where `load_snapshot` leaves the command's options for the error handler's advice (the hint
@@ -165,8 +178,39 @@ def plot_option(what: str) -> Callable[[F], F]:
                         help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 
 
+class RepoTypeChoice(click.Choice):
+    """One repo type on the command line (model, dataset or space), given to commands as a
+    `RepoType`."""
+
+    def __init__(self) -> None:
+        super().__init__([t.value for t in REPO_TYPES])
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> RepoType:
+        return RepoType(super().convert(value, param, ctx))
+
+
+class RepoTypeList(click.ParamType):
+    """Comma-separated repo types (`model,dataset`), given to commands as a list of `RepoType`
+    in the order asked."""
+
+    name = "repo_types"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> list[RepoType]:
+        if isinstance(value, list):
+            return value
+        chosen = [v.strip() for v in str(value).split(",") if v.strip()]
+        if not chosen or any(v not in REPO_TYPES for v in chosen):
+            self.fail(f"expected a comma-separated list of {', '.join(REPO_TYPES)}", param, ctx)
+        return [RepoType(v) for v in chosen]
+
+
+REPO_TYPE = RepoTypeChoice()
+REPO_TYPE_LIST = RepoTypeList()
+
 repo_type_option = click.option(
-    "--repo-type", type=click.Choice(list(REPO_TYPES)), default="model", show_default=True,
+    "--repo-type", type=REPO_TYPE, default=RepoType.MODEL.value, show_default=True,
     help="Which repos to report on.")
 
 # `--families FILE` is the families file on every command; grouping by family is a flag of its

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from hfexplore.cli.options import (
+    families_option,
     filter_options,
     filters_from,
     hub_client,
@@ -30,8 +31,7 @@ from hfexplore.errors import SnapshotError
               type=click.Path(dir_okay=False, path_type=Path),
               help="A claim file to check besides the built-in claims (repeatable).")
 @click.option("--no-builtin-claims", is_flag=True, help="Check only the --claims files.")
-@click.option("--families", "families_file", type=click.Path(dir_okay=False, exists=True),
-              metavar="TOML", help="Your own organisation families, merged over the built-in.")
+@families_option
 @top_option(15)
 @filter_options
 @snapshot_options

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS, REPO_TYPES
+from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS
 from hfexplore.cli.options import (
+    REPO_TYPE_LIST,
     data_dir_option,
     emit,
     hub_client,
@@ -20,17 +21,10 @@ from hfexplore.cli.options import (
 from hfexplore.cli.signals import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
+from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:
     from hfexplore.catalog.unfinished import UnfinishedCrawl
-
-
-def _repo_types(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
-    chosen = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [v for v in chosen if v not in REPO_TYPES]
-    if unknown or not chosen:
-        raise click.BadParameter(f"expected a comma-separated list of {', '.join(REPO_TYPES)}")
-    return chosen
 
 
 def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -47,8 +41,8 @@ def snapshot() -> None:
 
 
 @snapshot.command("create")
-@click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
-              callback=_repo_types, help="Comma-separated repo types to crawl.")
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
+              show_default=True, help="Comma-separated repo types to crawl.")
 @click.option("--fresh", is_flag=True, help="Discard an unfinished crawl instead of resuming it.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar [default: only on a terminal].")
@@ -65,7 +59,7 @@ def snapshot() -> None:
               help="Afterwards keep only the newest N snapshots (and N export dates).")
 @data_dir_option
 @hub_options
-def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
+def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | None,
                     license_table: str | None, incremental: bool, export_dir: Path | None,
                     export_formats: list[str], include_private: bool, keep: int | None,
                     data_dir: str | None, **params: Any) -> None:
@@ -74,13 +68,10 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     Pages are walked 1,000 repos at a time, sorted by creation time; every finished page is
     on disk, so an interrupted crawl continues where it stopped when run again.
     """
-    from hfexplore.catalog.crawl import create_snapshot
-    from hfexplore.catalog.export import export_snapshot, prune_export
-    from hfexplore.catalog.incremental import refresh_snapshot
     from hfexplore.catalog.knowledge import LicenseTable
-    from hfexplore.catalog.snapshot import prune_snapshots
+    from hfexplore.catalog.publish import publish_snapshot
     from hfexplore.catalog.unfinished import not_resumed_by
-
+    from hfexplore.cli.progress import progress_factory
 
     if incremental and fresh:
         raise click.UsageError("--incremental and --fresh cannot be combined (--fresh restarts "
@@ -88,43 +79,41 @@ def snapshot_create(repo_types: list[str], fresh: bool, progress: bool | None,
     if incremental and progress:
         raise click.UsageError("--incremental shows no progress bar (it fetches a few pages); "
                                "drop --progress")
-
-    from hfexplore.cli.progress import progress_factory
-
     client = hub_client(params)
     show = sys.stderr.isatty() if progress is None else progress
     root = resolve_data_dir(data_dir)
-    licenses = LicenseTable.load(license_table)
-    if incremental:
+    if not incremental and not fresh:
+        for leftover in not_resumed_by(root, client.endpoint, repo_types):
+            click.echo(f"note: {_unfinished_note(leftover)}", err=True)
+    try:
         with sigterm_as_interrupt():
-            snap = refresh_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                    licenses=licenses)
-    else:
-        if not fresh:
-            for leftover in not_resumed_by(root, client.endpoint, repo_types):
-                click.echo(f"note: {_unfinished_note(leftover)}", err=True)
-        try:
-            with sigterm_as_interrupt():
-                snap = create_snapshot(client, root, repo_types,  # type: ignore[arg-type]
-                                       licenses=licenses, fresh=fresh,
-                                       progress=progress_factory(client) if show else None)
-        except (HfExploreError, KeyboardInterrupt) as exc:
-            if not isinstance(exc, LockedError):
-                click.echo("the crawl stopped; every completed page is saved: run the same "
-                           "command again to resume", err=True)
-            raise exc
-    counts = ", ".join(f"{e['count']:,} {t}s" for t, e in snap.manifest["repo_types"].items())
+            done = publish_snapshot(
+                client, root, repo_types, incremental=incremental, fresh=fresh,
+                licenses=LicenseTable.load(license_table),
+                progress=progress_factory(client) if show and not incremental else None,
+                export_dir=export_dir, export_formats=export_formats,
+                include_private=include_private, keep=keep)
+    except (HfExploreError, KeyboardInterrupt) as exc:
+        # Only when a crawl left pages to resume from (not for a failed export or prune).
+        if not (incremental or isinstance(exc, LockedError)) \
+                and _resumable(root, client.endpoint, repo_types):
+            click.echo("the crawl stopped; every completed page is saved: run the same "
+                       "command again to resume", err=True)
+        raise exc
+    snap = done.snapshot
+    counts = ", ".join(f"{n:,} {t}s" for t, n in done.counts().items())
     summary = f"snapshot {snap.name}: {counts} ({snap.manifest['requests']:,} requests)"
-    if export_dir is not None:
-        export_snapshot(snap, export_dir, export_formats, include_private=include_private)
-        summary += f", exported to {export_dir}"
-    if keep:
-        pruned = prune_snapshots(root, keep)
-        if export_dir is not None:
-            prune_export(export_dir, keep)
-        if pruned:
-            summary += f", pruned {len(pruned)} old"
+    if done.exported_to is not None:
+        summary += f", exported to {done.exported_to}"
+    if done.pruned:
+        summary += f", pruned {len(done.pruned)} old"
     click.echo(f"{summary} in {snap.path}")
+
+
+def _resumable(root: Path, endpoint: str, repo_types: list[RepoType]) -> bool:
+    from hfexplore.catalog.unfinished import unfinished_crawls
+
+    return any(c.resumed_by(endpoint, repo_types) for c in unfinished_crawls(root))
 
 
 def _unfinished_note(leftover: UnfinishedCrawl) -> str:
@@ -141,30 +130,13 @@ def _unfinished_note(leftover: UnfinishedCrawl) -> str:
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     """Snapshots in the data directory, oldest first, each checked for damage (missing,
     truncated or misplaced files; `snapshot show --verify` checks every checksum)."""
-    import pandas as pd
-
-    from hfexplore.catalog.snapshot import survey_snapshots
-    from hfexplore.catalog.unfinished import unfinished_crawls
-    from hfexplore.report import Report, iso
-
+    from hfexplore.catalog.listing import list_snapshot_inventory
+    from hfexplore.report import Report
 
     root = resolve_data_dir(data_dir)
-    rows = []
-    for entry in survey_snapshots(root):
-        snap = entry.snapshot
-        row: dict[str, Any] = {"name": entry.name,
-                               "started_at": iso(snap.as_of) if snap else None}
-        for repo_type in REPO_TYPES:
-            row[f"{repo_type}s"] = snap.count(repo_type) if snap else None
-        row["size_bytes"] = snap.size_bytes() if snap else None
-        row["status"] = "ok" if entry.intact else "damaged: " + "; ".join(entry.problems)
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=["name", "started_at", "models", "datasets", "spaces",
-                                        "size_bytes", "status"])
-    for column in ("models", "datasets", "spaces", "size_bytes"):
-        frame[column] = frame[column].astype("Int64")
-    notes = [_unfinished_note(leftover) for leftover in unfinished_crawls(root)]
-    emit(Report("Snapshots", frame, source=str(root), notes=notes), output_format)
+    inventory = list_snapshot_inventory(root)
+    notes = [_unfinished_note(leftover) for leftover in inventory.unfinished]
+    emit(Report("Snapshots", inventory.frame(), source=str(root), notes=notes), output_format)
 
 
 @snapshot.command("discard")
@@ -229,12 +201,12 @@ def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> 
 @snapshot.command("diff")
 @click.argument("old", default=PREVIOUS)
 @click.argument("new", default=LATEST)
-@click.option("--repo-type", "repo_types", default=",".join(REPO_TYPES), show_default=True,
-              callback=_repo_types, help="Comma-separated repo types to compare.")
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
+              show_default=True, help="Comma-separated repo types to compare.")
 @top_option(10, "Rows of each list to show, per repo type (0 for all).")
 @data_dir_option
 @output_options
-def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir: str | None,
+def snapshot_diff(old: str, new: str, repo_types: list[RepoType], top: int, data_dir: str | None,
                   output_format: str | None) -> None:
     """What changed from snapshot OLD to NEW: totals per repo type first, then the top of each
     list (added, removed, relicensed repos, category moves, movers, new derivatives).
@@ -248,7 +220,7 @@ def snapshot_diff(old: str, new: str, repo_types: list[str], top: int, data_dir:
 
     root = resolve_data_dir(data_dir)
     emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
-                        repo_types, top=top), output_format)  # type: ignore[arg-type]
+                        repo_types, top=top), output_format)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
@@ -270,15 +242,14 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
               help="hub-weekly: one snapshot per dated folder from this date on.")
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True,
               help="hub-weekly --since: every folder, or the first of each month.")
-@click.option("--repo-type", "repo_types", default=None, callback=lambda c, p, v: (
-              _repo_types(c, p, v) if v else None),
+@click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=None,
               help="Comma-separated repo types [default: all three; for a local file, which "
                    "type it holds].")
 @click.option("--as-of", callback=_day, metavar="YYYY-MM-DD",
               help="Local files: when the dump was taken [default: its newest timestamp].")
 @data_dir_option
 @hub_options
-def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[str] | None,
+def snapshot_import(source: str, on: Any, since: Any, every: str, repo_types: list[RepoType] | None,
                     as_of: Any, data_dir: str | None, **params: Any) -> None:
     """Import a public dump of the catalogue instead of crawling it.
 

@@ -12,9 +12,10 @@ from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
 from hfexplore.hub.items import TypedItems, decode_page, item_key
 from hfexplore.hub.ratelimit import RateLimit
-from hfexplore.hub.repo_types import PLURAL, RepoType, check_repo_type
+from hfexplore.hub.repo_types import check_repo_type
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
+from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class ListQuery:
     limit: int = PAGE_SIZE
 
     def __post_init__(self) -> None:
-        check_repo_type(self.repo_type)
+        object.__setattr__(self, "repo_type", check_repo_type(self.repo_type))
         if self.sort is not None and self.sort not in SORT_KEYS:
             raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORT_KEYS)}")
         if self.pipeline_tag and self.repo_type != "model":
@@ -179,9 +180,9 @@ class HubClient:
             index += 1
             url = response.next_url
 
-    def repo_info(self, repo_type: RepoType, repo_id: str,
+    def repo_info(self, repo_type: RepoTypeLike, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:
-        check_repo_type(repo_type)
+        repo_type = check_repo_type(repo_type)
         params = urlencode([("expand", name) for name in expand])
         url = f"{self.endpoint}/api/{PLURAL[repo_type]}/{quote(repo_id, safe='/')}"
         response = self.transport.get(url + (f"?{params}" if params else ""), ttl=REPO_TTL)
@@ -192,7 +193,7 @@ class HubClient:
 
     def count(
         self,
-        repo_type: RepoType,
+        repo_type: RepoTypeLike,
         *,
         author: str | None = None,
         search: str | None = None,
@@ -209,7 +210,7 @@ class HubClient:
         "pages" bucket). If it is missing or fails, walk the listing with one cheap expand field
         and count unique `_id`s (one request per 1,000 repos).
         """
-        check_repo_type(repo_type)
+        repo_type = check_repo_type(repo_type)
         tags = tuple(tags)
         filters: dict[str, Any] = {k: v for k, v in (("author", author), ("search", search),
                                      ("pipeline_tag", pipeline_tag), ("license", license),

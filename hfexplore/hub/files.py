@@ -29,10 +29,10 @@ from hfexplore.errors import HubError, HubFileChangedError, HubServerError, HubU
 from hfexplore.hub.ratelimit import parse_ratelimit
 from hfexplore.hub.retry import RETRYABLE_STATUS
 from hfexplore.hub.transport import Transport, _is_connect_failure, _reason
+from hfexplore.repo_type import PLURAL
 
 log = logging.getLogger(__name__)
 
-PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
 DOWNLOAD_CHUNK = 1 << 16  # small enough that a broken download keeps most of what came
 
 
@@ -55,7 +55,6 @@ class TreeEntry:
     type: str  # "file" or "directory"
     path: str
     size: int
-    oid: str | None
     lfs: bool
 
 
@@ -127,7 +126,6 @@ class HubFiles:
                     entries.append(TreeEntry(
                         str(item.get("type")), item["path"],
                         size if isinstance(size, int) else 0,
-                        item.get("oid") if isinstance(item.get("oid"), str) else None,
                         isinstance(item.get("lfs"), dict)))
             url = response.next_url
         return entries

@@ -1,16 +1,17 @@
-"""The Hub's repo types: a light module (no HTTP stack), imported by every layer."""
+"""The Hub's repo types as the hub layer names them: a light module (no HTTP stack).
+
+The vocabulary itself is `hfexplore.repo_type`; this re-exports it with the check the hub's
+functions use.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
 
-RepoType = Literal["model", "dataset", "space"]
-REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset", "space")
-PLURAL = {"model": "models", "dataset": "datasets", "space": "spaces"}
+__all__ = ["PLURAL", "REPO_TYPES", "RepoType", "check_repo_type"]
 
 
-def check_repo_type(repo_type: str) -> RepoType:
-    if repo_type not in REPO_TYPES:
-        expected = ", ".join(REPO_TYPES)
-        raise ValueError(f"unknown repo type {repo_type!r}; expected one of {expected}")
-    return cast(RepoType, repo_type)
+def check_repo_type(repo_type: object) -> RepoType:
+    """The repo type named (a RepoType or its string); InvalidArgumentError (a ValueError)
+    otherwise."""
+    return RepoType.parse(repo_type)

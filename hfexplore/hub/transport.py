@@ -64,13 +64,9 @@ class TransportStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
-    cache_hits: int = 0
     bytes: int = 0
     waited_seconds: float = 0.0
     waits: dict[str, float] = field(default_factory=dict)  # seconds waited, by reason
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**vars(self), "waits": dict(self.waits)}
 
 
 @dataclass
@@ -126,7 +122,6 @@ class Transport:
             max_age = None if self.cache_mode is CacheMode.OFFLINE else ttl
             cached = self.cache.get(url, self.authenticated, max_age=max_age)
             if cached is not None:
-                self.stats.cache_hits += 1
                 return Response(url, 200, decode(cached.content), cached.next_url, None, True,
                                 len(cached.content), self.cache.age(cached))
         if self.cache_mode is CacheMode.OFFLINE:

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from hfexplore.catalog.knowledge import Families
 from hfexplore.catalog.snapshot import Snapshot
-from hfexplore.hub import REPO_TYPES, RepoType
+from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.query import base_edges, count_by
 
@@ -21,7 +21,7 @@ CHANGE_COLUMNS = ["repo_type", "id", "change", "license_from", "license_to", "ca
 SUMMARY_COLUMNS = ["repo_type", "added", "removed", "license_changed", "category_moves"]
 
 
-def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] | None = None,
+def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoTypeLike] | None = None,
                    *, top: int = 10, families: Families | None = None) -> Report:
     """Added, removed and re-licensed repos; category moves; download and like movers; new
     derivatives per base family.
@@ -31,7 +31,8 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoType] 
     `summary` table shown before the lists.
     """
     families = families or Families.load()
-    types = [t for t in (repo_types or REPO_TYPES) if old.has(t) and new.has(t)]
+    chosen = [RepoType.parse(t) for t in repo_types] if repo_types else REPO_TYPES
+    types = [t for t in chosen if old.has(t) and new.has(t)]
     summary: dict[str, dict[str, int]] = {}
     changes: list[pd.DataFrame] = []
     moves: list[pd.DataFrame] = []

@@ -13,7 +13,7 @@ import pandas as pd
 from hfexplore.arguments import check_arguments
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.errors import SnapshotError
-from hfexplore.hub import PLURAL, REPO_TYPES, RepoType
+from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
 from hfexplore.stats.sql import connect
 
@@ -21,7 +21,7 @@ METRICS = ("total", "license", "library")
 
 
 def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license", "library"]
-            = "total", repo_type: RepoType = "model", top: int = 8) -> Report:
+            = "total", repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
     """One metric across snapshots: totals per repo type, license categories or libraries.
 
     Totals come from the manifests; the breakdowns are one streaming DuckDB query over every
@@ -40,7 +40,7 @@ def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license"
 
 
 def history_from_export(dest: Path, *, metric: Literal["total", "license", "library"] = "total",
-                        repo_type: RepoType = "model", top: int = 8) -> Report:
+                        repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
     """The same history, read from an export directory as one Hive-partitioned dataset, in one
     streaming DuckDB query (memory follows the result, not the number of dates)."""
     check_arguments(repo_type=repo_type, metric=(metric, METRICS))
@@ -59,7 +59,7 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
     return _history_report(frames, metric, repo_type, top, str(dest))
 
 
-def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoType,
+def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoTypeLike,
             group: str) -> pd.DataFrame:
     """Rows per (group, key) of the metric's column in the repo type's history view."""
     view = f"history_{PLURAL[repo_type]}"

@@ -26,7 +26,6 @@ from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, Licens
 
 NONE_LABEL = "(none)"
 Values = str | tuple[str, ...] | None
-LIST_COLUMNS = ("libraries", "tasks", "base_models", "licenses", "formats", "tags")
 
 
 def as_values(value: Values | Sequence[str]) -> tuple[str, ...]:
@@ -151,16 +150,6 @@ def _standard(licenses: pa.ChunkedArray, table: LicenseTable, wanted: bool) -> p
     nonstandard = _rows_with(lists, pc.invert(pc.is_in(flat, _strings(standard))), len(lists))
     declared = pc.greater(pc.fill_null(pc.list_value_length(lists), 0), 0)
     return nonstandard if not wanted else pc.and_(declared, pc.invert(nonstandard))
-
-
-def license_categories(licenses: pa.ChunkedArray | pa.Array, table: LicenseTable) -> pa.Array:
-    """The license table's category of each license id ("none" for null, "other" if unknown)."""
-    ids = list(table.entries)
-    index = pc.index_in(licenses, value_set=_strings(ids))
-    found = pc.take(_strings([table.entries[i].category for i in ids]), index)
-    unknown = pc.if_else(pc.is_null(licenses), pa.scalar("none"), pa.scalar("other"))
-    result = pc.coalesce(found, unknown)
-    return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
 
 def _moment(moment: datetime, table: pa.Table) -> pa.Scalar:

@@ -21,7 +21,7 @@ from hfexplore.catalog.knowledge import (
 )
 from hfexplore.catalog.normalize import RELATIONS
 from hfexplore.catalog.snapshot import Snapshot
-from hfexplore.hub import PLURAL, RepoType
+from hfexplore.repo_type import PLURAL, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.query import (
     NO_FILTERS,
@@ -40,7 +40,7 @@ MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so share
                     "to more than 100%")
 
 
-def _load(snapshot: Snapshot, repo_type: RepoType, columns: list[str], filters: Filters,
+def _load(snapshot: Snapshot, repo_type: RepoTypeLike, columns: list[str], filters: Filters,
           families: Families | None = None) -> pa.Table:
     needed = list(dict.fromkeys(columns + filters.columns()))
     return filters.apply(snapshot.table(repo_type, needed), families).select(columns)
@@ -59,7 +59,7 @@ def _recategorise(table: pa.Table, license_table: LicenseTable) -> pa.Table:
                             categories_by_policy(table["licenses"], license_table))
 
 
-def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: bool = False,
+def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weight: bool = False,
              by: Literal["license", "category", "family"] = "license", top: int = 20,
              filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
              families: Families | None = None) -> Report:
@@ -122,7 +122,7 @@ def licenses(snapshot: Snapshot, repo_type: RepoType = "model", *, open_weight: 
     return report
 
 
-def libraries(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
+def libraries(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int = 20,
               filters: Filters = NO_FILTERS) -> Report:
     """Models per `library_name`; datasets per `library:` tag (several per dataset); Spaces per
     SDK."""
@@ -134,14 +134,14 @@ def libraries(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 2
     return _per_value(snapshot, repo_type, "libraries", "library", "library:", filters, top)
 
 
-def tasks(snapshot: Snapshot, repo_type: RepoType = "model", *, top: int = 20,
+def tasks(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
     """Models per `pipeline_tag`; datasets per `task_categories:` tag (several per dataset)."""
     check_arguments(repo_type=repo_type)
     return _per_value(snapshot, repo_type, "tasks", "task", "task_categories:", filters, top)
 
 
-def _per_value(snapshot: Snapshot, repo_type: RepoType, column: str, label: str, tag: str,
+def _per_value(snapshot: Snapshot, repo_type: RepoTypeLike, column: str, label: str, tag: str,
                filters: Filters, top: int) -> Report:
     table = _load(snapshot, repo_type, [column], filters)
     rows = value_counts(table, column, label, top=top)
@@ -153,7 +153,7 @@ def _per_value(snapshot: Snapshot, repo_type: RepoType, column: str, label: str,
     return report
 
 
-def authors(snapshot: Snapshot, repo_type: RepoType = "model", *, by_family: bool = False,
+def authors(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, by_family: bool = False,
             sort: Literal["count", "downloads", "likes"] = "count", top: int = 20,
             filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
     """Repos, downloads and likes per author (namespaces equal but for case are one author) or
@@ -234,7 +234,7 @@ def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
     return rows.sort_values(["derivatives", key], ascending=[False, True], kind="stable")
 
 
-def growth(snapshot: Snapshot, repo_type: RepoType = "model", *,
+def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
            by: Literal["month", "year"] = "month", filters: Filters = NO_FILTERS) -> Report:
     """Repos created per period, and the running total."""
     check_arguments(repo_type=repo_type, by=(by, ("month", "year")))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import random
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -11,12 +10,7 @@ from click.testing import CliRunner
 from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
 from hfexplore.cli import cli
-from hfexplore.hub import HubClient, RetryPolicy, Transport
-
-
-def client_for(sim) -> HubClient:
-    return HubClient(Transport(sim.url, policy=RetryPolicy(base_delay=0.01,
-                                                           rng=random.Random(0))))
+from hfexplore.hub import HubClient, Transport
 
 
 def verdicts(report) -> dict[str, tuple]:
@@ -35,7 +29,7 @@ def at(moment: datetime):
     return lambda: moment
 
 
-def test_live_counts_on_the_claims_day_decide_in_a_request_each(make_hub) -> None:
+def test_live_counts_on_the_claims_day_decide_in_a_request_each(make_hub, client_for) -> None:
     sim = make_hub(models=1_200_000, datasets=150_000, spaces=250_000)
     client = client_for(sim)
     report = check_claims(builtin()[:3], evaluator_for(client, None, now=at(CLAIM_DAY)))
@@ -50,7 +44,7 @@ def test_live_counts_on_the_claims_day_decide_in_a_request_each(make_hub) -> Non
     assert set(rows["caveat"]) == {""} and set(rows["claim_date"]) == {"2026-01-25"}
 
 
-def test_a_live_count_after_the_claim_bounds_it_only_from_above(make_hub) -> None:
+def test_a_live_count_after_the_claim_bounds_it_only_from_above(make_hub, client_for) -> None:
     later = datetime(2026, 11, 24, tzinfo=UTC)
     small = check_claims(builtin()[:1], evaluator_for(client_for(make_hub(models=800_000)),
                                                       None, now=at(later)))
@@ -79,7 +73,7 @@ def count_claim(claim_id: str, day: str, op: str, value: int) -> str:
             f'expect = {{ op = "{op}", value = {value} }}\n')
 
 
-def test_a_snapshot_after_the_claim_bounds_the_count_from_creation_dates(make_hub,
+def test_a_snapshot_after_the_claim_bounds_the_count_from_creation_dates(make_hub, client_for,
                                                                          tmp_path) -> None:
     snap = create_snapshot(client_for(make_hub(models=6_000, datasets=10, spaces=10)),
                            tmp_path / "data")
@@ -102,7 +96,7 @@ def test_a_snapshot_after_the_claim_bounds_the_count_from_creation_dates(make_hu
     assert rows.loc["above-the-bound", "measured"] == 6_000
 
 
-def test_a_snapshot_before_the_claim_supports_only_what_it_already_exceeds(make_hub,
+def test_a_snapshot_before_the_claim_supports_only_what_it_already_exceeds(make_hub, client_for,
                                                                           tmp_path) -> None:
     snap = create_snapshot(client_for(make_hub(models=3_000, datasets=10, spaces=10)),
                            tmp_path / "data")
@@ -117,7 +111,7 @@ def test_a_snapshot_before_the_claim_supports_only_what_it_already_exceeds(make_
     assert "days before the claim" in report.rows.iloc[0]["caveat"]
 
 
-def test_the_snapshot_nearest_the_claims_date_is_used(make_hub, tmp_path) -> None:
+def test_the_snapshot_nearest_the_claims_date_is_used(make_hub, client_for, tmp_path) -> None:
     data = tmp_path / "data"
     old = create_snapshot(client_for(make_hub(models=1_000, datasets=10, spaces=10)), data)
     new = create_snapshot(client_for(make_hub(models=2_000, datasets=10, spaces=10, seed=1)),
@@ -155,7 +149,7 @@ def test_the_demo_is_a_sample_and_says_so() -> None:
     assert "says nothing of their number" in rows.loc["spaces-tens-of-thousands", "note"]
 
 
-def test_every_verdict_path_over_a_snapshot(make_hub, tmp_path) -> None:
+def test_every_verdict_path_over_a_snapshot(make_hub, client_for, tmp_path) -> None:
     sim = make_hub(models=6_000, datasets=500, spaces=300, seed=3)
     snap = create_snapshot(client_for(sim), tmp_path)
     mine = tmp_path / "mine.toml"
@@ -244,7 +238,7 @@ def test_cli_claims_text_fits_80_columns_and_csv_cells_are_plain(tmp_path) -> No
     assert evidence["rank by downloads"]["value"] == 1
 
 
-def test_cli_claims_against_an_older_snapshot(make_hub, tmp_path) -> None:
+def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) -> None:
     sim = make_hub(models=1_500, datasets=200, spaces=100)
     create_snapshot(client_for(sim), tmp_path)
     result = CliRunner().invoke(cli, ["claims", "--data-dir", str(tmp_path), "--snapshot",

@@ -63,7 +63,7 @@ def test_query_url_repeats_keys_and_keeps_order() -> None:
 
 
 def test_query_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="unknown repo type"):
+    with pytest.raises(ValueError, match="repo_type must be one of"):
         ListQuery("modle")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown sort"):
         ListQuery("model", sort="name")
