@@ -236,7 +236,9 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
     try:
         pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
                                   first_index=type_state.pages, use_cache=False, typed=True)
-        with Prefetcher(pages, stats) as fetched:
+        # The log counts pages as they are fetched, on the walk's thread, where the transport
+        # also ticks it during waits: its lines keep to one clock, one thread.
+        with Prefetcher(_counted(pages, monitor), stats) as fetched:
             try:
                 for page, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
                     pending.append(page)
@@ -244,7 +246,6 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
                         checkpoint()
                     if bar is not None:
                         bar.update(page, stats)
-                    monitor.page(page)
             finally:
                 if pending:  # the walk failed or was stopped: keep every page completed
                     checkpoint()
@@ -254,6 +255,12 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
         state.save(work / STATE)
         if bar is not None:
             bar.close()
+
+
+def _counted(pages: Iterator[Page], monitor: CrawlLog) -> Iterator[Page]:
+    for page in pages:
+        monitor.page(page)
+        yield page
 
 
 def _parts(work: Path, repo_type: str) -> list[Path]:

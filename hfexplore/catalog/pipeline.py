@@ -8,8 +8,11 @@ so the two overlap; the walk itself stays one sequential stream, so pacing, the 
 "requests = pages" are exactly as without the thread.
 
 An error in the walk reaches the caller after the pages fetched before it, in order. When the
-caller stops early (an error of its own, Ctrl-C), the walk is told to stop and joined: it ends
-after its request in flight, and never touches the client after `close()` returns.
+walk is over, `close()` joins its thread. When the caller stops early (an error of its own,
+Ctrl-C, SIGTERM), the walk is told to stop and not waited for: a request in flight (which may
+be a long wait for the quota) must not hold up the exit. The thread then ends after that request
+without handing anything over; its requests are not in the crawl's counts. Until it has ended,
+do not use the same client again (`stopped()` tells when it has).
 """
 
 from __future__ import annotations
@@ -37,9 +40,6 @@ class Counters:
 
 
 _END = object()
-
-
-GIVE_UP = 2.0
 
 
 class Prefetcher:
@@ -84,16 +84,17 @@ class Prefetcher:
                 raise value
             yield value  # type: ignore[misc]
 
-    def close(self, interrupted: bool = False) -> None:
-        """Stop the walk. After an interruption (Ctrl-C, SIGTERM) the walk may sit in a request
-        that does not answer: it only fetches, and nothing it holds needs saving, so the caller
-        does not wait for it longer than `GIVE_UP` seconds (the thread is a daemon)."""
+    def close(self, wait: bool = True) -> None:
         self._stop.set()
-        self._thread.join(timeout=GIVE_UP if interrupted else None)
+        if wait:
+            self._thread.join()
+
+    def stopped(self) -> bool:
+        return not self._thread.is_alive()
 
     def __enter__(self) -> Prefetcher:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        self.close(interrupted=kind is not None and issubclass(kind, KeyboardInterrupt))
+        self.close(wait=kind is None)
