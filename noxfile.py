@@ -7,6 +7,7 @@ rewrite the tracked RELIABILITY.md or BENCHMARKS.md instead.
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import nox
@@ -57,7 +58,7 @@ def engines(session: nox.Session) -> None:
 
     Needs Java 17+ for Spark (Debian: `apt-get install -y default-jre-headless`). A few
     minutes; `-- --models N --dates D` to change the export's size."""
-    if shutil.which("java") is None and not session.env.get("JAVA_HOME"):
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         session.error("Spark needs Java 17 or newer and no `java` is on PATH: on Debian/Ubuntu "
                       "`apt-get update && apt-get install -y default-jre-headless`, or set "
                       "JAVA_HOME to a JDK 17+")

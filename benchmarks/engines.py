@@ -117,7 +117,7 @@ from pyspark.sql import SparkSession, functions as F
 
 spark = (SparkSession.builder.master("local[2]")
          .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-export = spark.read.parquet(dest)      # Hive partitions: repo_type (string), date (DATE)
+export = spark.read.parquet(dest)  # partitions: repo_type string, date DATE
 day = F.date_format("date", "yyyy-MM-dd").alias("date")   # key on the date as text
 models = export.where(F.col("repo_type") == "model")
 totals = export.groupBy(day, "repo_type").count().orderBy("date", "repo_type")
@@ -253,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         count = sum(len(v) for v in reference.values())
         verb = "agrees" if len(engines) == 1 else "agree"
-        print(f"\n{' and '.join(engines)} {verb} with hfexplore on all {count} figures "
-              f"(per date: repos per type, models per license category, per license).")
+        print(f"\n{' and '.join(engines)} {verb} with hfexplore on all {count} figures\n"
+              "(per date: repos per type, models per license category, models per license).")
     return 0
 
 
