@@ -1,10 +1,14 @@
-"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`.
+"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s typecheck`, `nox -s bench`,
+`nox -s engines`.
 
 `faults` and `bench` write their reports to reports/ (untracked); add `-- --update-docs` to
 rewrite the tracked RELIABILITY.md or BENCHMARKS.md instead.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import nox
 
@@ -46,3 +50,17 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".[dev]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def engines(session: nox.Session) -> None:
+    """Spark (pyspark, local mode) and DuckDB read a dated export and agree with hfexplore.
+
+    Needs Java 17+ for Spark (Debian: `apt-get install -y default-jre-headless`). A few
+    minutes; `-- --models N --dates D` to change the export's size."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        session.error("Spark needs Java 17 or newer and no `java` is on PATH: on Debian/Ubuntu "
+                      "`apt-get update && apt-get install -y default-jre-headless`, or set "
+                      "JAVA_HOME to a JDK 17+")
+    session.install("-e", ".[dev,engines]")
+    session.run("python", "-m", "benchmarks.engines", *session.posargs)
