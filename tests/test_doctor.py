@@ -49,15 +49,20 @@ def test_doctor_against_a_hub_that_answers(make_hub, tmp_path, monkeypatch, cloc
     assert SECRET not in repr(found)
 
 
-def test_doctor_when_the_hub_is_down_or_not_asked(make_hub, tmp_path) -> None:
-    sim = make_hub(models=10, datasets=1, spaces=1)
-    sim.stop()
-    found = diagnose(sim.url, data_dir=tmp_path / "none", cache_dir=tmp_path / "nocache")
+def test_doctor_when_the_hub_is_down_or_not_asked(tmp_path) -> None:
+    import socket
+
+    # A port held (bound, not listening) for the whole test: connections to it are refused,
+    # and no other test can start a server on it meanwhile.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}"
+        found = diagnose(url, data_dir=tmp_path / "none", cache_dir=tmp_path / "nocache")
     assert found.hub is not None and not found.hub.answered
     assert found.hub.problem == "connection refused"
     assert not found.data.exists and not found.cache.exists and found.snapshots == 0
     assert not (tmp_path / "none").exists()  # the doctor creates nothing
-    assert diagnose(sim.url, data_dir=tmp_path, check_hub=False).hub is None
+    assert diagnose(url, data_dir=tmp_path, check_hub=False).hub is None
 
 
 def test_doctor_cli_table_and_json(make_hub, tmp_path, monkeypatch) -> None:
