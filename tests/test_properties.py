@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hfexplore.claims.loader import ClaimDefinitionError, parse_claim
@@ -66,6 +66,7 @@ JUNK = ["0", "-1", "5", "json", "table", "xml", "model", "space", "2024-01-01", 
 @given(st.sampled_from(["licenses", "libraries", "tasks", "authors", "lineage", "growth",
                         "stats", "claims", "history", "snapshot"]),
        st.lists(st.sampled_from(OPTIONS + JUNK), max_size=6))
+@example(command="claims", args=["0"])  # a missing claim file: its error must be the last line
 def test_cli_option_parsing_never_crashes(tmp_path_factory, command: str, args: list[str]) -> None:
     home = tmp_path_factory.mktemp("home")
     result = CliRunner().invoke(cli, [command, *args], env={

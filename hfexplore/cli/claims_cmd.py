@@ -49,12 +49,12 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     checked = check_claim_files(files, builtin=not no_builtin, demo=demo, snapshot=snapshot_ref,
                                 data_dir=data_dir, client=lambda: hub_client(params),
                                 families_file=families_file)
-    for error in checked.load_errors:
-        click.echo(f"error: {error}", err=True)
     for line in checked.warnings:
         click.echo(f"warning: {line}", err=True)
     if checked.snapshot_problem is not None:
         click.echo(f"note: {message_for(checked.snapshot_problem)}", err=True)
+    for error in checked.load_errors:  # last: the line a script reading stderr acts on
+        click.echo(f"error: {error}", err=True)
     chosen = chosen_format(output_format)
     if chosen in ("table", "markdown"):
         block = ClaimBlocks() if chosen == "table" else ClaimBlocksMarkdown()
