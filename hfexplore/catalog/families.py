@@ -109,6 +109,14 @@ class Families:
         """Family names as spelled in the table (an unknown name is an error)."""
         return [self.get(name).name for name in names]
 
+    def publisher_map(self) -> dict[str, str]:
+        """Family per (lower-case) publisher namespace."""
+        return dict(self._publisher)
+
+    def origin_map(self) -> dict[str, str]:
+        """Origin family per (lower-case) namespace: publishers and mirrors."""
+        return dict(self._origin)
+
     # -- columns -----------------------------------------------------------------------------------
     def map(self, namespaces: pd.Series) -> pd.Series:
         """Publisher family per namespace, <NA> where none; keeps the Series' own index."""

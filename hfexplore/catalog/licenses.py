@@ -80,6 +80,10 @@ class LicenseTable:
             return "none"
         return max((self.category(i) for i in license_ids), key=_RANK.__getitem__)
 
+    def standard_ids(self) -> list[str]:
+        """The ids of the reusable standard licenses."""
+        return [key for key, entry in self.entries.items() if entry.standard]
+
     def is_standard(self, license_id: str | None) -> bool:
         entry = self.entries.get(license_id or "")
         return bool(entry and entry.standard)

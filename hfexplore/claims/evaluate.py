@@ -16,12 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.claims.loader import Claim, Expectation, Metric
-from hfexplore.claims.measure import Figure, Inconclusive, columns_for, compute, created_by
+from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
     INFINITY,
     Range,
@@ -36,6 +35,7 @@ from hfexplore.claims.timing import (
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.hub import PLURAL, HubClient
 from hfexplore.report import Report, iso
+from hfexplore.stats.query import Filters, Scan
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,6 @@ class Evaluator:
     license_table: LicenseTable = field(default_factory=LicenseTable.load)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    def __post_init__(self) -> None:
-        self._tables: dict[tuple[str, str, tuple[str, ...]], pa.Table] = {}
-
     @property
     def snapshot(self) -> Snapshot | None:
         return self.snapshots[-1] if self.snapshots else None
@@ -128,12 +125,6 @@ class Evaluator:
         return Measured(value, at_claim, Source("cache", source.as_of), f"live {result.method}",
                         [f"answered from the page cache, fetched {age:,.0f} s ago"])
 
-    def _table(self, snapshot: Snapshot, repo_type: str, columns: list[str]) -> pa.Table:
-        key = (str(snapshot.path), repo_type, tuple(columns))
-        if key not in self._tables:
-            self._tables[key] = snapshot.table(repo_type, columns)
-        return self._tables[key]
-
     def _on_snapshot(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
         snapshot = source.snapshot
         assert snapshot is not None
@@ -144,14 +135,14 @@ class Evaluator:
         if sample is not None and not sample.fraction:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
                                f"({sample.description}): it says nothing of their number")
-        table = self._table(snapshot, metric.repo_type, [*columns_for(metric), "created_at"])
-        whole = self._compute(table, metric)
+        scan = Scan(snapshot, metric.repo_type, families=self.families,
+                    license_table=self.license_table)
+        whole = compute(scan, metric)
         when = relation(source.as_of.date(), claim_day)
         earlier = whole
-        if when == "after" and claim_day is not None:
-            cutoff = pa.scalar(pd.Timestamp(claim_day + timedelta(days=1), tz="UTC"),
-                               table["created_at"].type)
-            earlier = self._compute(created_by(table, cutoff), metric)
+        if when == "after" and claim_day is not None:  # repos created by the claim's date
+            cutoff = datetime.combine(claim_day + timedelta(days=1), datetime.min.time(), UTC)
+            earlier = compute(scan.narrowed(Filters(created_before=cutoff)), metric)
         method = f"{metric.kind} over snapshot"
         caveats = []
         if sample is not None:
@@ -186,9 +177,6 @@ class Evaluator:
         if figure.detail:
             caveats.append(figure.detail)
         return Measured(round(figure.value, 6), at_claim, source, method, caveats)
-
-    def _compute(self, table: pa.Table, metric: Metric) -> Figure:
-        return compute(table, metric, self.families, self.license_table)
 
     # -- judging ---------------------------------------------------------------------------------
     def _attempts(self, metric: Metric, claim_day: date | None) -> Iterator[Measured | str]:

@@ -1,20 +1,16 @@
-"""A claim's declarative metric, computed on a snapshot table through the reports' own filter
-and aggregation path (`stats/query.py`)."""
+"""A claim's declarative metric, computed by the reports' own query engine and aggregation
+path (`stats/engine.py`, `stats/query.py`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.claims.loader import Metric, Where
-from hfexplore.stats.query import NONE_LABEL, Filters, distinct, rank_of, value_counts
+from hfexplore.stats.query import NONE_LABEL, Filters, Scan, distinct, rank_of, value_counts
 
 # Claim column names -> snapshot columns (`family` is derived from `author`).
 COLUMN_OF = {"library": "libraries", "author": "author", "license": "license",
-             "license_name": "license_name", "task": "tasks", "family": "author"}
+             "license_name": "license_name", "task": "tasks", "family": "family"}
 
 
 class Inconclusive(Exception):
@@ -37,52 +33,42 @@ def filters_of(where: Where) -> Filters:
     return Filters(**options)  # type: ignore[arg-type]
 
 
-def columns_for(metric: Metric) -> list[str]:
-    columns = filters_of(metric.where).columns() + filters_of(metric.among).columns()
-    if metric.column:
-        columns.append(COLUMN_OF[metric.column])
-    if metric.kind == "rank" and metric.by == "downloads":
-        columns.append("downloads")
-    return list(dict.fromkeys(columns))
-
-
-def compute(table: pa.Table, metric: Metric, families: Families,
-            license_table: LicenseTable) -> Figure:
+def compute(scan: Scan, metric: Metric) -> Figure:
+    """The metric over the scan's rows (a share's `among` and the `where` filters narrow it)."""
     if metric.kind == "share":
-        base = filters_of(metric.among).apply(table, families, license_table)
-        selected = filters_of(metric.where).apply(base, families, license_table)
-        return Figure(selected.num_rows / max(base.num_rows, 1), base.num_rows)
-    selected = filters_of(metric.where).apply(table, families, license_table)
+        base = scan.narrowed(filters_of(metric.among))
+        selected = base.narrowed(filters_of(metric.where))
+        denominator = base.count()
+        return Figure(selected.count() / max(denominator, 1), denominator)
+    selected = scan.narrowed(filters_of(metric.where))
     if metric.kind == "count":
-        return Figure(float(selected.num_rows))
+        return Figure(float(selected.count()))
     column = metric.column or ""
-    if column == "license_name" and selected.num_rows and \
-            selected["license_name"].null_count == selected.num_rows:
+    if column == "license_name" and selected.rows(
+            "SELECT count(*) > 0 AND count(license_name) = 0 FROM rows")[0][0]:
         raise Inconclusive("this data has no license names (the listing was not expanded "
                            "with cardData)")
-    name = "family" if column == "family" else COLUMN_OF[column]
+    name = COLUMN_OF[column]
     if metric.kind == "distinct":
-        return Figure(float(distinct(selected, name, min_repos=metric.min_repos,
-                                     families=families)))
+        return Figure(float(distinct(selected, name, min_repos=metric.min_repos)))
     if metric.kind == "top_share":
-        return _top_share(selected, name, metric.n, families)
-    return _rank(selected, name, metric, families)
+        return _top_share(selected, name, metric.n)
+    return _rank(selected, name, metric)
 
 
-def _top_share(table: pa.Table, column: str, n: int, families: Families) -> Figure:
-    if column == "family":
-        table = pa.table({"family": families.map_arrow(table["author"])})
-    counts = value_counts(table, column, "value")
+def _top_share(scan: Scan, column: str, n: int) -> Figure:
+    total = scan.count()
+    counts = value_counts(scan, column, "value", total=total)
     counts = counts[counts["value"] != NONE_LABEL]
     top = counts.head(n)
     shown = ", ".join(f"{v} {c:,}" for v, c in zip(top["value"], top["count"], strict=True))
-    return Figure(float(top["count"].sum()) / max(table.num_rows, 1), table.num_rows,
+    return Figure(float(top["count"].sum()) / max(total, 1), total,
                   detail=f"top {n}: {shown}")
 
 
-def _rank(table: pa.Table, column: str, metric: Metric, families: Families) -> Figure:
+def _rank(scan: Scan, column: str, metric: Metric) -> Figure:
     value = metric.value or ""
-    found = rank_of(table, column, value, by=metric.by, families=families)
+    found = rank_of(scan, column, value, by=metric.by)
     if found is None:
         raise Inconclusive(f"{value!r} does not appear among the {metric.column} values")
     rank, ranking = found
@@ -100,8 +86,3 @@ def _rank(table: pa.Table, column: str, metric: Metric, families: Families) -> F
                  if nearest is not None else ""))
     return Figure(float(rank), runner_up=None if nearest is None else float(nearest[score]),
                   own_score=mine, detail=detail)
-
-
-def created_by(table: pa.Table, day_after_claim: pa.Scalar) -> pa.Table:
-    """Repos created before the day after the claim (undated repos are left out)."""
-    return table.filter(pc.fill_null(pc.less(table["created_at"], day_after_claim), False))

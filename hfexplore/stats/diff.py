@@ -12,7 +12,7 @@ from hfexplore.catalog.knowledge import Families
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
-from hfexplore.stats.query import base_edges, count_by
+from hfexplore.stats.engine import Scan
 
 DIFF_COLUMNS = ["_id", "id", "license", "license_category", "downloads", "likes",
                 "base_models"]
@@ -115,12 +115,16 @@ def _join_key(old: Snapshot, new: Snapshot, repo_type: str) -> str:
 
 def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> pd.DataFrame:
     """Added models per origin family of their bases (a model counts once per family)."""
-    table = new.table("model", ["_id", "base_models", "base_relations"])
-    table = table.filter(pc.is_in(table["_id"], pa.array(sorted(added_ids), pa.string())))
-    edges = base_edges(table, families)
-    per_model = edges.filter(pc.is_valid(edges["base_family"])).group_by(
-        ["row", "base_family"]).aggregate([])
-    counts = count_by(per_model, ["base_family"]).rename(columns={"count": "new_derivatives"})
+    scan = Scan(new, "model", families=families)
+    scan.register("added", pa.table({"_id": pa.array(sorted(added_ids), pa.string())}))
+    edges = scan.table("SELECT DISTINCT _id, lower(trim(b)) AS base_key FROM (SELECT _id, "
+                       "unnest(base_models) AS b FROM rows SEMI JOIN added USING (_id))")
+    per_model = pa.table({"_id": edges["_id"],
+                          "base_family": families.origin_arrow(edges["base_key"])})
+    per_model = per_model.filter(pc.is_valid(per_model["base_family"])).group_by(
+        ["_id", "base_family"]).aggregate([])
+    counts = per_model.group_by("base_family").aggregate([([], "count_all")]).to_pandas()
+    counts = counts.rename(columns={"count_all": "new_derivatives"})
     return counts.sort_values(["new_derivatives", "base_family"], ascending=[False, True],
                               kind="stable")[["base_family", "new_derivatives"]]
 

@@ -6,44 +6,32 @@ path the claims and diffs use too.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hfexplore.arguments import check_arguments
-from hfexplore.catalog.knowledge import (
-    OPEN_WEIGHT_CATEGORIES,
-    Families,
-    LicenseTable,
-    categories_by_policy,
-)
-from hfexplore.catalog.normalize import RELATIONS
+from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.repo_type import PLURAL, RepoTypeLike
 from hfexplore.report import Report
+from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
     NO_FILTERS,
     NONE_LABEL,
     Filters,
-    base_edges,
-    count_by,
-    fold_counts,
+    Scan,
+    count_folded,
     top_rows,
     value_counts,
 )
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "authors", "growth", "libraries", "licenses",
            "lineage", "summary", "tasks"]
+PLACEHOLDER = datetime(2022, 3, 2, 23, 29, tzinfo=UTC)  # the Hub's date for its oldest repos
 MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so shares can add up "
                     "to more than 100%")
-
-
-def _load(snapshot: Snapshot, repo_type: RepoTypeLike, columns: list[str], filters: Filters,
-          families: Families | None = None) -> pa.Table:
-    needed = list(dict.fromkeys(columns + filters.columns()))
-    return filters.apply(snapshot.table(repo_type, needed), families).select(columns)
 
 
 def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters,
@@ -53,12 +41,6 @@ def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters
                   as_of=snapshot.as_of, extra=dict(extra), notes=notes)
 
 
-def _recategorise(table: pa.Table, license_table: LicenseTable) -> pa.Table:
-    index = table.schema.get_field_index("license_category")
-    return table.set_column(index, "license_category",
-                            categories_by_policy(table["licenses"], license_table))
-
-
 def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weight: bool = False,
              by: Literal["license", "category", "family"] = "license", top: int = 20,
              filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
@@ -66,34 +48,55 @@ def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weig
     """Repos per license (or category, or license family), with shares of all repos.
 
     Categories follow the multi-license policy (`catalog/licenses.py`): `multi_licensed` and
-    `moved_by_policy` in the result say how many repos it concerns."""
+    `moved_by_policy` in the result say how many repos it concerns. With a `license_table` of
+    the user's, categories are re-derived from each repo's licenses by that table."""
     check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
-    columns = ["license", "licenses", "license_category"] + (["author"] if open_weight else [])
-    table = _load(snapshot, repo_type, columns, filters, families)
-    total = table.num_rows
-    if license_table is not None:  # re-categorise with the user's table
-        table = _recategorise(table, license_table)
-    license_table = license_table or LicenseTable.load()
-    multi = int(pc.sum(pc.greater(pc.list_value_length(table["licenses"]), 1)).as_py() or 0)
-    # One pass over the rows; everything else works on the few (license, category) pairs.
-    pairs = count_by(table, ["license", "license_category"])
-    primary = pairs["license"].map(lambda v: license_table.category(None if v == NONE_LABEL
-                                                                    else v))
-    moved = int(pairs.loc[primary != pairs["license_category"], "count"].sum())
+    scan = Scan(snapshot, repo_type, filters, families=families, license_table=license_table)
+    groups = _license_groups(scan, open_weight, recategorise=license_table is not None)
+    return _licenses_report(snapshot, scan, groups, open_weight=open_weight, by=by, top=top)
+
+
+def _license_groups(scan: Scan, open_weight: bool, recategorise: bool,
+                    multi: bool = True) -> pd.DataFrame:
+    """Repos per (license, category[, publisher family]) and whether they are multi-licensed
+    (unless `multi` is false): the one pass over the rows a license report needs."""
+    keys = ["license", "licenses" if recategorise else "license_category",
+            "len(licenses) > 1 AS multi" if multi else "NULL AS multi"] + (
+        ["publishers.family AS family"] if open_weight else [])
+    join = scan.with_publishers() if open_weight else ""
+    groups = scan.frame(f"SELECT {', '.join(keys)}, count(*) AS count FROM rows {join} "
+                        "GROUP BY ALL")
+    if recategorise:
+        groups["license_category"] = [
+            scan.license_table.category_of_all(list(v) if v is not None else [])
+            for v in groups.pop("licenses")]
+    for column in ("license", "license_category"):
+        groups[column] = groups[column].astype(object).where(groups[column].notna(), NONE_LABEL)
+    return groups
+
+
+def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
+                     open_weight: bool, by: str, top: int) -> Report:
+    table = scan.license_table
+    total = scan.count()
+    filters = scan.filters[0] if scan.filters else NO_FILTERS
+    repo_type = scan.repo_type
+    multi = int(groups.loc[groups["multi"].fillna(False).astype(bool), "count"].sum())
+    primary = groups["license"].map(lambda v: table.category(None if v == NONE_LABEL else v))
+    moved = int(groups.loc[primary != groups["license_category"], "count"].sum())
     if open_weight:
-        pairs = pairs[pairs["license_category"].isin(OPEN_WEIGHT_CATEGORIES)]
-        table = table.filter(pc.is_in(table["license_category"],
-                                      pa.array(OPEN_WEIGHT_CATEGORIES, pa.string())))
+        groups = groups[groups["license_category"].isin(OPEN_WEIGHT_CATEGORIES)]
+    pairs = groups.groupby(["license", "license_category"], as_index=False)["count"].sum()
     if by == "license":  # each license with its own category (the table's, not the policy's)
         rows = pairs.groupby("license", as_index=False)["count"].sum()
-        rows["category"] = [license_table.category(None if v == NONE_LABEL else v)
+        rows["category"] = [table.category(None if v == NONE_LABEL else v)
                             for v in rows["license"]]
         rows = rows[["license", "category", "count"]]
     elif by == "category":
         rows = pairs.groupby("license_category", as_index=False)["count"].sum().rename(
             columns={"license_category": "category"})
     else:
-        family_of = {e.id: e.family for e in license_table.entries.values()}
+        family_of = {e.id: e.family for e in table.entries.values()}
         family = pairs["license"].map(family_of).fillna(
             pairs["license"].where(pairs["license"] == NONE_LABEL, "custom"))
         rows = pairs.assign(family=family).groupby("family", as_index=False)["count"].sum()
@@ -109,16 +112,15 @@ def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weig
                             "counted under the most restrictive category of their licenses, "
                             "not their first license's")
     if open_weight:
-        families = families or Families.load()
-        published = table.append_column("family", families.map_arrow(table["author"]))
-        published = published.filter(pc.is_valid(published["family"]))
-        by_publisher = count_by(published, ["family", "license"]).sort_values(
-            ["count", "family", "license"], ascending=[False, True, True], kind="stable")
+        published = groups[groups["family"].notna()]
+        by_publisher = published.groupby(["family", "license"], as_index=False)["count"].sum()
+        by_publisher = by_publisher.sort_values(["count", "family", "license"],
+                                                ascending=[False, True, True], kind="stable")
         report.sections["by_publisher"] = top_rows(by_publisher[["family", "license", "count"]],
                                                    top)
         report.section_titles["by_publisher"] = \
             f"Open-weight {PLURAL[repo_type]} by publisher family"
-        report.extra["open_weight_share"] = table.num_rows / max(total, 1)
+        report.extra["open_weight_share"] = int(groups["count"].sum()) / max(total, 1)
     return report
 
 
@@ -127,10 +129,11 @@ def libraries(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int
     """Models per `library_name`; datasets per `library:` tag (several per dataset); Spaces per
     SDK."""
     if repo_type == "space":
-        table = _load(snapshot, "space", ["sdk"], filters)
-        rows = value_counts(table, "sdk", "sdk", top=top)
+        scan = Scan(snapshot, "space", filters)
+        total = scan.count()
+        rows = value_counts(scan, "sdk", "sdk", total=total, top=top)
         return _report("Spaces by SDK", rows, snapshot, filters, repo_type=repo_type,
-                       total=table.num_rows)
+                       total=total)
     return _per_value(snapshot, repo_type, "libraries", "library", "library:", filters, top)
 
 
@@ -143,10 +146,11 @@ def tasks(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int = 2
 
 def _per_value(snapshot: Snapshot, repo_type: RepoTypeLike, column: str, label: str, tag: str,
                filters: Filters, top: int) -> Report:
-    table = _load(snapshot, repo_type, [column], filters)
-    rows = value_counts(table, column, label, top=top)
+    scan = Scan(snapshot, repo_type, filters)
+    total = scan.count()
+    rows = value_counts(scan, column, label, total=total, top=top)
     report = _report(f"{PLURAL[repo_type].capitalize()} by {label}", rows, snapshot, filters,
-                     repo_type=repo_type, total=table.num_rows)
+                     repo_type=repo_type, total=total)
     if repo_type == "dataset":
         report.notes.append(f"{column} from the datasets' `{tag}` tags; "
                             + MULTI_VALUE_NOTE.format(what=column))
@@ -159,19 +163,18 @@ def authors(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, by_family:
     """Repos, downloads and likes per author (namespaces equal but for case are one author) or
     per publisher family."""
     check_arguments(repo_type=repo_type, sort=(sort, ("count", "downloads", "likes")))
-    columns = ["author", "downloads", "likes"] if repo_type != "space" else ["author", "likes"]
-    table = _load(snapshot, repo_type, columns, filters, families)
-    if "downloads" not in table.column_names:
-        table = table.append_column("downloads", pa.nulls(table.num_rows, pa.int64()))
-    key = "author"
+    scan = Scan(snapshot, repo_type, filters, families=families)
+    downloads = "downloads" if repo_type != "space" else "NULL::BIGINT"
     if by_family:
-        families = families or Families.load()
-        table = table.append_column("family", families.map_arrow(table["author"]))
-        table = table.filter(pc.is_valid(table["family"]))
         key = "family"
-    grouped = count_by(table, [key], downloads="downloads", likes="likes")
-    if not by_family:
-        grouped = fold_counts(grouped, "author")
+        grouped = scan.frame(
+            f"SELECT publishers.family, count(*) AS count, sum({downloads}) AS downloads, "
+            f"sum(likes) AS likes FROM rows {scan.with_publishers()} "
+            "WHERE publishers.family IS NOT NULL GROUP BY ALL")
+        grouped["count"] = grouped["count"].astype("int64")
+    else:
+        key = "author"
+        grouped = count_folded(scan, "author", downloads=downloads, likes="likes")
     rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
         [sort, key], ascending=[False, True], kind="stable")
     rows["downloads"] = rows["downloads"].astype("Int64")
@@ -186,67 +189,37 @@ def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None =
             families: Families | None = None) -> Report:
     """Derivatives per base model and per origin family, by relation (each edge has its own),
     with distinct authors. Base ids are grouped case-insensitively."""
-    families = families or Families.load()
-    table = _load(snapshot, "model", ["author", "base_models", "base_relations"], filters,
-                  families)
-    edges = base_edges(table, families)
-    if family:
-        edges = edges.filter(pc.equal(edges["base_family"], families.get(family).name))
-    if base:
-        edges = edges.filter(pc.equal(edges["base_key"], base.strip().lower()))
-    with_base = int(pc.sum(pc.greater(pc.list_value_length(table["base_models"]), 0)).as_py()
-                    or 0)
-    per_base = _by_relation(edges, "base_model")
-    per_base.insert(1, "base_family", per_base["base_model"].map(
-        _family_lookup(edges)).fillna(""))
-    report = _report("Derivatives per base model", top_rows(per_base, top), snapshot, filters,
-                     models=table.num_rows, models_with_base=with_base,
-                     base_share=with_base / max(table.num_rows, 1), edges=edges.num_rows)
-    report.sections["by_family"] = _by_relation(
-        edges.filter(pc.is_valid(edges["base_family"])), "base_family")
+    scan = Scan(snapshot, "model", filters, families=families)
+    models, with_base = scan.rows(
+        "SELECT count(*), count(*) FILTER (WHERE len(base_models) > 0) FROM rows")[0]
+    found = lineage_of(scan, family=family, base=base, top=top)
+    report = _report("Derivatives per base model", found.per_base, snapshot, filters,
+                     models=int(models), models_with_base=int(with_base),
+                     base_share=int(with_base) / max(int(models), 1), edges=found.edges)
+    report.sections["by_family"] = found.per_family
     report.section_titles["by_family"] = "Derivatives per origin family of the base model"
     report.notes.append("a model with several bases counts once per base, each with its own "
                         "relation; families by origin (mirrors and legacy ids included)")
     return report
 
 
-def _family_lookup(edges: pa.Table) -> dict[str, str]:
-    known = edges.filter(pc.is_valid(edges["base_family"])).group_by(
-        ["base_model", "base_family"]).aggregate([])
-    return dict(zip(known["base_model"].to_pylist(), known["base_family"].to_pylist(),
-                    strict=True))
-
-
-def _by_relation(edges: pa.Table, key: str) -> pd.DataFrame:
-    relations = [*RELATIONS, "unspecified"]
-    if edges.num_rows == 0:
-        return pd.DataFrame(columns=[key, "derivatives", *relations, "authors"])
-    counts = count_by(edges, [key, "relation"])
-    pivot = counts.pivot_table(index=key, columns="relation", values="count", aggfunc="sum",
-                               fill_value=0).reindex(columns=relations, fill_value=0)
-    pivot.insert(0, "derivatives", pivot.sum(axis=1))
-    authors = pa.table({key: edges[key], "author": pc.utf8_lower(edges["author"])})
-    distinct = authors.group_by(key).aggregate([("author", "count_distinct")]).to_pandas()
-    pivot["authors"] = distinct.set_index(key)["author_count_distinct"]
-    rows = pivot.reset_index().rename_axis(None, axis=1)
-    for column in [*relations, "derivatives", "authors"]:
-        rows[column] = rows[column].astype("int64")
-    return rows.sort_values(["derivatives", key], ascending=[False, True], kind="stable")
-
-
 def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
            by: Literal["month", "year"] = "month", filters: Filters = NO_FILTERS) -> Report:
     """Repos created per period, and the running total."""
     check_arguments(repo_type=repo_type, by=(by, ("month", "year")))
-    table = _load(snapshot, repo_type, ["created_at"], filters)
-    created = pc.drop_null(table["created_at"])
-    unknown = table.num_rows - len(created)
-    # Periods as year*100+month (or the year) in Arrow: no per-repo Python or pandas objects.
-    key = pc.year(created) if by == "year" else pc.add(
-        pc.multiply(pc.year(created), 100), pc.month(created))
-    found = pc.value_counts(key)
-    counted = pd.Series(found.field("counts").to_numpy(),
-                        index=found.field("values").to_numpy()).sort_index()
+    scan = Scan(snapshot, repo_type, filters)
+    # Periods as year*100+month (or the year), counted by the engine; the Hub's placeholder
+    # creation time is counted in the same pass.
+    period = "year(created_at)" if by == "year" else \
+        "year(created_at) * 100 + month(created_at)"
+    found = scan.frame(
+        f"SELECT {period} AS period, count(*) AS count, count(*) FILTER (WHERE created_at >= "
+        "$placeholder AND created_at < $placeholder + INTERVAL 1 MINUTE) AS placeholder "
+        "FROM rows GROUP BY ALL", {"placeholder": PLACEHOLDER})
+    dated = found[found["period"].notna()]
+    unknown = int(found.loc[found["period"].isna(), "count"].sum())
+    counted = pd.Series(dated["count"].to_numpy(dtype="int64"),
+                        index=dated["period"].to_numpy(dtype="int64")).sort_index()
     if by == "year":
         index = pd.PeriodIndex([pd.Period(year=int(k), freq="Y") for k in counted.index],
                                freq="Y")
@@ -261,10 +234,7 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     rows["cumulative"] = rows["created"].cumsum()
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
                      filters, repo_type=repo_type, undated=unknown)
-    placeholder = int(pc.sum(pc.and_(
-        pc.greater_equal(created, pa.scalar(pd.Timestamp("2022-03-02T23:29:00Z"), created.type)),
-        pc.less(created, pa.scalar(pd.Timestamp("2022-03-02T23:30:00Z"), created.type)))
-    ).as_py() or 0)
+    placeholder = int(found["placeholder"].sum())
     report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
@@ -278,18 +248,20 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
     rows = []
     for repo_type in snapshot.repo_types():
         count = snapshot.num_rows(repo_type) if not filters.columns() else \
-            _load(snapshot, repo_type, [], filters).num_rows
+            Scan(snapshot, repo_type, filters).count()
         totals[PLURAL[repo_type]] = count
         rows.append({"repo_type": repo_type, "count": count})
     report = _report("Hub catalogue", pd.DataFrame(rows, columns=["repo_type", "count"]),
                      snapshot, filters, totals=totals, snapshot_name=snapshot.name)
     sections: list[tuple[str, str, Report]] = []
     if snapshot.has("model"):
+        scan = Scan(snapshot, "model", filters)
+        groups = _license_groups(scan, open_weight=False, recategorise=False, multi=False)
         sections += [
             ("top_licenses", "Top licenses of models",
-             licenses(snapshot, top=top, filters=filters)),
+             _licenses_report(snapshot, scan, groups, open_weight=False, by="license", top=top)),
             ("license_categories", "License categories of models",
-             licenses(snapshot, by="category", top=0, filters=filters)),
+             _licenses_report(snapshot, scan, groups, open_weight=False, by="category", top=0)),
             ("top_libraries", "Top libraries of models",
              libraries(snapshot, top=top, filters=filters)),
             ("top_authors", "Top authors of models", authors(snapshot, top=top, filters=filters)),

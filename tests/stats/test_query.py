@@ -5,11 +5,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 from hfexplore.catalog.knowledge import Families
+from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
     Filters,
-    base_edges,
+    Scan,
+    count_folded,
     distinct,
-    fold_case,
     rank_of,
     value_counts,
 )
@@ -19,6 +20,7 @@ FAMILIES = Families.load()
 
 def table() -> pa.Table:
     return pa.table({
+        "_id": [f"id{n}" for n in range(6)],
         "author": ["someone", "mistralai", "facebook", "Someone", "meta-llama", "SOMEONE"],
         "libraries": [["peft"], ["transformers"], ["transformers"], [], ["transformers"],
                       ["peft"]],
@@ -33,62 +35,69 @@ def table() -> pa.Table:
     })
 
 
+def scan(*filters: Filters) -> Scan:
+    return Scan(table(), "dataset", filters, families=FAMILIES)
+
+
+def authors(*filters: Filters) -> list[str]:
+    return [row[0] for row in scan(*filters).rows("SELECT author FROM rows ORDER BY _id")]
+
+
 def test_rank_with_a_filter_stays_aligned() -> None:
     # Regression: ranking a filtered pandas frame mapped families by index label onto the
     # wrong rows. Here the filter drops the first rows, so any misalignment would show.
-    open_weight = Filters(license_category="open-weight").apply(table(), FAMILIES)
-    rank, ranking = rank_of(open_weight, "family", "Meta", families=FAMILIES)
+    open_weight = scan(Filters(license_category="open-weight"))
+    rank, ranking = rank_of(open_weight, "family", "Meta")
     assert ranking["value"].tolist()[:2] == ["Meta", "Mistral AI"]
     assert rank == 1
     assert ranking.set_index("value")["count"].to_dict() == {"Meta": 1, "Mistral AI": 1}
-    by_downloads, _ = rank_of(open_weight, "family", "Mistral AI", by="downloads",
-                              families=FAMILIES)
+    by_downloads, _ = rank_of(open_weight, "family", "Mistral AI", by="downloads")
     assert by_downloads == 2  # 500 downloads against Meta's 1,000
 
 
 def test_filters_compose_and_keep_rows_in_place() -> None:
-    got = Filters(family=("Meta", "Mistral AI"), library="transformers").apply(table(), FAMILIES)
-    assert got["author"].to_pylist() == ["mistralai", "facebook", "meta-llama"]
-    assert Filters(not_family_kind="company").apply(table(), FAMILIES)["author"].to_pylist() \
-        == ["someone", "Someone", "SOMEONE"]
-    assert Filters(author="someone").apply(table())["author"].to_pylist() == \
-        ["someone", "Someone", "SOMEONE"]
-    derived = Filters(base_family="Meta").apply(table(), FAMILIES)
-    assert derived["author"].to_pylist() == ["someone", "SOMEONE"]
-    assert Filters(base_family="OpenAI").apply(table(), FAMILIES)["author"].to_pylist() == \
-        ["Someone"]  # gpt2, a legacy id, through the alias table
+    got = authors(Filters(family=("Meta", "Mistral AI"), library="transformers"))
+    assert got == ["mistralai", "facebook", "meta-llama"]
+    assert authors(Filters(not_family_kind="company")) == ["someone", "Someone", "SOMEONE"]
+    assert authors(Filters(author="someone")) == ["someone", "Someone", "SOMEONE"]
+    assert authors(Filters(base_family="Meta")) == ["someone", "SOMEONE"]
+    assert authors(Filters(base_family="OpenAI")) == ["Someone"]  # gpt2, through an alias
+    assert authors(Filters(family="Meta"), Filters(library="peft")) == []  # all must hold
 
 
 def test_standard_license_filter() -> None:
-    nonstandard = Filters(standard_license=False).apply(table())
-    assert nonstandard["author"].to_pylist() == ["meta-llama"]  # llama3
-    standard = Filters(standard_license=True).apply(table())
-    assert "Someone" not in standard["author"].to_pylist()  # no license: neither
+    assert authors(Filters(standard_license=False)) == ["meta-llama"]  # llama3
+    standard = authors(Filters(standard_license=True))
+    assert standard == ["someone", "mistralai", "facebook", "SOMEONE"]  # no license: neither
 
 
 def test_list_columns_count_a_repo_under_each_value() -> None:
-    counts = value_counts(table(), "libraries", "library").set_index("library")["count"]
+    counts = value_counts(scan(), "libraries", "library").set_index("library")["count"]
     assert counts.to_dict() == {"transformers": 3, "peft": 2, "(none)": 1}
 
 
 def test_authors_fold_case_to_the_most_frequent_spelling() -> None:
-    folded = fold_case(table(), "author")["author"].to_pylist()
-    assert folded.count("SOMEONE") == 3  # a tie of three spellings: the first in code order
+    folded = count_folded(scan(), "author").set_index("author")["count"].to_dict()
+    assert folded["SOMEONE"] == 3  # a tie of three spellings: the first in code order
     more = pa.table({"author": ["Salesforce", "salesforce", "Salesforce"]})
-    assert fold_case(more, "author")["author"].to_pylist() == ["Salesforce"] * 3
-    assert distinct(table(), "author") == 4
-    assert distinct(table(), "author", min_repos=2) == 1
+    assert count_folded(Scan(more, "dataset"), "author")["author"].tolist() == ["Salesforce"]
+    assert distinct(scan(), "author") == 4
+    assert distinct(scan(), "author", min_repos=2) == 1
 
 
-def test_base_edges_are_per_edge_and_case_insensitive() -> None:
-    edges = base_edges(table(), FAMILIES).to_pylist()
-    assert [(e["row"], e["base_key"], e["relation"], e["base_family"]) for e in edges] == [
-        (0, "meta-llama/llama-2-7b-hf", "finetune", "Meta"),
-        (3, "gpt2", "unspecified", "OpenAI"),
-        (5, "meta-llama/llama-2-7b-hf", "adapter", "Meta"),
-        (5, "org/x", "quantized", None),
-    ]
-    assert edges[0]["base_model"] == edges[2]["base_model"]  # one spelling for both
+def test_lineage_is_per_edge_and_case_insensitive() -> None:
+    found = lineage_of(scan())
+    assert found.edges == 4
+    bases = found.per_base.set_index("base_model")
+    # One spelling for both edges of Llama 2: the most frequent, then the first in code order
+    assert list(bases.index) == ["Meta-Llama/llama-2-7b-hf", "gpt2", "org/x"]
+    llama = bases.loc["Meta-Llama/llama-2-7b-hf"]
+    assert (llama["derivatives"], llama["finetune"], llama["adapter"], llama["authors"],
+            llama["base_family"]) == (2, 1, 1, 1, "Meta")  # someone/SOMEONE: one author
+    assert bases.loc["gpt2", "base_family"] == "OpenAI"
+    assert bases.loc["org/x", "base_family"] == ""
+    families = found.per_family.set_index("base_family")["derivatives"].to_dict()
+    assert families == {"Meta": 2, "OpenAI": 1}
 
 
 def test_describe_filters() -> None:

@@ -1,0 +1,173 @@
+"""The query engine: DuckDB over a snapshot's parquet file (or an Arrow table already in
+memory), with the shared filters applied. Reports, claims and diffs all aggregate through a
+`Scan`, so a figure means the same thing wherever it is shown.
+
+A query names the filtered rows `rows`: `scan.frame("SELECT license, count(*) FROM rows GROUP
+BY ALL")`. DuckDB reads only the columns and row groups a query needs, on every core, and
+streams the aggregation: memory is bounded by the result, not by the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from hfexplore.catalog.knowledge import Families, LicenseTable
+from hfexplore.catalog.normalize import SCHEMA_VERSION
+from hfexplore.catalog.snapshot import Snapshot, file_name
+from hfexplore.errors import SnapshotError
+from hfexplore.repo_type import RepoTypeLike
+from hfexplore.stats.filters import Filters, Knowledge
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Scan:
+    """The rows of one repo type of a snapshot (or of an Arrow table) that pass `filters`."""
+
+    def __init__(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike = "model",
+                 filters: Filters | Sequence[Filters] = (), *,
+                 families: Families | None = None,
+                 license_table: LicenseTable | None = None) -> None:
+        self.knowledge = Knowledge(families, license_table)
+        self.repo_type = repo_type
+        self._connection = _database().cursor()
+        self._snapshot = source if isinstance(source, Snapshot) else None
+        self._register_source(source, repo_type)
+        self.filters = [filters] if isinstance(filters, Filters) else list(filters)
+        conditions: list[str] = []
+        self._params: dict[str, Any] = {}
+        for number, item in enumerate(self.filters):
+            found, params = item.compile(self.knowledge, self._bare_base_ids, f"f{number}")
+            conditions += found
+            self._params.update(params)
+        self._where = " AND ".join(conditions) or "true"
+
+    @property
+    def families(self) -> Families:
+        return self.knowledge.families()
+
+    @property
+    def license_table(self) -> LicenseTable:
+        return self.knowledge.license_table()
+
+    def narrowed(self, *more: Filters) -> Scan:
+        """The same source with more filters (all must hold)."""
+        source = self._snapshot if self._snapshot is not None else self._table
+        return Scan(source, self.repo_type, [*self.filters, *more],
+                    families=self.knowledge._families,
+                    license_table=self.knowledge._license_table)
+
+    # -- running queries --------------------------------------------------------------------
+    def relation(self, query: str, params: dict[str, Any] | None = None
+                 ) -> duckdb.DuckDBPyRelation:
+        """The query, not yet run (`rows` names the filtered rows)."""
+        with self._errors():
+            return self._connection.sql(self._sql(query),
+                                        params={**self._params, **(params or {})})
+
+    def _sql(self, query: str) -> str:
+        rows = f"rows AS (SELECT * FROM source WHERE {self._where})"
+        head, _, rest = query.lstrip().partition(" ")
+        return f"WITH {rows}, {rest}" if head.upper() == "WITH" else f"WITH {rows} {query}"
+
+    def table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        with self._errors():
+            return self.relation(query, params).to_arrow_table()
+
+    def frame(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        with self._errors():
+            return self.relation(query, params).df()
+
+    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._errors():
+            return self.relation(query, params).fetchall()
+
+    def materialise(self, name: str, query: str, params: dict[str, Any] | None = None) -> None:
+        """Keeps a query's result in the engine as temporary table `name`, for later queries
+        of this scan to use."""
+        with self._errors():
+            self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(query)}",
+                                     {**self._params, **(params or {})})
+
+    def scalar(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        found = self.rows(query, params)
+        return found[0][0] if found else None
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A file DuckDB cannot read is a damaged snapshot, said as such."""
+        try:
+            yield
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            if self._snapshot is None:
+                raise
+            raise SnapshotError(f"snapshot {self._snapshot.name}: cannot read "
+                                f"{file_name(self.repo_type)} ({exc}); the snapshot is damaged, "
+                                "create a new one") from exc
+
+    def count(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM rows"))
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """An Arrow table the queries can join on (knowledge, or an intermediate result)."""
+        self._connection.register(name, table)
+
+    def with_publishers(self) -> str:
+        """Registers `publishers(namespace, family)` (lower-case namespaces) and returns the
+        join that adds each row's publisher family as `family`."""
+        mapping = self.families.publisher_map()
+        self.register("publishers", pa.table({
+            "namespace": pa.array(list(mapping), pa.string()),
+            "family": pa.array(list(mapping.values()), pa.string())}))
+        return "LEFT JOIN publishers ON publishers.namespace = lower(rows.author)"
+
+    # -- the source -------------------------------------------------------------------------
+    def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
+        if isinstance(source, pa.Table):
+            self._table = source
+            self._connection.register("source", source)
+            return
+        source.table(repo_type, [])  # the snapshot's own checks and errors
+        if source.schema_version >= SCHEMA_VERSION:
+            path = str(source.path / file_name(repo_type)).replace("'", "''")
+            self._connection.execute(
+                f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
+        else:  # a version-1 file: upgraded in memory, column by column
+            self._table = source.table(repo_type, _upgradable(source, repo_type))
+            self._connection.register("source", self._table)
+
+    def _bare_base_ids(self) -> list[str]:
+        """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
+        with self._errors():
+            found = self._connection.sql(
+                "SELECT DISTINCT lower(trim(b)) FROM (SELECT unnest(base_models) AS b FROM "
+                "source) WHERE NOT contains(b, '/')").fetchall()
+        return [row[0] for row in found if row[0]]
+
+
+_DATABASE: duckdb.DuckDBPyConnection | None = None
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory database per process; each scan has its own cursor (connection) in it, so
+    a scan's views and registered tables are its own."""
+    global _DATABASE
+    if _DATABASE is None:
+        _DATABASE = duckdb.connect()
+    return _DATABASE
+
+
+def _upgradable(snapshot: Snapshot, repo_type: RepoTypeLike) -> list[str]:
+    import pyarrow.parquet as pq
+
+    from hfexplore.catalog.normalize import SCHEMA
+
+    have = set(pq.ParquetFile(snapshot.path / file_name(repo_type)).schema_arrow.names)
+    derived = {"license_category", "base_relations", "libraries", "tasks"}
+    return [name for name in SCHEMA.names if name in have or name in derived]

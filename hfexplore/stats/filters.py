@@ -1,0 +1,162 @@
+"""Row filters shared by reports, claims and diffs, compiled to one SQL condition.
+
+Every rule of what a filter means is here, once: authors match case-insensitively; a
+multi-valued column (`libraries`, `tasks`) matches when any of its values does; `family` is
+the publisher family of the author, `base_family` the origin family of any base model (mirrors
+and legacy ids included: see `catalog/families.py`); a row whose filtered column is missing
+never matches (nor does it match a negated filter on families, which it is not published by).
+Knowledge (the family and license tables) enters as query parameters, never as SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+
+Values = str | tuple[str, ...] | None
+# Base ids as the origin lookup sees them: the namespace of a namespaced id, "/" + the id of a
+# bare (legacy) one, so the two kinds of keys can never be confused.
+BASE_KEYS = ("list_transform(base_models, lambda b: CASE WHEN contains(b, '/') THEN "
+             "split_part(lower(trim(b)), '/', 1) ELSE '/' || lower(trim(b)) END)")
+
+
+def as_values(value: Values | Sequence[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Row filters (all optional; all must hold). Each text filter takes one value or several
+    (any of them matches)."""
+
+    author: Values = None
+    library: Values = None
+    task: Values = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    license: Values = None
+    license_category: Values = None  # a category, or "open-weight" for the three open ones
+    family: Values = None  # publisher family of the author
+    base_family: Values = None  # origin family of any base model
+    not_family: Values = None  # not published by these families
+    not_family_kind: Values = None  # not published by a family of these kinds ("company")
+    # True: every declared license is a reusable standard one (see the license table);
+    # False: at least one declared license is not (custom, unknown, or written for one model).
+    # Repos declaring no license match neither.
+    standard_license: bool | None = None
+
+    def columns(self) -> list[str]:
+        """The snapshot columns these filters read."""
+        wanted = {"author": self.author or self.family or self.not_family
+                  or self.not_family_kind,
+                  "libraries": self.library, "tasks": self.task,
+                  "created_at": self.created_after or self.created_before,
+                  "license": self.license, "license_category": self.license_category,
+                  "base_models": self.base_family,
+                  "licenses": self.standard_license is not None}
+        return [column for column, value in wanted.items() if value]
+
+    def describe(self) -> str:
+        parts = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool):
+                parts.append(f"{item.name}={str(value).lower()}")
+            elif value:
+                shown = value.date().isoformat() if isinstance(value, datetime) else \
+                    ",".join(as_values(value))
+                parts.append(f"{item.name}={shown}")
+        return ", ".join(parts)
+
+    def compile(self, knowledge: Knowledge, bare_base_ids: Callable[[], list[str]],
+                prefix: str) -> tuple[list[str], dict[str, Any]]:
+        """SQL conditions (to be AND-ed) and their parameters, named `{prefix}_...`.
+        `bare_base_ids` lists the legacy base ids of the rows, asked for only when needed."""
+        conditions: list[str] = []
+        params: dict[str, Any] = {}
+
+        def add(sql: str, value: Any) -> None:
+            name = f"{prefix}_{len(params)}"
+            params[name] = value
+            conditions.append(f"coalesce({sql.replace('$?', '$' + name)}, false)")
+
+        if self.standard_license is not None:
+            standard = knowledge.license_table().standard_ids()
+            add("len(licenses) > 0 AND list_has_all($?, licenses)" if self.standard_license
+                else "NOT list_has_all($?, licenses)", standard)
+        if self.author:
+            add("list_contains($?, lower(author))", [v.lower() for v in as_values(self.author)])
+        if self.library:
+            add("list_has_any(libraries, $?)", list(as_values(self.library)))
+        if self.task:
+            add("list_has_any(tasks, $?)", list(as_values(self.task)))
+        if self.license:
+            add("list_contains($?, license)", list(as_values(self.license)))
+        if self.license_category:
+            add("list_contains($?, license_category)",
+                [c for v in as_values(self.license_category)
+                 for c in (OPEN_WEIGHT_CATEGORIES if v == "open-weight" else (v,))])
+        if self.created_after:
+            add("created_at >= $?", _utc(self.created_after))
+        if self.created_before:
+            add("created_at < $?", _utc(self.created_before))
+        if self.family:
+            add("list_contains($?, lower(author))", knowledge.publishers(self.family))
+        if self.not_family:
+            add("NOT coalesce(list_contains($?, lower(author)), false)",
+                knowledge.publishers(self.not_family))
+        if self.not_family_kind:
+            kinds = as_values(self.not_family_kind)
+            names = tuple(f.name for f in knowledge.families().families.values()
+                          if f.kind in kinds)
+            add("NOT coalesce(list_contains($?, lower(author)), false)",
+                knowledge.publishers(names) if names else [])
+        if self.base_family:
+            add(f"list_has_any({BASE_KEYS}, $?)",
+                knowledge.origin_keys(self.base_family, bare_base_ids()))
+        return conditions, params
+
+
+NO_FILTERS = Filters()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Knowledge:
+    """The family and license tables, loaded only when a query needs them."""
+
+    def __init__(self, families: Families | None = None,
+                 license_table: LicenseTable | None = None) -> None:
+        self._families = families
+        self._license_table = license_table
+
+    def families(self) -> Families:
+        if self._families is None:
+            self._families = Families.load()
+        return self._families
+
+    def license_table(self) -> LicenseTable:
+        if self._license_table is None:
+            self._license_table = LicenseTable.load()
+        return self._license_table
+
+    def publishers(self, names: Values) -> list[str]:
+        """The (lower-case) namespaces publishing for these families."""
+        families = self.families()
+        wanted = set(families.canonical(as_values(names)))
+        return [ns for ns, name in families.publisher_map().items() if name in wanted]
+
+    def origin_keys(self, names: Values, bare_ids: list[str]) -> list[str]:
+        """Base keys (see BASE_KEYS) whose origin is one of these families."""
+        families = self.families()
+        wanted = set(families.canonical(as_values(names)))
+        keys = [ns for ns, name in families.origin_map().items() if name in wanted]
+        return keys + ["/" + key for key in bare_ids if families.origin_of(key) in wanted]
