@@ -104,7 +104,9 @@ class Scan:
         """A file DuckDB cannot read is a damaged snapshot, said as such."""
         try:
             yield
-        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
+            raise  # a mistake in a query, not in the data
+        except duckdb.Error as exc:
             if self._snapshot is None:
                 raise
             raise SnapshotError(f"snapshot {self._snapshot.name}: cannot read "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pyarrow as pa
 
 from hfexplore.catalog.knowledge import Families
-from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
     Filters,
     Scan,
@@ -83,21 +82,6 @@ def test_authors_fold_case_to_the_most_frequent_spelling() -> None:
     assert count_folded(Scan(more, "dataset"), "author")["author"].tolist() == ["Salesforce"]
     assert distinct(scan(), "author") == 4
     assert distinct(scan(), "author", min_repos=2) == 1
-
-
-def test_lineage_is_per_edge_and_case_insensitive() -> None:
-    found = lineage_of(scan())
-    assert found.edges == 4
-    bases = found.per_base.set_index("base_model")
-    # One spelling for both edges of Llama 2: the most frequent, then the first in code order
-    assert list(bases.index) == ["Meta-Llama/llama-2-7b-hf", "gpt2", "org/x"]
-    llama = bases.loc["Meta-Llama/llama-2-7b-hf"]
-    assert (llama["derivatives"], llama["finetune"], llama["adapter"], llama["authors"],
-            llama["base_family"]) == (2, 1, 1, 1, "Meta")  # someone/SOMEONE: one author
-    assert bases.loc["gpt2", "base_family"] == "OpenAI"
-    assert bases.loc["org/x", "base_family"] == ""
-    families = found.per_family.set_index("base_family")["derivatives"].to_dict()
-    assert families == {"Meta": 2, "OpenAI": 1}
 
 
 def test_describe_filters() -> None:
