@@ -132,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             log(f"report {name} (hfexplore and DuckDB)")
             ours, ours_wall, ours_rss = run("report", "--snapshot", snapshot, "--report", name)
             duck, _, duck_rss = run("duckdb", "--snapshot", snapshot, "--report", name)
+            simple, _, _ = run("duckdb", "--snapshot", snapshot, "--report", name,
+                               "--peer", "simple")
             figures["reports"][name] = {"seconds": ours["seconds"], "wall": ours_wall,
                                         "rss": ours_rss, "duckdb_seconds": duck["seconds"],
-                                        "duckdb_rss": duck_rss}
+                                        "duckdb_rss": duck_rss,
+                                        "duckdb_simple_seconds": simple["seconds"]}
         log("history --export-dir: 365 linked dates (DuckDB), 10 (pandas, as before)")
         figures["history_export"], _, figures["history_export_rss"] = run(
             "history_export", "--snapshot", snapshot, "--data-dir", str(work), "--dates", "365")

@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import orjson
 import requests
 
+from benchmarks.duckdb_peer import duckdb_report
 from hfexplore.catalog.normalize import EXPAND
 from hfexplore.hub import HubClient, ListQuery, RetryPolicy, Transport
 
@@ -121,36 +122,6 @@ def report(snapshot_path: str, name: str) -> dict[str, Any]:
     started = time.perf_counter()
     result = call()
     return {"seconds": time.perf_counter() - started, "rows": len(result.rows)}
-
-
-DUCKDB_SQL = {
-    "stats": "select count(*) from m; select license, count(*) c from m group by 1 order by c "
-             "desc limit 10; select license_category, count(*) from m group by 1; select "
-             "library_name, count(*) c from m group by 1 order by c desc limit 10; select "
-             "author, count(*) c, sum(downloads), sum(likes) from m group by 1 order by c desc "
-             "limit 10; select pipeline_tag, count(*) c from m group by 1 order by c desc "
-             "limit 10",
-    "licenses": "select license, license_category, count(*) c from m where license_category in "
-                "('permissive','copyleft','open-weight-restricted') group by 1, 2 order by c "
-                "desc",
-    "authors": "select author, count(*) c, sum(downloads), sum(likes) from m group by 1 "
-               "order by c desc",
-    "lineage": "select b, base_relation, count(*), count(distinct author) from (select "
-               "unnest(base_models) b, base_relation, author from m) group by 1, 2",
-    "growth": "select strftime(created_at, '%Y-%m') mo, count(*) from m group by 1 order by 1",
-}
-
-
-def duckdb_report(snapshot_path: str, name: str) -> dict[str, Any]:
-    import duckdb
-
-    connection = duckdb.connect()
-    started = time.perf_counter()
-    connection.execute(f"create view m as select * from read_parquet("
-                       f"'{Path(snapshot_path) / 'models.parquet'}')")
-    for statement in DUCKDB_SQL[name].split(";"):
-        connection.execute(statement).fetchall()
-    return {"seconds": time.perf_counter() - started}
 
 
 def link_export(snapshot_path: str, dest: Path, dates: int) -> int:
@@ -332,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dates", type=int, default=365)
     parser.add_argument("--metric", default="license")
     parser.add_argument("--engine", choices=["duckdb", "pandas"], default="duckdb")
+    parser.add_argument("--peer", choices=["same", "simple"], default="same",
+                        help="duckdb: the report's own figures, or the simplest query")
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--models", type=int, default=200_000)
     parser.add_argument("--normaliser", choices=["columns", "items"], default="columns")
@@ -350,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     elif name == "report":
         result = report(args.snapshot, args.report)
     elif name == "duckdb":
-        result = duckdb_report(args.snapshot, args.report)
+        result = duckdb_report(args.snapshot, args.report, args.peer)
     elif name == "history_export":
         result = history_export(args.snapshot, args.data_dir, args.dates, args.metric,
                                 args.engine)

@@ -12,13 +12,12 @@ Rules used everywhere (the filters' own rules are in `stats/filters.py`):
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
 
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import NO_FILTERS, Filters, Knowledge, Values, as_values
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "Knowledge", "Scan", "Values", "as_values",
-           "count_by", "count_folded", "distinct", "edges_table", "rank_of", "top_rows",
+           "count_by", "count_folded", "distinct", "rank_of", "top_rows",
            "value_counts"]
 NONE_LABEL = "(none)"
 # A model has at most one library and one task, so its list equals its single column, which
@@ -37,16 +36,22 @@ def count_by(scan: Scan, keys: list[str], **sums: str) -> pd.DataFrame:
     return _label_nulls(frame, keys)
 
 
-def count_folded(scan: Scan, key: str, **sums: str) -> pd.DataFrame:
+def count_folded(scan: Scan, key: str, *, order: str = "count", top: int = 0,
+                 **sums: str) -> tuple[pd.DataFrame, int]:
     """`count_by` one key, values equal but for case merged under their most frequent
-    spelling."""
+    spelling; the `top` rows by `order` (largest first, then by key; 0 for all), and how many
+    distinct keys there are."""
     summed = "".join(f", sum({column}) AS {name}" for name, column in sums.items())
     resummed = "".join(f", sum({name}) AS {name}" for name in sums)
+    limit = f"LIMIT {int(top)}" if top and top > 0 else ""
     frame = scan.frame(
-        f"WITH spelt AS (SELECT {key}, count(*) AS count{summed} FROM rows GROUP BY ALL) "
-        f"SELECT first({key} ORDER BY count DESC, {key}) AS {key}, "
-        f"sum(count)::BIGINT AS count{resummed} FROM spelt GROUP BY lower({key})")
-    return _label_nulls(frame, [key])
+        f"WITH spelt AS (SELECT {key}, count(*) AS count{summed} FROM rows GROUP BY ALL), "
+        f"folded AS (SELECT first({key} ORDER BY count DESC, {key}) AS {key}, "
+        f"sum(count)::BIGINT AS count{resummed} FROM spelt GROUP BY lower({key})) "
+        f"SELECT *, count(*) OVER () AS groups FROM folded ORDER BY {order} DESC NULLS LAST, "
+        f"coalesce({key}, '{NONE_LABEL}') {limit}")
+    groups = int(frame["groups"].iloc[0]) if len(frame) else 0
+    return _label_nulls(frame.drop(columns="groups"), [key]), groups
 
 
 def _label_nulls(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -112,25 +117,3 @@ def rank_of(scan: Scan, column: str, value: str, *, by: str = "count"
         return None
     mine = score[hit.to_numpy()].iloc[0]
     return int((score > mine).sum()) + 1, ranking.reset_index(drop=True)
-
-
-def edges_table(scan: Scan, key: str = "_id") -> str:
-    """Materialises `edges`, one row per lineage edge of the scan's rows (`repo`: the
-    derivative's `key`; `base_model` in its most frequent spelling; `base_key` lower-cased;
-    `relation`; `author`; `base_family`, the base's origin family), and returns its name."""
-    scan.materialise(
-        "raw_edges", "SELECT repo, trim(b) AS base_model, "
-        "lower(trim(b)) AS base_key, coalesce(r, 'unspecified') AS relation, author FROM "
-        f"(SELECT {key} AS repo, author, unnest(base_models) AS b, unnest(base_relations) AS r "
-        "FROM rows)")
-    keys = scan.table("SELECT DISTINCT base_key FROM raw_edges")["base_key"]
-    scan.register("origins", pa.table({
-        "base_key": keys, "base_family": scan.families.origin_arrow(keys)}))
-    scan.materialise(
-        "edges", "WITH spelling AS (SELECT base_key, "
-        "first(base_model ORDER BY n DESC, base_model) AS base_model FROM (SELECT base_key, "
-        "base_model, count(*) AS n FROM raw_edges GROUP BY ALL) GROUP BY base_key) "
-        "SELECT raw_edges.repo, spelling.base_model, raw_edges.base_key, raw_edges.relation, "
-        "raw_edges.author, origins.base_family FROM raw_edges JOIN spelling USING (base_key) "
-        "LEFT JOIN origins USING (base_key)")
-    return "edges"

@@ -172,16 +172,19 @@ def authors(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, by_family:
             f"sum(likes) AS likes FROM rows {scan.with_publishers()} "
             "WHERE publishers.family IS NOT NULL GROUP BY ALL")
         grouped["count"] = grouped["count"].astype("int64")
+        distinct = len(grouped)
+        rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
+            [sort, key], ascending=[False, True], kind="stable")
     else:
         key = "author"
-        grouped = count_folded(scan, "author", downloads=downloads, likes="likes")
-    rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
-        [sort, key], ascending=[False, True], kind="stable")
+        rows, distinct = count_folded(scan, "author", order=sort, top=top,
+                                      downloads=downloads, likes="likes")
+        rows = rows[[key, "count", "downloads", "likes"]]
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
     return _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
-                   distinct=len(grouped))
+                   distinct=distinct)
 
 
 def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None = None,

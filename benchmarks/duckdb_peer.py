@@ -1,0 +1,115 @@
+"""The peer of the report benchmarks: DuckDB alone, on the same parquet file.
+
+Two versions of each report, both plain SQL written without hfexplore's engine:
+- `same`: every figure the hfexplore report shows, by the report's rules (authors and base ids
+  grouped case-insensitively under their most frequent spelling, per-edge relations, publisher
+  and origin families from the same knowledge tables, the multi-license count, the Hub's
+  placeholder date). This is the fair comparison: the same aggregation on the same file.
+- `simple`: the simplest query of the kind (raw values, no case folding, no families), kept to
+  show what those rules cost.
+The families' lookup tables are built from `families.toml` (knowledge, not engine), inside
+the timed section.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+OPEN = "('permissive', 'copyleft', 'open-weight-restricted')"
+FOLDED_AUTHORS = ("select first(author order by c desc, author) a, sum(c) n, sum(d), sum(l) "
+                  "from (select author, count(*) c, sum(downloads) d, sum(likes) l from m "
+                  "group by 1) group by lower(author) order by n desc, a")
+SAME = {
+    "stats": [
+        "select count(*) from m",
+        "select license, license_category, count(*) from m group by all",
+        "select library_name, count(*) c from m group by 1 order by c desc, 1 limit 10",
+        "select pipeline_tag, count(*) c from m group by 1 order by c desc, 1 limit 10",
+        FOLDED_AUTHORS + " limit 10",
+        "select count(*) from d",
+        "select v, count(*) c from (select unnest(case when len(libraries) > 0 then libraries "
+        "else [null] end) v from d) group by 1 order by c desc, 1 limit 10",
+        "select v, count(*) c from (select unnest(case when len(tasks) > 0 then tasks "
+        "else [null] end) v from d) group by 1 order by c desc, 1 limit 10",
+        "select count(*) from s",
+        "select sdk, count(*) c from s group by 1 order by c desc, 1 limit 10",
+    ],
+    "licenses": [
+        "select count(*) from m",
+        "select count(*) from m where len(licenses) > 1",
+        "select license, license_category, count(*) from m group by all",
+        f"select p.family, m.license, count(*) c from m join publishers p on p.namespace = "
+        f"lower(m.author) where m.license_category in {OPEN} group by all order by c desc",
+    ],
+    "authors": [FOLDED_AUTHORS],
+    "lineage": [
+        "select count(*), count(*) filter (where len(base_models) > 0) from m",
+        "create temp table e as select lower(trim(b)) k, trim(b) s, coalesce(r, 'unspecified') "
+        "rel, lower(author) a from (select unnest(base_models) b, unnest(base_relations) r, "
+        "author from m)",
+        "ORIGINS",
+        "select k, rel, count(*) from e group by all",
+        "select k, first(s order by n desc, s) from (select k, s, count(*) n from e group by "
+        "all) group by k",
+        "select k, count(distinct a) from e group by k",
+        "select o.family, e.rel, count(*) from e join origins o using (k) group by all",
+        "select o.family, count(distinct a) from e join origins o using (k) group by all",
+    ],
+    "growth": [
+        "select year(created_at) * 100 + month(created_at) p, count(*), count(*) filter (where "
+        "created_at >= timestamptz '2022-03-02 23:29:00+00' and created_at < "
+        "timestamptz '2022-03-02 23:30:00+00') from m group by 1 order by 1",
+    ],
+}
+SIMPLE = {
+    "stats": [
+        "select count(*) from m",
+        "select license, count(*) c from m group by 1 order by c desc limit 10",
+        "select license_category, count(*) from m group by 1",
+        "select library_name, count(*) c from m group by 1 order by c desc limit 10",
+        "select author, count(*) c, sum(downloads), sum(likes) from m group by 1 order by c "
+        "desc limit 10",
+        "select pipeline_tag, count(*) c from m group by 1 order by c desc limit 10",
+    ],
+    "licenses": [f"select license, license_category, count(*) c from m where license_category "
+                 f"in {OPEN} group by 1, 2 order by c desc"],
+    "authors": ["select author, count(*) c, sum(downloads), sum(likes) from m group by 1 "
+                "order by c desc"],
+    "lineage": ["select b, base_relation, count(*), count(distinct author) from (select "
+                "unnest(base_models) b, base_relation, author from m) group by 1, 2"],
+    "growth": ["select strftime(created_at, '%Y-%m') mo, count(*) from m group by 1 order by 1"],
+}
+
+
+def duckdb_report(snapshot_path: str, name: str, version: str = "same") -> dict[str, Any]:
+    import duckdb
+    import pyarrow as pa
+
+    from hfexplore.catalog.knowledge import Families
+
+    folder = Path(snapshot_path)
+    connection = duckdb.connect()
+    started = time.perf_counter()
+    families = Families.load()
+    missing = []
+    for view, file in (("m", "models"), ("d", "datasets"), ("s", "spaces")):
+        if (folder / f"{file}.parquet").exists():
+            connection.execute(f"create view {view} as select * from read_parquet("
+                               f"'{folder / file}.parquet')")
+        else:  # the report leaves out a repo type the snapshot lacks; so does the peer
+            missing.append(f" from {view} ")
+    publishers = families.publisher_map()
+    connection.register("publishers", pa.table({"namespace": list(publishers),
+                                                "family": list(publishers.values())}))
+    for statement in (SAME if version == "same" else SIMPLE)[name]:
+        if statement == "ORIGINS":  # each distinct base id's origin family, by the knowledge
+            keys = [k for (k,) in connection.execute("select distinct k from e").fetchall()]
+            connection.register("origins", pa.table({
+                "k": pa.array(keys, pa.string()),
+                "family": pa.array([families.origin_of(k) for k in keys], pa.string())}))
+            continue
+        if not any(m in f"{statement} ".replace(")", " ") for m in missing):
+            connection.execute(statement).fetchall()
+    return {"seconds": time.perf_counter() - started}
