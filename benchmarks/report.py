@@ -133,6 +133,7 @@ def render_markdown(f: dict[str, Any], machine: str) -> str:
         *_history_lines(f),
         *_pipeline_lines(f),
         *import_lines(f),
+        *startup_lines(f),
     ]
     return "\n".join(lines) + NOTES
 
@@ -245,6 +246,23 @@ def import_lines(f: dict[str, Any]) -> list[str]:
         f"{real.minutes:.1f} minutes anonymously (a model of HUB_API.md's quotas, "
         f"`catalog/estimate.py`, not a measurement), while the import's "
         f"{imp['requests']:,} requests go to the much larger \"resolvers\" bucket.",
+        "",
+    ]
+
+
+def startup_lines(f: dict[str, Any]) -> list[str]:
+    """Start-up of the command line, median of 5 fresh processes."""
+    if "startup" not in f:
+        return []
+    up = f["startup"]
+    return [
+        "## 11. Start-up",
+        "",
+        f"Median of {up['repeats']} fresh processes each (after one unmeasured run): "
+        f"`hfexplore --help` **{up['help']:.2f} s** (goal 0.3 s: {_goal(up['help'] < 0.3)}); "
+        f"`hfexplore stats --demo` **{up['stats_demo']:.2f} s** (goal 1 s: "
+        f"{_goal(up['stats_demo'] < 1)}). Heavy libraries are imported only by the commands "
+        "that use them (`tests/cli/test_startup.py`).",
         "",
     ]
 

@@ -290,6 +290,27 @@ def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
             "seconds": time.perf_counter() - started}
 
 
+def startup(repeats: int = 5) -> dict[str, Any]:
+    """Median wall time of `hfexplore --help` and `hfexplore stats --demo`, each run in a
+    fresh process as a user would (one unmeasured run first, so the disk cache is warm)."""
+    import shutil
+    import statistics
+    import subprocess
+
+    program = shutil.which("hfexplore")
+    base = [program] if program else [sys.executable, "-m", "hfexplore"]
+    result: dict[str, Any] = {"repeats": repeats}
+    for name, args in (("help", ["--help"]), ("stats_demo", ["stats", "--demo"])):
+        times = []
+        for attempt in range(repeats + 1):
+            started = time.perf_counter()
+            subprocess.run([*base, *args], check=True, capture_output=True)
+            if attempt:
+                times.append(time.perf_counter() - started)
+        result[name] = statistics.median(times)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.workloads")
     parser.add_argument("name")
@@ -337,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         result = dump_import(args.data_dir, args.models, args.normaliser)
     elif name == "incremental":
         result = incremental(args.endpoint, args.data_dir)
+    elif name == "startup":
+        result = startup()
     else:
         raise SystemExit(f"unknown workload {name}")
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

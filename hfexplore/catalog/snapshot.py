@@ -90,12 +90,16 @@ class Snapshot:
     def has(self, repo_type: str) -> bool:
         return repo_type in self.manifest.get("repo_types", {})
 
-    def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
+    def file(self, repo_type: str) -> Path:
+        """The parquet file of a repo type (MissingRepoTypeError when the snapshot has none)."""
         if not self.has(repo_type):
             have = ", ".join(PLURAL[t] for t in self.repo_types()) or "nothing"
             raise MissingRepoTypeError(f"snapshot {self.name} has no {PLURAL[repo_type]} (it "
                                        f"has {have})", repo_type=repo_type)
-        path = self.path / file_name(repo_type)
+        return self.path / file_name(repo_type)
+
+    def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
+        path = self.file(repo_type)
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
                 return pq.read_table(path, columns=columns)

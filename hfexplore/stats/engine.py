@@ -135,11 +135,11 @@ class Scan:
             self._table = source
             self._connection.register("source", source)
             return
-        source.table(repo_type, [])  # the snapshot's own checks and errors
+        path = str(source.file(repo_type)).replace("'", "''")
         if source.schema_version >= SCHEMA_VERSION:
-            path = str(source.path / file_name(repo_type)).replace("'", "''")
-            self._connection.execute(
-                f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
+            with self._errors():
+                self._connection.execute(
+                    f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
         else:  # a version-1 file: upgraded in memory, column by column
             self._table = source.table(repo_type, _upgradable(source, repo_type))
             self._connection.register("source", self._table)

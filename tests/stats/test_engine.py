@@ -64,6 +64,20 @@ def test_a_damaged_file_is_a_snapshot_error(tmp_path: Path) -> None:
         reports.licenses(open_snapshot(path))
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not parquet", "deleted"])
+def test_an_unreadable_file_is_a_snapshot_error(tmp_path: Path, damage: str) -> None:
+    path = write_snapshot(tmp_path / "bad", version_1_models())
+    file = path / "models.parquet"
+    if damage == "truncated":
+        file.write_bytes(file.read_bytes()[:-100])
+    elif damage == "not parquet":
+        file.write_text("<html>an error page</html>")
+    else:
+        file.unlink()
+    with pytest.raises(SnapshotError, match="damaged"):
+        reports.authors(open_snapshot(path))
+
+
 def test_a_missing_repo_type_is_named(tmp_path: Path) -> None:
     snapshot = open_snapshot(write_snapshot(tmp_path / "models-only", version_1_models()))
     with pytest.raises(MissingRepoTypeError, match="no datasets"):
