@@ -17,8 +17,7 @@ from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import NO_FILTERS, Filters, Knowledge, Values, as_values
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "Knowledge", "Scan", "Values", "as_values",
-           "count_by", "count_folded", "distinct", "rank_of", "top_rows",
-           "value_counts"]
+           "count_folded", "distinct", "rank_of", "top_rows", "value_counts"]
 NONE_LABEL = "(none)"
 # A model has at most one library and one task, so its list equals its single column, which
 # is cheaper to count (see `catalog/normalize.py`); Spaces' tasks likewise.
@@ -28,17 +27,10 @@ LIST_COLUMNS = ("libraries", "tasks", "base_models", "licenses", "base_relations
                 "tags")
 
 
-def count_by(scan: Scan, keys: list[str], **sums: str) -> pd.DataFrame:
-    """Rows per distinct key (nulls as "(none)"), with optional sums (name=column)."""
-    select = ", ".join([*keys, "count(*) AS count",
-                        *(f"sum({column}) AS {name}" for name, column in sums.items())])
-    frame = scan.frame(f"SELECT {select} FROM rows GROUP BY ALL")
-    return _label_nulls(frame, keys)
-
-
 def count_folded(scan: Scan, key: str, *, order: str = "count", top: int = 0,
                  **sums: str) -> tuple[pd.DataFrame, int]:
-    """`count_by` one key, values equal but for case merged under their most frequent
+    """Rows per value of `key` (nulls as "(none)") with optional sums (name=column), values
+    equal but for case merged under their most frequent
     spelling; the `top` rows by `order` (largest first, then by key; 0 for all), and how many
     distinct keys there are."""
     summed = "".join(f", sum({column}) AS {name}" for name, column in sums.items())
