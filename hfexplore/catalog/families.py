@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -118,16 +117,6 @@ class Families:
         return dict(self._origin)
 
     # -- columns -----------------------------------------------------------------------------------
-    def map(self, namespaces: pd.Series) -> pd.Series:
-        """Publisher family per namespace, <NA> where none; keeps the Series' own index."""
-        array = pa.array(namespaces.astype("string"), pa.string(), from_pandas=True)
-        values = self.map_arrow(array).to_pandas().to_numpy(dtype=object)
-        return pd.Series(values, index=namespaces.index, dtype="string")
-
-    def map_arrow(self, namespaces: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """Publisher family per namespace (null where none), computed in C++."""
-        return _lookup(pc.utf8_lower(namespaces), self._publisher)
-
     def origin_arrow(self, repo_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Origin family per repo id (null where none): namespace, mirror, or alias."""
         lowered = pc.utf8_lower(pc.utf8_trim_whitespace(repo_ids))
