@@ -15,6 +15,7 @@ from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
+from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
 
 METRICS = ("total", "license", "library")
@@ -65,10 +66,13 @@ def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoT
     view = f"history_{PLURAL[repo_type]}"
     if view not in _views(connection):
         return pd.DataFrame(columns=["snapshot", "key", "count"])
-    column = "license_category" if metric == "license" else "library_name"
-    return _query(connection, f"select {group} as snapshot, coalesce({column}, '(none)') as key, "
-                              f"count(*) as count from {view} group by all "
-                              "order by snapshot, count desc, key")
+    # The same values as the reports': a dataset counts under each of its library tags, a
+    # Space under its SDK.
+    value = "license_category" if metric == "license" else \
+        value_expression(repo_type, LIBRARY_COLUMN[repo_type])
+    return _query(connection, f"select snapshot, coalesce(value, '(none)') as key, count(*) as "
+                              f"count from (select {group} as snapshot, {value} as value from "
+                              f"{view}) group by all order by snapshot, count desc, key")
 
 
 def _views(connection: duckdb.DuckDBPyConnection) -> set[str]:

@@ -17,10 +17,13 @@ from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import NO_FILTERS, Filters, Knowledge, Values, as_values
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "Knowledge", "Scan", "Values", "as_values",
-           "count_folded", "distinct", "rank_of", "top_rows", "value_counts"]
+           "count_folded", "distinct", "rank_of", "top_rows", "value_counts",
+           "value_expression"]
 NONE_LABEL = "(none)"
 # A model has at most one library and one task, so its list equals its single column, which
 # is cheaper to count (see `catalog/normalize.py`); Spaces' tasks likewise.
+# What "library" means per repo type, as the `libraries` report counts it.
+LIBRARY_COLUMN = {"model": "libraries", "dataset": "libraries", "space": "sdk"}
 SINGLE_VALUED = {("model", "libraries"): "library_name", ("model", "tasks"): "pipeline_tag",
                  ("space", "tasks"): "pipeline_tag"}
 LIST_COLUMNS = ("libraries", "tasks", "base_models", "licenses", "base_relations", "formats",
@@ -53,15 +56,22 @@ def _label_nulls(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _values(scan: Scan, column: str) -> tuple[str, str]:
-    """The SELECT expression giving one value per (repo, value) of `column`, and its FROM."""
-    if column == "family":
-        return "publishers.family", f"rows {scan.with_publishers()}"
-    column = SINGLE_VALUED.get((scan.repo_type, column), column)
+def value_expression(repo_type: str, column: str) -> str:
+    """The SELECT expression giving one value per (repo, value) of a column: a list column
+    gives one per value and a null for a repo without any."""
+    column = SINGLE_VALUED.get((repo_type, column), column)
     if column in LIST_COLUMNS:
         return (f"unnest(CASE WHEN coalesce(len({column}), 0) = 0 THEN [NULL::VARCHAR] "
-                f"ELSE {column} END)", "rows")
-    return column, "rows"
+                f"ELSE {column} END)")
+    return column
+
+
+def _values(scan: Scan, column: str) -> tuple[str, str]:
+    """`value_expression` for a scan (`family`, the publisher family, included), and the FROM
+    it needs."""
+    if column == "family":
+        return "publishers.family", f"rows {scan.with_publishers()}"
+    return value_expression(scan.repo_type, column), "rows"
 
 
 def value_counts(scan: Scan, column: str, label: str, total: int | None = None,
