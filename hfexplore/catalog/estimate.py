@@ -27,7 +27,7 @@ class CrawlEstimate:
         return self.seconds / 60
 
 
-def crawl_estimate(repos: int, *, authenticated: bool, repo_type: RepoType = "model",
+def crawl_estimate(repos: int, *, authenticated: bool, repo_type: RepoType = RepoType.MODEL,
                    quota: int | None = None) -> CrawlEstimate:
     """The estimate for `repos` repos: ceil(repos / 1,000) requests at `quota` requests per
     fixed 5-minute window (the anonymous or free-token quota unless given), each taking at
@@ -43,7 +43,7 @@ def crawl_estimate(repos: int, *, authenticated: bool, repo_type: RepoType = "mo
                          seconds)
 
 
-def estimate_crawl(client: HubClient, repo_type: RepoType = "model") -> CrawlEstimate:
+def estimate_crawl(client: HubClient, repo_type: RepoType = RepoType.MODEL) -> CrawlEstimate:
     """Count the repos with one request of the count endpoint (no listing walk: that would
     cost what it estimates) and estimate their crawl for this client's quota."""
     result = client.count(repo_type, walk_fallback=False)

@@ -61,8 +61,9 @@ class Source:
         if not isinstance(entry, dict):
             return None
         fraction = entry.get("fraction")
-        valid = isinstance(fraction, int | float) and 0 < fraction <= 1
-        return Sample(float(fraction) if valid else None, str(entry.get("description", "")))
+        valid = fraction if isinstance(fraction, int | float) and 0 < fraction <= 1 else None
+        return Sample(None if valid is None else float(valid),
+                      str(entry.get("description", "")))
 
 
 @dataclass
@@ -303,7 +304,7 @@ def check_claims(claims: Sequence[Claim], evaluator: Evaluator,
     for column in ROW_COLUMNS:  # None, not NaN, where unset
         if column not in ("measured", "expected", "evidence"):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    counts = frame["verdict"].value_counts().to_dict()
+    counts = {str(k): int(v) for k, v in frame["verdict"].value_counts().items()}
     snapshot = evaluator.snapshot
     forced = evaluator.force_snapshot and snapshot is not None
     report = Report(title="Claims about the Hub, checked", rows=frame,

@@ -78,7 +78,7 @@ def _rank(scan: Scan, column: str, metric: Metric) -> Figure:
     nearest = None
     if len(others):
         gaps = (others[score].astype(float) - mine).abs()
-        nearest = others.loc[gaps.idxmin()]
+        nearest = others.iloc[int(gaps.to_numpy().argmin())]  # the first of equal gaps
     leader = ranking.iloc[0]
     detail = (f"{value}: {mine:,.0f} {'downloads' if score == 'downloads' else 'repos'}"
               + (f"; first: {leader['value']} {float(leader[score]):,.0f}" if rank > 1 else

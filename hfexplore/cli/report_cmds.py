@@ -3,7 +3,7 @@ and hands the result to a format."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -27,6 +27,7 @@ from hfexplore.cli.options import (
 
 if TYPE_CHECKING:
     from hfexplore.catalog.knowledge import Families
+    from hfexplore.repo_type import RepoType
 
 
 def _families(params: dict[str, Any]) -> Families:
@@ -49,7 +50,8 @@ def _families(params: dict[str, Any]) -> Families:
 @snapshot_options
 @hub_options
 @output_options
-def licenses(repo_type: str, open_weight: bool, by: str, live: bool, top: int,
+def licenses(repo_type: RepoType, open_weight: bool,
+             by: Literal["license", "category", "family"], live: bool, top: int,
              output_format: str | None, **params: Any) -> None:
     """Repos per license, with its category and share.
 
@@ -63,13 +65,13 @@ def licenses(repo_type: str, open_weight: bool, by: str, live: bool, top: int,
         from hfexplore.stats.live import live_licenses
 
         check_live(params)
-        emit(live_licenses(hub_client(params), repo_type, by=by,  # type: ignore[arg-type]
+        emit(live_licenses(hub_client(params), repo_type, by=by,
                            open_weight=open_weight, top=top, author=params.get("author"),
                            library=params.get("library"), task=params.get("task"),
                            license_table=table), output_format)
         return
-    emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,  # type: ignore[arg-type]
-                          by=by, top=top, filters=filters_from(params),  # type: ignore[arg-type]
+    emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,
+                          by=by, top=top, filters=filters_from(params),
                           license_table=table, families=_families(params)), output_format)
 
 
@@ -84,7 +86,7 @@ def licenses(repo_type: str, open_weight: bool, by: str, live: bool, top: int,
 @snapshot_options
 @hub_options
 @output_options
-def libraries(repo_type: str, live: bool, library_list: str | None, top: int,
+def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: int,
               output_format: str | None, **params: Any) -> None:
     """Models per library (library_name); datasets per library: tag; Spaces per SDK.
 
@@ -108,7 +110,7 @@ def libraries(repo_type: str, live: bool, library_list: str | None, top: int,
     if library_list:
         raise click.UsageError("--library-list applies to --live only")
 
-    emit(reports.libraries(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
+    emit(reports.libraries(load_snapshot(params), repo_type, top=top,
                            filters=filters_from(params)), output_format)
 
 
@@ -118,11 +120,11 @@ def libraries(repo_type: str, live: bool, library_list: str | None, top: int,
 @filter_options
 @snapshot_options
 @output_options
-def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) -> None:
+def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
     """Repos per task (pipeline_tag; task_categories for datasets)."""
     from hfexplore.stats import reports
 
-    emit(reports.tasks(load_snapshot(params), repo_type, top=top,  # type: ignore[arg-type]
+    emit(reports.tasks(load_snapshot(params), repo_type, top=top,
                        filters=filters_from(params)), output_format)
 
 
@@ -137,13 +139,14 @@ def tasks(repo_type: str, top: int, output_format: str | None, **params: Any) ->
 @filter_options
 @snapshot_options
 @output_options
-def authors(repo_type: str, by_family: bool, sort: str, top: int, output_format: str | None,
+def authors(repo_type: RepoType, by_family: bool,
+            sort: Literal["count", "downloads", "likes"], top: int, output_format: str | None,
             **params: Any) -> None:
     """Repos, downloads and likes per author or organisation family."""
     from hfexplore.stats import reports
 
-    emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,  # type: ignore[arg-type]
-                         sort=sort, top=top, filters=filters_from(params),  # type: ignore[arg-type]
+    emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,
+                         sort=sort, top=top, filters=filters_from(params),
                          families=_families(params)), output_format)
 
 
@@ -172,12 +175,12 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
 @filter_options
 @snapshot_options
 @output_options
-def growth(repo_type: str, by: str, plot: str | None, output_format: str | None,
-           **params: Any) -> None:
+def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
+           output_format: str | None, **params: Any) -> None:
     """Repos created per month or year, and the running total."""
     from hfexplore.stats import reports
 
-    report = reports.growth(load_snapshot(params), repo_type, by=by,  # type: ignore[arg-type]
+    report = reports.growth(load_snapshot(params), repo_type, by=by,
                             filters=filters_from(params))
     if plot:
         from hfexplore.formats.plot import plot_growth

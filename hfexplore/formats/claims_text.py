@@ -56,7 +56,7 @@ class ClaimBlocks(Format):
         head = f"{report.title} (as of {iso(report.as_of)})"
         blocks = [self._heading(head, 2)]
         for row in report.rows.to_dict("records"):
-            blocks.append(self._block(row))
+            blocks.append(self._block({str(key): value for key, value in row.items()}))
         counts = report.extra.get("verdicts", {})
         blocks.append(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
         blocks.extend(clean_text(note) for note in report.notes)

@@ -61,7 +61,7 @@ def decode_page(content: bytes) -> Any:
         return orjson.loads(content)
 
 
-class TypedItems(list):  # type: ignore[type-arg]
+class TypedItems(list):
     """A page decoded into `ListItem`s (a list, so it is told apart from plain JSON lists)."""
 
 

@@ -52,7 +52,7 @@ def lineage_of(scan: Scan, *, family: str | None = None, base: str | None = None
         groups = groups[groups["base_family"] == scan.families.get(family).name]
     if base:
         groups = groups[groups["base_key"] == base.strip().lower()]
-    spelling = groups.groupby(["base_key", "base_model"], as_index=False)["n"].sum().sort_values(
+    spelling = groups.groupby(["base_key", "base_model"])["n"].sum().reset_index().sort_values(
         ["base_key", "n", "base_model"], ascending=[True, False, True], kind="stable"
     ).drop_duplicates("base_key").set_index("base_key")["base_model"]
     per_base = _pivot(groups, "base_key")

@@ -80,7 +80,7 @@ class _Tally:
         return ("cache", round(max(a or 0.0 for a in ages), 1)) if ages else ("live", None)
 
 
-def live_licenses(client: HubClient, repo_type: RepoType = "model", *,
+def live_licenses(client: HubClient, repo_type: RepoType = RepoType.MODEL, *,
                   by: Literal["license", "category", "family"] = "license",
                   open_weight: bool = False, top: int = 20, author: str | None = None,
                   library: str | None = None, task: str | None = None,
@@ -150,8 +150,8 @@ def live_libraries(client: HubClient, *, top: int = 20, author: str | None = Non
     """Public models per library of a list of common library names (`hfexplore/data/
     libraries.txt` unless `libraries` is given), counted live like `live_licenses`."""
     names = list(dict.fromkeys(libraries)) if libraries is not None else load_library_names()
-    base = _base_filters("model", author=author, task=task)
-    tally = _count_values(client, "model", "library", names, base, max_walk_requests)
+    base = _base_filters(RepoType.MODEL, author=author, task=task)
+    tally = _count_values(client, RepoType.MODEL, "library", names, base, max_walk_requests)
     rows = pd.DataFrame({"library": names, "count": [tally.counts.get(n, 0) for n in names]})
     rows["members"] = [[n] for n in names]
     counted_sum = int(rows["count"].sum())
@@ -160,7 +160,7 @@ def live_libraries(client: HubClient, *, top: int = 20, author: str | None = Non
         rows = pd.concat([rows, pd.DataFrame([{"library": NONE_LIBRARY, "count": rest,
                                                "members": [None]}])], ignore_index=True)
     report = _breakdown_report("Models by library (live)", rows, "library", tally, top,
-                               "model", base, client.endpoint)
+                               RepoType.MODEL, base, client.endpoint)
     described = ("names of the built-in list of common Hub libraries (hfexplore/data/"
                  "libraries.txt)" if libraries is None else "given library names")
     report.notes.insert(0, f"counted live: the {len(names)} {described}, "

@@ -113,7 +113,7 @@ def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
                             "not their first license's")
     if open_weight:
         published = groups[groups["family"].notna()]
-        by_publisher = published.groupby(["family", "license"], as_index=False)["count"].sum()
+        by_publisher = published.groupby(["family", "license"])["count"].sum().reset_index()
         by_publisher = by_publisher.sort_values(["count", "family", "license"],
                                                 ascending=[False, True, True], kind="stable")
         report.sections["by_publisher"] = top_rows(by_publisher[["family", "license", "count"]],
@@ -232,7 +232,8 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     counts = pd.Series(counted.to_numpy(), index=index, dtype="int64")
     if len(counts):
         counts = counts.reindex(pd.period_range(counts.index.min(), counts.index.max(),
-                                                freq=counts.index.freq), fill_value=0)
+                                                freq="Y" if by == "year" else "M"),
+                                fill_value=0)
     rows = pd.DataFrame({by: counts.index.astype(str), "created": counts.to_numpy()})
     rows["cumulative"] = rows["created"].cumsum()
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
