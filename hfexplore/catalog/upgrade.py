@@ -23,6 +23,16 @@ _SOURCES = {"base_relations": ["base_models", "base_relation"],
             "license_category": ["licenses"]}
 
 
+def readable_columns(path: Path) -> list[str]:
+    """Every column a version-1 file can give: its own and those derivable from them, in the
+    current schema's order."""
+    from hfexplore.catalog.normalize import SCHEMA
+
+    available = set(pq.ParquetFile(path).schema_arrow.names)
+    derivable = {c for c, sources in _SOURCES.items() if any(s in available for s in sources)}
+    return [name for name in SCHEMA.names if name in available or name in derivable]
+
+
 def upgrade_columns(path: Path, columns: list[str], repo_type: str) -> pa.Table:
     """`columns` of a version-1 parquet file, deriving the ones it lacks."""
     available = set(pq.ParquetFile(path).schema_arrow.names)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -19,6 +20,7 @@ import pyarrow as pa
 from hfexplore.catalog.knowledge import Families, LicenseTable
 from hfexplore.catalog.normalize import SCHEMA_VERSION
 from hfexplore.catalog.snapshot import Snapshot, file_name
+from hfexplore.catalog.upgrade import readable_columns
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import RepoTypeLike
 from hfexplore.stats.filters import Filters, Knowledge
@@ -33,8 +35,9 @@ class Scan:
     def __init__(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike = "model",
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
-                 license_table: LicenseTable | None = None) -> None:
-        self.knowledge = Knowledge(families, license_table)
+                 license_table: LicenseTable | None = None,
+                 knowledge: Knowledge | None = None) -> None:
+        self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
@@ -59,9 +62,7 @@ class Scan:
     def narrowed(self, *more: Filters) -> Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
-        return Scan(source, self.repo_type, [*self.filters, *more],
-                    families=self.knowledge._families,
-                    license_table=self.knowledge._license_table)
+        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge)
 
     # -- running queries --------------------------------------------------------------------
     def relation(self, query: str, params: dict[str, Any] | None = None
@@ -87,13 +88,6 @@ class Scan:
     def rows(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._errors():
             return self.relation(query, params).fetchall()
-
-    def materialise(self, name: str, query: str, params: dict[str, Any] | None = None) -> None:
-        """Keeps a query's result in the engine as temporary table `name`, for later queries
-        of this scan to use."""
-        with self._errors():
-            self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(query)}",
-                                     {**self._params, **(params or {})})
 
     def scalar(self, query: str, params: dict[str, Any] | None = None) -> Any:
         found = self.rows(query, params)
@@ -141,7 +135,7 @@ class Scan:
                 self._connection.execute(
                     f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
         else:  # a version-1 file: upgraded in memory, column by column
-            self._table = source.table(repo_type, _upgradable(source, repo_type))
+            self._table = source.table(repo_type, readable_columns(source.file(repo_type)))
             self._connection.register("source", self._table)
 
     def _bare_base_ids(self) -> list[str]:
@@ -153,23 +147,8 @@ class Scan:
         return [row[0] for row in found if row[0]]
 
 
-_DATABASE: duckdb.DuckDBPyConnection | None = None
-
-
+@cache
 def _database() -> duckdb.DuckDBPyConnection:
     """One in-memory database per process; each scan has its own cursor (connection) in it, so
     a scan's views and registered tables are its own."""
-    global _DATABASE
-    if _DATABASE is None:
-        _DATABASE = duckdb.connect()
-    return _DATABASE
-
-
-def _upgradable(snapshot: Snapshot, repo_type: RepoTypeLike) -> list[str]:
-    import pyarrow.parquet as pq
-
-    from hfexplore.catalog.normalize import SCHEMA
-
-    have = set(pq.ParquetFile(snapshot.path / file_name(repo_type)).schema_arrow.names)
-    derived = {"license_category", "base_relations", "libraries", "tasks"}
-    return [name for name in SCHEMA.names if name in have or name in derived]
+    return duckdb.connect()
