@@ -38,6 +38,7 @@ class Scan:
         self.repo_type = repo_type
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
+        self._attached: list[Snapshot] = []
         self._register_source(source, repo_type)
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
@@ -107,7 +108,9 @@ class Scan:
         except (duckdb.IOException, duckdb.InvalidInputException) as exc:
             if self._snapshot is None:
                 raise
-            raise SnapshotError(f"snapshot {self._snapshot.name}: cannot read "
+            damaged = next((s for s in self._attached if str(s.path) in str(exc)),
+                           self._snapshot)
+            raise SnapshotError(f"snapshot {damaged.name}: cannot read "
                                 f"{file_name(self.repo_type)} ({exc}); the snapshot is damaged, "
                                 "create a new one") from exc
 
@@ -127,20 +130,31 @@ class Scan:
             "family": pa.array(list(mapping.values()), pa.string())}))
         return "LEFT JOIN publishers ON publishers.namespace = lower(rows.author)"
 
+    def attach(self, name: str, snapshot: Snapshot) -> None:
+        """Another snapshot's file of this repo type, unfiltered, as view `name`: for queries
+        that join two snapshots (a diff). Its damage is reported under its own name."""
+        self._attached.append(snapshot)
+        self._view(name, snapshot)
+
     # -- the source -------------------------------------------------------------------------
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
         if isinstance(source, pa.Table):
             self._table = source
             self._connection.register("source", source)
             return
-        source.table(repo_type, [])  # the snapshot's own checks and errors
-        if source.schema_version >= SCHEMA_VERSION:
-            path = str(source.path / file_name(repo_type)).replace("'", "''")
+        self._table = self._view("source", source)
+
+    def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
+        snapshot.table(self.repo_type, [])  # the snapshot's own checks and errors
+        if snapshot.schema_version >= SCHEMA_VERSION:
+            path = str(snapshot.path / file_name(self.repo_type)).replace("'", "''")
             self._connection.execute(
-                f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
-        else:  # a version-1 file: upgraded in memory, column by column
-            self._table = source.table(repo_type, _upgradable(source, repo_type))
-            self._connection.register("source", self._table)
+                f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+            return None
+        # a version-1 file: upgraded in memory, column by column
+        table = snapshot.table(self.repo_type, _upgradable(snapshot, self.repo_type))
+        self._connection.register(name, table)
+        return table
 
     def _bare_base_ids(self) -> list[str]:
         """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
