@@ -191,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             "incremental", "--endpoint", changed_sim.url, "--data-dir", str(work / "data"))
     finally:
         changed_sim.stop()
+    log("snapshot diff: the full crawl against the incremental refresh (DuckDB join)")
+    figures["diff"], _, figures["diff_rss"] = run(
+        "diff", "--snapshot", figures["crawl"]["snapshot"],
+        "--other", figures["incremental"]["snapshot"])
     figures["total_seconds"] = time.perf_counter() - started
     (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
     args.output.parent.mkdir(parents=True, exist_ok=True)

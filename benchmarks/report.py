@@ -120,11 +120,26 @@ def render_markdown(f: dict[str, Any], machine: str) -> str:
         f"**{inc['requests'] / crawl['requests']:.1%}** of a full crawl's "
         f"{crawl['requests']:,}; peak RSS {f['incremental_rss']:.0f} MB.",
         "",
+        *_diff_lines(f),
         *_history_lines(f),
         *_pipeline_lines(f),
         *import_lines(f),
     ]
     return "\n".join(lines) + NOTES
+
+
+def _diff_lines(f: dict[str, Any]) -> list[str]:
+    """`snapshot diff` of the full crawl against the incremental refresh."""
+    if "diff" not in f:
+        return []
+    d = f["diff"]
+    return [
+        f"`snapshot diff` of the two ({d['rows']:,} and {d['other_rows']:,} models; one DuckDB "
+        f"full outer join of the two files, only the changed repos and top-10 lists kept): "
+        f"{d['added']:,} added, {d['removed']:,} removed, {d['license_changed']:,} re-licensed "
+        f"in **{d['seconds']:.1f} s**, peak RSS **{f['diff_rss']:.0f} MB**.",
+        "",
+    ]
 
 
 def _history_lines(f: dict[str, Any]) -> list[str]:
