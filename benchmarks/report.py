@@ -284,7 +284,7 @@ NOTES = """
   snapshots (the second with 1% removed, 1% added, 0.5% re-licensed, 30% new download counts;
   `diff_snapshots`, top 10, each in its own process, 2026-11-24): 14.0 s and 4.09 GB peak RSS.
   After, one DuckDB full outer join of the two files keeping only the changed repos and the
-  top-N movers: 3.4 s and 1.00 GB (the join's hash table of one side's key columns).
+  top-N movers: 3.4 s and 1.00 GB.
 
 ## Can a walk be split into parallel streams?
 
