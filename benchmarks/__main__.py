@@ -194,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             "incremental", "--endpoint", changed_sim.url, "--data-dir", str(work / "data"))
     finally:
         changed_sim.stop()
+    log("snapshot diff: the full crawl against the incremental refresh (DuckDB join)")
+    figures["diff"], _, figures["diff_rss"] = run(
+        "diff", "--snapshot", figures["crawl"]["snapshot"],
+        "--other", figures["incremental"]["snapshot"])
     log("start-up: hfexplore --help and hfexplore stats --demo, median of 5")
     figures["startup"], _, _ = run("startup")
     figures["total_seconds"] = time.perf_counter() - started

@@ -287,7 +287,19 @@ def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
     return {"requests": snapshot.manifest["requests"],
             "changed": snapshot.manifest["incremental"]["changed"]["model"],
             "items": snapshot.manifest["repo_types"]["model"]["count"],
-            "seconds": time.perf_counter() - started}
+            "seconds": time.perf_counter() - started, "snapshot": str(snapshot.path)}
+
+
+def diff(snapshot: str, other: str) -> dict[str, Any]:
+    """`snapshot diff` of models: one DuckDB join of the two files (top 10 of each list)."""
+    from hfexplore.catalog.snapshot import open_snapshot
+    from hfexplore.stats.diff import diff_snapshots
+
+    old, new = open_snapshot(Path(snapshot)), open_snapshot(Path(other))
+    started = time.perf_counter()
+    report = diff_snapshots(old, new, ["model"])
+    return {"seconds": time.perf_counter() - started, "rows": old.count("model"),
+            "other_rows": new.count("model"), **report.extra["summary"]["model"]}
 
 
 def startup(repeats: int = 5) -> dict[str, Any]:
@@ -358,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         result = dump_import(args.data_dir, args.models, args.normaliser)
     elif name == "incremental":
         result = incremental(args.endpoint, args.data_dir)
+    elif name == "diff":
+        result = diff(args.snapshot, args.other)
     elif name == "startup":
         result = startup()
     else:

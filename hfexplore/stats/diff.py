@@ -1,4 +1,9 @@
-"""What changed between two snapshots."""
+"""What changed between two snapshots.
+
+DuckDB joins the two files (a full outer join on the repo's key) and aggregates as it reads:
+only the changed repos (added, removed, re-licensed) are kept, and the movers come out of a
+top-N; memory follows the result, not the two catalogues.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,10 @@ from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.engine import Scan
 
-DIFF_COLUMNS = ["_id", "id", "license", "license_category", "downloads", "likes",
-                "base_models"]
 CHANGE_COLUMNS = ["repo_type", "id", "change", "license_from", "license_to", "category_from",
                   "category_to", "downloads", "likes"]
 SUMMARY_COLUMNS = ["repo_type", "added", "removed", "license_changed", "category_moves"]
+CHANGES = ("added", "removed", "license_changed")
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoTypeLike] | None = None,
@@ -40,50 +44,22 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoTypeLi
     likes: list[pd.DataFrame] = []
     derivatives: list[pd.DataFrame] = []
     for repo_type in types:
-        columns = DIFF_COLUMNS if repo_type != "space" else \
-            [c for c in DIFF_COLUMNS if c != "downloads"]
-        key = _join_key(old, new, repo_type)
-        before, after = old.frame(repo_type, columns), new.frame(repo_type, columns)
-        if key == "_key":  # an imported dump without _id: match repos by id (case-insensitive)
-            before["_key"] = before["id"].str.lower()
-            after["_key"] = after["id"].str.lower()
-        merged = before.merge(after, on=key, how="outer", suffixes=("_from", "_to"),
-                              indicator=True)
-        merged["_id"] = merged["_id_to"].fillna(merged["_id_from"]) if key == "_key" \
-            else merged["_id"]
-        merged["id"] = merged["id_to"].fillna(merged["id_from"])
-        for metric in ("downloads", "likes"):  # the newest value known (Spaces: no downloads)
-            merged[metric] = merged[f"{metric}_to"].fillna(merged[f"{metric}_from"]) \
-                if f"{metric}_to" in merged else float("nan")
-        added = merged[merged["_merge"] == "right_only"]
-        removed = merged[merged["_merge"] == "left_only"]
-        both = merged[merged["_merge"] == "both"]
-        relicensed = both[both["license_from"].fillna("") != both["license_to"].fillna("")]
-        moved = relicensed[relicensed["license_category_from"].fillna("") !=
-                           relicensed["license_category_to"].fillna("")]
-        summary[repo_type] = {"added": len(added), "removed": len(removed),
-                              "license_changed": len(relicensed), "category_moves": len(moved)}
-        for label, frame in (("added", added), ("removed", removed),
-                             ("license_changed", relicensed)):
-            part = _top(_most_followed(frame), top).assign(repo_type=repo_type, change=label)
-            changes.append(part.rename(columns={"license_category_from": "category_from",
-                                                "license_category_to": "category_to"})
-                           [CHANGE_COLUMNS])
-        pairs = moved.groupby(["license_category_from", "license_category_to"]).size() \
-            .rename("count").reset_index().assign(repo_type=repo_type)
-        moves.append(_top(pairs.sort_values(["count", "license_category_from",
-                                             "license_category_to"],
-                                            ascending=[False, True, True], kind="stable"), top))
-        for metric, sink in (("downloads", downloads), ("likes", likes)):
-            if f"{metric}_from" in both:
-                delta = both.assign(change=both[f"{metric}_to"].fillna(0) -
-                                    both[f"{metric}_from"].fillna(0))
-                delta = delta[delta["change"] != 0]
-                order = delta["change"].abs().sort_values(ascending=False, kind="stable").index
-                sink.append(_top(delta.loc[order], top).assign(repo_type=repo_type)[
-                    ["repo_type", "id", f"{metric}_from", f"{metric}_to", "change"]])
+        scan = Scan(new, repo_type, families=families)  # `rows`: the new snapshot's repos
+        scan.attach("before", old)
+        key = "_id" if _join_key(old, new, repo_type) == "_id" else "lower(id)"
+        metrics = ("likes",) if repo_type == "space" else ("downloads", "likes")
+        scan.materialise("changed", _changed_sql(key, metrics))
+        summary[repo_type] = _summary(scan)
+        for label in CHANGES:
+            part = _frame(scan, _listed_sql(label, top), {"label": label})
+            changes.append(part.assign(repo_type=repo_type, change=label)[CHANGE_COLUMNS])
+        moves.append(_frame(scan, _moves_sql(top), {"repo_type": repo_type}))
+        for metric in metrics:
+            sink = downloads if metric == "downloads" else likes
+            sink.append(_frame(scan, _movers_sql(key, metric, top), {"repo_type": repo_type}))
         if repo_type == "model":
-            derivatives.append(new_derivatives(new, set(added["_id"]), families))
+            derivatives.append(new_derivatives(
+                scan, "SELECT _id FROM changed WHERE change = 'added'", families))
     rows = _concat(changes, CHANGE_COLUMNS)
     shown = "every" if not top else f"the top {top:,} of each"
     report = Report(f"Changes from {old.name} to {new.name}", rows, source=str(new.path),
@@ -113,12 +89,74 @@ def _join_key(old: Snapshot, new: Snapshot, repo_type: str) -> str:
     return "_id"
 
 
-def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> pd.DataFrame:
-    """Added models per origin family of their bases (a model counts once per family)."""
-    scan = Scan(new, "model", families=families)
-    scan.register("added", pa.table({"_id": pa.array(sorted(added_ids), pa.string())}))
+def _changed_sql(key: str, metrics: Sequence[str]) -> str:
+    """The added, removed and re-licensed repos (a license missing and an empty one are the
+    same), with the newest downloads and likes known. `_id` is the new snapshot's (the old
+    one's for a removed repo), as is `id`. Metrics are DOUBLE, as the pandas merge had them."""
+    side = ", ".join(["_id", "id", "license", "license_category", "true AS present",
+                      f"{key} AS _key", *metrics])
+    newest = [f"CAST(coalesce(n.{m}, o.{m}) AS DOUBLE) AS {m}" for m in metrics]
+    if "downloads" not in metrics:  # Spaces have no downloads
+        newest.insert(0, "CAST(NULL AS DOUBLE) AS downloads")
+    return (
+        "SELECT change, _id, id, license_from, license_to, category_from, category_to, "
+        "downloads, likes, change = 'license_changed' AND "
+        "coalesce(category_from, '') <> coalesce(category_to, '') AS moved FROM ("
+        "SELECT CASE WHEN o.present IS NULL THEN 'added' WHEN n.present IS NULL THEN "
+        "'removed' ELSE 'license_changed' END AS change, coalesce(n._id, o._id) AS _id, "
+        "coalesce(n.id, o.id) AS id, o.license AS license_from, n.license AS license_to, "
+        "o.license_category AS category_from, n.license_category AS category_to, "
+        f"{', '.join(newest)} "
+        f"FROM (SELECT {side} FROM before) o FULL OUTER JOIN (SELECT {side} FROM rows) n "
+        "ON o._key = n._key WHERE o.present IS NULL OR n.present IS NULL OR "
+        "coalesce(o.license, '') <> coalesce(n.license, ''))")
+
+
+def _summary(scan: Scan) -> dict[str, int]:
+    counts = scan.rows(
+        "SELECT count(*) FILTER (WHERE change = 'added'), count(*) FILTER (WHERE change = "
+        "'removed'), count(*) FILTER (WHERE change = 'license_changed'), count(*) FILTER "
+        "(WHERE moved) FROM changed")[0]
+    return dict(zip(["added", "removed", "license_changed", "category_moves"],
+                    (int(n) for n in counts), strict=True))
+
+
+def _moves_sql(top: int) -> str:
+    """Re-licensed repos per (old, new) license category pair, the most frequent first. A
+    repo with no category on either side counts in the summary only (as pandas' groupby had it)."""
+    return ("SELECT $repo_type AS repo_type, category_from AS license_category_from, "
+            "category_to AS license_category_to, count(*) AS count FROM changed WHERE moved AND "
+            "category_from IS NOT NULL AND category_to IS NOT NULL GROUP BY ALL ORDER BY count "
+            f"DESC, license_category_from, license_category_to{_limit(top)}")
+
+
+def _listed_sql(label: str, top: int) -> str:
+    """One list of changed repos, the most downloaded first (Spaces have no downloads: the
+    most liked), then by id (then by `_id`, for a repo id listed twice)."""
+    return ("SELECT id, license_from, license_to, category_from, category_to, downloads, likes "
+            "FROM changed WHERE change = $label ORDER BY downloads DESC NULLS LAST, likes DESC "
+            f"NULLS LAST, id, _id{_limit(top)}")
+
+
+def _movers_sql(key: str, metric: str, top: int) -> str:
+    """Repos in both snapshots whose `metric` changed, the biggest change first (a missing
+    value counts as 0). Ties, in no defined order in the pandas version, are by id then `_id`.
+    The values are DOUBLE, as the pandas merge had them."""
+    side = f"_id, id, {metric}, {key} AS _key"
+    return (f"SELECT $repo_type AS repo_type, id, {metric}_from, {metric}_to, change FROM ("
+            f"SELECT n._id, n.id, CAST(o.{metric} AS DOUBLE) AS {metric}_from, "
+            f"CAST(n.{metric} AS DOUBLE) AS {metric}_to, CAST(coalesce(n.{metric}, 0) - "
+            f"coalesce(o.{metric}, 0) AS DOUBLE) AS change FROM (SELECT {side} FROM before) o "
+            f"JOIN (SELECT {side} FROM rows) n ON o._key = n._key) WHERE change <> 0 "
+            f"ORDER BY abs(change) DESC, id, _id{_limit(top)}")
+
+
+def new_derivatives(scan: Scan, added: str, families: Families) -> pd.DataFrame:
+    """Added models per origin family of their bases (a model counts once per family).
+    `added` is a query of the scan giving the added models' `_id`s."""
     edges = scan.table("SELECT DISTINCT _id, lower(trim(b)) AS base_key FROM (SELECT _id, "
-                       "unnest(base_models) AS b FROM rows SEMI JOIN added USING (_id))")
+                       f"unnest(base_models) AS b FROM rows SEMI JOIN ({added}) added "
+                       "USING (_id))")
     per_model = pa.table({"_id": edges["_id"],
                           "base_family": families.origin_arrow(edges["base_key"])})
     per_model = per_model.filter(pc.is_valid(per_model["base_family"])).group_by(
@@ -129,10 +167,14 @@ def new_derivatives(new: Snapshot, added_ids: set[str], families: Families) -> p
                               kind="stable")[["base_family", "new_derivatives"]]
 
 
-def _most_followed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The most downloaded repos first (Spaces have no downloads: the most liked), then by id."""
-    return frame.sort_values(["downloads", "likes", "id"], ascending=[False, False, True],
-                             na_position="last", kind="stable")
+def _frame(scan: Scan, query: str, params: dict[str, str]) -> pd.DataFrame:
+    """Through Arrow, so missing text is NaN in the columns' string dtype (as the pandas merge
+    of the snapshots' files had it), not None in object columns."""
+    return scan.table(query, params).to_pandas()
+
+
+def _limit(top: int) -> str:
+    return f" LIMIT {int(top)}" if top else ""
 
 
 def _top(frame: pd.DataFrame, top: int) -> pd.DataFrame:

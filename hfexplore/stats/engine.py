@@ -41,6 +41,7 @@ class Scan:
         self.repo_type = repo_type
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
+        self._attached: list[Snapshot] = []
         self._register_source(source, repo_type)
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
@@ -89,6 +90,13 @@ class Scan:
         with self._errors():
             return self.relation(query, params).fetchall()
 
+    def materialise(self, name: str, query: str, params: dict[str, Any] | None = None) -> None:
+        """Keeps a query's result in the engine as temporary table `name`, for later queries
+        of this scan to use."""
+        with self._errors():
+            self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(query)}",
+                                     {**self._params, **(params or {})})
+
     def scalar(self, query: str, params: dict[str, Any] | None = None) -> Any:
         found = self.rows(query, params)
         return found[0][0] if found else None
@@ -103,7 +111,9 @@ class Scan:
         except duckdb.Error as exc:
             if self._snapshot is None:
                 raise
-            raise SnapshotError(f"snapshot {self._snapshot.name}: cannot read "
+            damaged = next((s for s in self._attached if str(s.path) in str(exc)),
+                           self._snapshot)
+            raise SnapshotError(f"snapshot {damaged.name}: cannot read "
                                 f"{file_name(self.repo_type)} ({exc}); the snapshot is damaged, "
                                 "create a new one") from exc
 
@@ -123,20 +133,33 @@ class Scan:
             "family": pa.array(list(mapping.values()), pa.string())}))
         return "LEFT JOIN publishers ON publishers.namespace = lower(rows.author)"
 
+    def attach(self, name: str, snapshot: Snapshot) -> None:
+        """Another snapshot's file of this repo type, unfiltered, as view `name`: for queries
+        that join two snapshots (a diff). Its damage is reported under its own name."""
+        self._attached.append(snapshot)
+        self._view(name, snapshot)
+
     # -- the source -------------------------------------------------------------------------
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
         if isinstance(source, pa.Table):
             self._table = source
             self._connection.register("source", source)
             return
-        path = str(source.file(repo_type)).replace("'", "''")
-        if source.schema_version >= SCHEMA_VERSION:
+        self._table = self._view("source", source)
+
+    def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
+        """The snapshot's file of this repo type as view `name` (a version-1 file is upgraded
+        in memory, column by column, and returned)."""
+        path = snapshot.file(self.repo_type)
+        if snapshot.schema_version >= SCHEMA_VERSION:
+            quoted = str(path).replace("'", "''")
             with self._errors():
                 self._connection.execute(
-                    f"CREATE TEMP VIEW source AS SELECT * FROM read_parquet('{path}')")
-        else:  # a version-1 file: upgraded in memory, column by column
-            self._table = source.table(repo_type, readable_columns(source.file(repo_type)))
-            self._connection.register("source", self._table)
+                    f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+            return None
+        table = snapshot.table(self.repo_type, readable_columns(path))
+        self._connection.register(name, table)
+        return table
 
     def _bare_base_ids(self) -> list[str]:
         """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
