@@ -26,7 +26,7 @@ from hfexplore.catalog.arrow_lists import STRINGS
 from hfexplore.catalog.column_rules import INPUT_TYPES, normalise_arrays
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.lineage_columns import BASE_ENTRIES
-from hfexplore.catalog.normalize import RELATIONS, SCHEMA, Anomalies, normalize_items
+from hfexplore.catalog.normalize import SCHEMA, Anomalies, normalize_items
 from hfexplore.hub.items import ListItem
 
 # The item fields the rules read; card fields are split out as `card.<key>`.
@@ -114,7 +114,7 @@ def _is_text_or_strings(v: Any) -> bool:
     return type(v) is str or _is_strings(v)
 
 
-_CHECKS = {"downloads": _is_int, "downloadsAllTime": _is_int, "likes": _is_int,
+CHECKS = {"downloads": _is_int, "downloadsAllTime": _is_int, "likes": _is_int,
            "trendingScore": _is_number, "tags": _is_strings,
            "library_name": lambda v: v is None or type(v) is str,
            "card.license": _is_text_or_strings, "card.base_model": _is_text_or_strings}
@@ -124,11 +124,11 @@ def _from_python(cols: dict[str, Any], n: int, repo_type: str, licenses: License
                  anomalies: Anomalies, item_of: ItemOf, trusted: bool) -> pa.RecordBatch:
     odd: set[int] = set()
     if not trusted:
-        for name, check in _CHECKS.items():
+        for name, check in CHECKS.items():
             values = cols.get(name)
             if values is not None:
                 odd.update(row for row, v in enumerate(values) if not check(v))
-        for name in _CHECKS:  # the reference treats these rows; the Arrow rules see nothing
+        for name in CHECKS:  # the reference treats these rows; the Arrow rules see nothing
             if odd and name in cols:
                 for row in odd:
                     cols[name][row] = None
@@ -183,7 +183,7 @@ def _base_entries(values: Sequence[Any]) -> pa.Array:
             rows.append(None)
             continue
         rows.append([{"id": e["id"], "relation": e.get("relation")
-                      if e.get("relation") in RELATIONS else None}
+                      if isinstance(e.get("relation"), str) else None}
                      for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)])
     return pa.array(rows, BASE_ENTRIES)
 
