@@ -189,8 +189,9 @@ def _pipeline_lines(f: dict[str, Any]) -> list[str]:
         f"{_goal(all(r[2]['requests'] == r[2]['pages'] for r in rows))}.",
         "",
         f"`snapshot import` of a local hub-stats-like dump ({new['rows']:,} models, era "
-        f"2025-02): {new['seconds']:.1f} s with the column-wise normaliser, {old['seconds']:.1f}"
-        f" s with the per-item one (**{old['seconds'] / new['seconds']:.1f}x**); peak RSS "
+        f"2025-02): {new['seconds']:.1f} s with the Arrow column rules, {old['seconds']:.1f}"
+        f" s with every row through the per-item reference "
+        f"(**{old['seconds'] / new['seconds']:.1f}x**); peak RSS "
         f"{f['dump_columns_rss']:.0f} MB and {f['dump_items_rss']:.0f} MB.",
         "",
     ]
@@ -229,8 +230,10 @@ def import_lines(f: dict[str, Any]) -> list[str]:
         f"{_goal(fraction < 0.75)}): the footer, then only the column chunks the snapshot "
         "needs.",
         f"- The two snapshots' value counts: {agree or 'not compared'}.",
-        f"- Both normalise every row with the same per-row Python code "
-        f"(`catalog/normalize.py`), which bounds both on loopback. Against the real Hub the "
+        "- Both go through the same column rules (Arrow kernels, `catalog/column_rules.py`): "
+        "the crawl decodes its JSON pages and turns them into Arrow columns first, the import "
+        "reads the dump's Arrow columns as they are (cardData's JSON decoded once per row "
+        "group). Against the real Hub the "
         f"crawl is bound by the API quota instead: {real.requests:,} requests take at least "
         f"{real.minutes:.1f} minutes anonymously (a model of HUB_API.md's quotas, "
         f"`catalog/estimate.py`, not a measurement), while the import's "

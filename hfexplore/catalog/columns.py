@@ -36,7 +36,7 @@ FIELDS = ("_id", "id", "modelId", "author", "createdAt", "lastModified", "downlo
 CARD_FIELDS = ("license", "license_name", "base_model")
 _STRUCT_FIELDS = tuple("_id" if f == "oid" else f for f in ListItem.__struct_fields__)
 Columns = Mapping[str, Sequence[Any]]
-ItemOf = Callable[[int], dict[str, Any]]
+ItemsOf = Callable[[list[int]], list[dict[str, Any]]]  # rows -> their items
 
 
 def normalize_structs(items: Sequence[ListItem], repo_type: str, licenses: LicenseTable,
@@ -53,7 +53,8 @@ def normalize_structs(items: Sequence[ListItem], repo_type: str, licenses: Licen
         for key in CARD_FIELDS:
             columns[f"card.{key}"] = [None if c is None else getattr(c, key) for c in cards]
     return _from_python(columns, len(items), repo_type, licenses, anomalies or Anomalies(),
-                        lambda row: msgspec.to_builtins(items[row]), trusted=True)
+                        lambda rows: [msgspec.to_builtins(items[r]) for r in rows],
+                        trusted=True)
 
 
 def normalize_page(items: Sequence[Any], repo_type: str, licenses: LicenseTable,
@@ -75,14 +76,14 @@ def normalize_dicts(items: Sequence[dict[str, Any]], repo_type: str, licenses: L
     for key in CARD_FIELDS:
         columns[f"card.{key}"] = [c.get(key) if isinstance(c, dict) else None for c in cards]
     return _from_python(columns, len(items), repo_type, licenses, anomalies or Anomalies(),
-                        lambda row: items[row], trusted=False)
+                        lambda rows: [items[r] for r in rows], trusted=False)
 
 
 def normalize_arrow(inputs: dict[str, pa.Array], n: int, repo_type: str,
                     licenses: LicenseTable, anomalies: Anomalies, odd: Collection[int] = (),
-                    item_of: ItemOf | None = None) -> pa.RecordBatch:
+                    items_of: ItemsOf | None = None) -> pa.RecordBatch:
     """Arrow columns of item fields (`column_rules.INPUT_TYPES`); the `odd` rows, if any, are
-    normalised by the reference from `item_of(row)`."""
+    normalised by the reference from `items_of(rows)`."""
     if n == 0:
         return _empty()
     if odd:
@@ -91,7 +92,7 @@ def normalize_arrow(inputs: dict[str, pa.Array], n: int, repo_type: str,
         hidden = pa.array(mask)  # the reference treats these rows; the Arrow rules see nothing
         inputs = {name: pc.if_else(hidden, pa.scalar(None, values.type), values)
                   for name, values in inputs.items()}
-    return _splice(inputs, n, repo_type, licenses, anomalies, set(odd), item_of)
+    return _splice(inputs, n, repo_type, licenses, anomalies, set(odd), items_of)
 
 
 def _empty() -> pa.RecordBatch:
@@ -121,7 +122,7 @@ CHECKS = {"downloads": _is_int, "downloadsAllTime": _is_int, "likes": _is_int,
 
 
 def _from_python(cols: dict[str, Any], n: int, repo_type: str, licenses: LicenseTable,
-                 anomalies: Anomalies, item_of: ItemOf, trusted: bool) -> pa.RecordBatch:
+                 anomalies: Anomalies, items_of: ItemsOf, trusted: bool) -> pa.RecordBatch:
     odd: set[int] = set()
     if not trusted:
         for name, check in CHECKS.items():
@@ -136,7 +137,7 @@ def _from_python(cols: dict[str, Any], n: int, repo_type: str, licenses: License
         inputs = to_arrow(cols)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. a count beyond int64
         inputs, odd = None, set(range(n))
-    return _splice(inputs, n, repo_type, licenses, anomalies, odd, item_of)
+    return _splice(inputs, n, repo_type, licenses, anomalies, odd, items_of)
 
 
 def to_arrow(cols: Mapping[str, Sequence[Any]]) -> dict[str, pa.Array]:
@@ -190,7 +191,7 @@ def _base_entries(values: Sequence[Any]) -> pa.Array:
 
 def _splice(inputs: dict[str, pa.Array] | None, n: int, repo_type: str,
             licenses: LicenseTable, anomalies: Anomalies, odd: set[int],
-            item_of: ItemOf | None) -> pa.RecordBatch:
+            items_of: ItemsOf | None) -> pa.RecordBatch:
     arrays: dict[str, pa.Array] | None = None
     notes: list[tuple[int, str]] = []
     if inputs is not None:
@@ -199,13 +200,14 @@ def _splice(inputs: dict[str, pa.Array] | None, n: int, repo_type: str,
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             arrays, odd = None, set(range(n))
     if odd:
-        assert item_of is not None, "odd rows need their items"
+        assert items_of is not None, "odd rows need their items"
         order = sorted(odd)
+        items = items_of(order)
         found = Anomalies()
         reference = []
-        for row in order:
+        for row, item in zip(order, items, strict=True):
             before = found.count
-            reference.append(normalize_items([item_of(row)], repo_type, licenses, found))
+            reference.append(normalize_items([item], repo_type, licenses, found))
             notes += [(row, "")] * (found.count - before)  # placeholders, texts set below
         texts = iter(found.examples or [])
         notes = [(row, text or next(texts, "")) for row, text in notes]

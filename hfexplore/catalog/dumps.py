@@ -178,11 +178,11 @@ class DumpReader:
                 inputs[item_field], rows = _value(item_field, values)
                 odd.update(rows)
 
-        def item_of(row: int) -> dict[str, Any]:
-            return self._item(table, row, cards.get(row))
+        def items_of(rows: list[int]) -> list[dict[str, Any]]:
+            return self._items(table, rows, cards)
 
         batch = normalize_arrow(inputs, n, self.repo_type, self.licenses, self.anomalies, odd,
-                                item_of)
+                                items_of)
         arrays = {name: batch.column(name) for name in SCHEMA.names}
         for item_field, column in (("createdAt", "created_at"),
                                    ("lastModified", "last_modified")):
@@ -198,25 +198,26 @@ class DumpReader:
             result = result.filter(keep)
         return result
 
-    def _item(self, table: pa.Table, row: int, card: Any) -> dict[str, Any]:
-        """One row as a listing item, for the per-item reference."""
+    def _items(self, table: pa.Table, rows: list[int],
+               cards: dict[int, Any]) -> list[dict[str, Any]]:
+        """Rows as listing items, for the per-item reference (timestamps left out: the columns
+        read as timestamps replace the reference's)."""
         kinds = {name: kind for name, (_cols, kind) in self.column_map.fields.items()}
-        item: dict[str, Any] = {}
+        taken = pa.array(rows, pa.int64())
+        fields: dict[str, list[Any]] = {}
         for item_field, column in self.plan.chosen.items():
             kind = kinds[item_field]
-            value = table.column(column)[row].as_py()
+            values = table.column(column).combine_chunks().take(taken)
             if kind == "json":
-                value = card
+                fields[item_field] = [cards.get(row) for row in rows]
             elif kind == "base_models":
-                value = _base_models(table.column(column).slice(row, 1).combine_chunks()) \
-                    .to_pylist()[0]
+                fields[item_field] = _base_models(values).to_pylist()
             elif kind == "gated":
-                value = _gated(table.column(column).slice(row, 1).combine_chunks()).to_pylist()[0]
-                value = False if value == "false" else value
-            elif kind == "timestamp":
-                value = None  # replaced by the column read as timestamps
-            item[item_field] = value
-        return item
+                fields[item_field] = [False if v == "false" else v
+                                      for v in _gated(values).to_pylist()]
+            elif kind != "timestamp":
+                fields[item_field] = values.to_pylist()
+        return [dict(zip(fields, row, strict=True)) for row in zip(*fields.values(), strict=True)]
 
 
 _CARDS = msgspec.json.Decoder(list[CardFields | None])
