@@ -208,8 +208,10 @@ class DumpReader:
         for item_field, column in self.plan.chosen.items():
             kind = kinds[item_field]
             values = table.column(column).combine_chunks().take(taken)
-            if kind == "json":
-                fields[item_field] = [cards.get(row) for row in rows]
+            if kind == "json":  # odd for another column: parsed again (counted once before)
+                fields[item_field] = [cards[row] if row in cards else _card_of(text)
+                                      for row, text in zip(rows, values.to_pylist(),
+                                                           strict=True)]
             elif kind == "base_models":
                 fields[item_field] = _base_models(values).to_pylist()
             elif kind == "gated":
@@ -261,6 +263,17 @@ def read_cards(values: pa.Array) -> tuple[dict[str, pa.Array], dict[int, Any], i
             cards.append(card)
     return to_arrow({f"card.{key}": [None if c is None else getattr(c, key) for c in cards]
                      for key in CARD_FIELDS}), odd, unparsed
+
+
+def _card_of(text: Any) -> Any:
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str) or len(text.encode()) > MAX_CARD_BYTES:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _value(item_field: str, values: pa.Array) -> tuple[pa.Array, list[int]]:
