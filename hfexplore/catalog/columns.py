@@ -162,7 +162,7 @@ def to_arrow(cols: Mapping[str, Sequence[Any]]) -> dict[str, pa.Array]:
                 array = pa.array([None if v is None else float(v) for v in values],
                                  pa.float64())
         elif name in ("card.license", "card.base_model"):
-            array = pa.array([[v] if type(v) is str else v for v in values], STRINGS)
+            array = _text_or_strings(values)
         elif name == "baseModels":
             array = _base_entries(values)
         elif kind == pa.string():
@@ -174,6 +174,18 @@ def to_arrow(cols: Mapping[str, Sequence[Any]]) -> dict[str, pa.Array]:
             array = pa.array(values, kind)
         inputs[name] = array
     return inputs
+
+
+def _text_or_strings(values: Sequence[Any]) -> pa.Array:
+    """A text or a list of texts per row, as a list of texts (null stays null)."""
+    try:
+        texts = pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # some rows have lists
+        return pa.array([[v] if type(v) is str else v for v in values], STRINGS)
+    valid = texts.is_valid()
+    offsets = np.zeros(len(texts) + 1, np.int32)
+    np.cumsum(valid.to_numpy(zero_copy_only=False), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), texts.drop_null(), mask=pc.invert(valid))
 
 
 def _base_entries(values: Sequence[Any]) -> pa.Array:
