@@ -222,45 +222,41 @@ class DumpReader:
         return [dict(zip(fields, row, strict=True)) for row in zip(*fields.values(), strict=True)]
 
 
-_CARDS = msgspec.json.Decoder(list[CardFields | None])
 _CARD = msgspec.json.Decoder(CardFields | None)
 
 
 def read_cards(values: pa.Array) -> tuple[dict[str, pa.Array], dict[int, Any], int]:
     """cardData as untrusted JSON text -> the card inputs of the column rules, the rows whose
     card has keys of unexpected types (row -> the parsed card, for the reference), and how many
-    cards could not be parsed (too large, not JSON). All cards of a row group are decoded in one
-    call; a group with any odd card is decoded card by card."""
-    n = len(values)
+    cards could not be parsed (too large, not JSON). Each card is decoded on its own (texts
+    joined into one document could merge or split cards), by a typed decoder that reads the
+    three used keys and skips the rest."""
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         parsed = values.to_pylist()
         odd = {row: card for row, card in enumerate(parsed) if isinstance(card, dict)}
         unparsed = sum(1 for card in parsed if card is not None and not isinstance(card, dict))
         return {}, odd, unparsed
-    texts = values.cast(pa.large_string())
-    unusable = pc.or_(pc.greater(pc.binary_length(texts), MAX_CARD_BYTES),
-                      pc.equal(texts, "")).fill_null(False)
-    unparsed = pc.sum(unusable).as_py() or 0
-    texts = pc.if_else(unusable, pa.scalar(None, pa.large_string()), texts)
-    whole = pa.LargeListArray.from_arrays(pa.array([0, n], pa.int64()), texts.fill_null("null"))
-    joined = pc.binary_join(whole, pa.scalar(",", pa.large_string()))[0].as_buffer()
+    too_large = pc.greater(pc.binary_length(values), MAX_CARD_BYTES).fill_null(False)
+    unparsed = pc.sum(too_large).as_py() or 0
+    texts = pc.if_else(too_large, pa.scalar(None, values.type), values).to_pylist()
     odd: dict[int, Any] = {}
-    try:
-        cards: list[Any] = _CARDS.decode(b"[" + joined.to_pybytes() + b"]")
-    except msgspec.DecodeError:
-        cards = []
-        for row, text in enumerate(texts.to_pylist()):
-            card = None
-            if text is not None:
-                try:
-                    card = _CARD.decode(text)
-                except msgspec.ValidationError:  # valid JSON, keys of other types
-                    parsed = orjson.loads(text)
-                    if isinstance(parsed, dict):
-                        odd[row] = parsed
-                except msgspec.DecodeError:
-                    unparsed += 1
-            cards.append(card)
+    cards: list[Any] = [None] * len(texts)
+    decode = _CARD.decode
+    for row, text in enumerate(texts):
+        if text is None:
+            continue
+        try:
+            cards[row] = decode(text)
+        except msgspec.ValidationError:  # valid JSON, but not an object of the expected types
+            try:
+                parsed = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                unparsed += 1
+                continue
+            if isinstance(parsed, dict):
+                odd[row] = parsed
+        except msgspec.DecodeError:
+            unparsed += 1
     return to_arrow({f"card.{key}": [None if c is None else getattr(c, key) for c in cards]
                      for key in CARD_FIELDS}), odd, unparsed
 

@@ -115,3 +115,12 @@ def test_cards_are_decoded_in_one_call_or_card_by_card() -> None:
     inputs, odd, unparsed = read_cards(pa.array(texts, pa.large_string()))
     assert odd == {4: {"license": {"id": "mit"}}} and unparsed == 1
     assert inputs["card.license"].to_pylist() == [["mit"], None, None, None, None, None]
+
+
+def test_a_card_cannot_reach_into_its_neighbours() -> None:
+    """Texts that are not JSON alone but would be if joined stay unparsed, row by row."""
+    texts = ['{"license": "mit"}, {"license": "gpl-3.0"}', '{"license_name": [', 'null]}',
+             '{"license": "apache-2.0"}']
+    inputs, odd, unparsed = read_cards(pa.array(texts, pa.string()))
+    assert (odd, unparsed) == ({}, 3)
+    assert inputs["card.license"].to_pylist() == [None, None, None, ["apache-2.0"]]
