@@ -232,8 +232,8 @@ def import_lines(f: dict[str, Any]) -> list[str]:
         f"- The two snapshots' value counts: {agree or 'not compared'}.",
         "- Both go through the same column rules (Arrow kernels, `catalog/column_rules.py`): "
         "the crawl decodes its JSON pages and turns them into Arrow columns first, the import "
-        "reads the dump's Arrow columns as they are (cardData's JSON decoded once per row "
-        "group). Against the real Hub the "
+        "reads the dump's Arrow columns as they are (cardData's JSON text decoded card by card "
+        "into its three used keys). Against the real Hub the "
         f"crawl is bound by the API quota instead: {real.requests:,} requests take at least "
         f"{real.minutes:.1f} minutes anonymously (a model of HUB_API.md's quotas, "
         f"`catalog/estimate.py`, not a measurement), while the import's "
@@ -272,11 +272,12 @@ NOTES = """
   columns were turned into Python lists for the normaliser (about 80% of the time). The
   normaliser's rules now run on Arrow arrays (`catalog/column_rules.py`, `license_columns.py`,
   `lineage_columns.py`); the import hands them the dump's columns as read, with cardData's
-  JSON decoded by one msgspec call per row group into its three used keys, and `baseModels`
-  reshaped with list kernels; the crawl turns each page into the same Arrow inputs first (its
-  CPU per page measured the same within noise). The 960 MB peak once reported for the 200 k
-  local import was the synthetic catalogue being built in the same process: the dump is now
-  written by a workload of its own.
+  JSON decoded card by card by a typed msgspec decoder into its three used keys (one call per
+  row group was tried and dropped: texts joined into one document could merge or split
+  cards), and `baseModels` reshaped with list kernels. The crawl turns each page into the
+  same Arrow inputs first (its CPU per page measured the same within noise). The 960 MB peak
+  once reported for the 200 k local import was the synthetic catalogue being built in the
+  same process: the dump is now written by a workload of its own.
 
 ## Can a walk be split into parallel streams?
 
