@@ -172,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             pipe_sim.stop()
 
-    log(f"dump import of {args.dump_models:,} models: column-wise and per-item normaliser")
+    log(f"dump import of {args.dump_models:,} models: Arrow column rules and per-item reference")
+    run("dump_write", "--data-dir", str(work / "dump"), "--models", str(args.dump_models))
     for normaliser in ("columns", "items"):
         figures[f"dump_{normaliser}"], _, figures[f"dump_{normaliser}_rss"] = run(
             "dump_import", "--data-dir", str(work / "dump"), "--models", str(args.dump_models),
@@ -219,6 +220,7 @@ def _finish_import_only(figures: dict[str, Any], started: float, work: Path,
     section = "\n".join(import_lines(figures)) + "\n"
     print(section)
     if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(section)
     log(f"import vs crawl in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
     return 0

@@ -248,28 +248,48 @@ def page_cpu(endpoint: str, data_dir: str, pages: int) -> dict[str, Any]:
             "after_ms": best(after), "decode_ms": best(decode_only)}
 
 
-def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
-    """`snapshot import` of a local hub-stats-like models dump (era 2025-02, cardData as JSON
-    text), with the column-wise normaliser or the per-item one it replaced."""
-    from hfexplore.catalog import dumps
-    from hfexplore.catalog.importer import import_snapshots
-    from hfexplore.catalog.normalize import normalize_items
+def dump_write(data_dir: str, models: int) -> dict[str, Any]:
+    """A local hub-stats-like models dump (era 2025-02, cardData as JSON text), written in a
+    process of its own so that the imports' peak RSS is theirs alone."""
     from tests.hubsim import build_catalogs
     from tests.hubsim.dumps import write_dump
 
-    work = Path(data_dir)
-    source = work / "dump" / "models.parquet"
+    source = Path(data_dir) / "dump" / "models.parquet"
     if not source.exists():
         catalog = build_catalogs(models=models, datasets=0, spaces=0)["model"]
         write_dump(catalog, "2025-02", source)
+    return {"path": str(source), "bytes": source.stat().st_size}
+
+
+def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
+    """`snapshot import` of the local dump `dump_write` made: Arrow columns through the column
+    rules, or every row as a listing item (cardData parsed by orjson row by row) through the
+    per-item reference, as imports were normalised before the column rules."""
+    import orjson as json_decoder
+
+    from hfexplore.catalog import dumps
+    from hfexplore.catalog.importer import import_snapshots
+    from hfexplore.catalog.normalize import normalize_items
+
+    work = Path(data_dir)
+    source = work / "dump" / "models.parquet"
     if normaliser == "items":
-        def per_item(columns: Any, rows: int, repo_type: str, licenses: Any,
-                     anomalies: Any = None) -> Any:
-            names = list(columns)
-            items = [dict(zip(names, row, strict=True))
-                     for row in zip(*columns.values(), strict=True)]
-            return normalize_items(items, repo_type, licenses, anomalies)
-        dumps.normalize_columns = per_item  # type: ignore[assignment]
+        def cards_per_row(values: Any) -> tuple[dict[str, Any], dict[int, Any], int]:
+            parsed: dict[int, Any] = {}
+            unparsed = 0
+            for row, text in enumerate(values.to_pylist()):
+                if text is not None:
+                    try:
+                        parsed[row] = json_decoder.loads(text)
+                    except json_decoder.JSONDecodeError:
+                        unparsed += 1
+            return {}, parsed, unparsed
+
+        def per_item(inputs: Any, n: int, repo_type: str, licenses: Any, anomalies: Any,
+                     odd: Any = (), items_of: Any = None) -> Any:
+            return normalize_items(items_of(list(range(n))), repo_type, licenses, anomalies)
+        dumps.read_cards = cards_per_row  # type: ignore[assignment]
+        dumps.normalize_arrow = per_item  # type: ignore[assignment]
     started = time.perf_counter()
     cpu = time.process_time()
     result = import_snapshots(str(source.parent), work / normaliser, repo_types=["model"])
@@ -366,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         result = quota(args.endpoint)
     elif name == "page_cpu":
         result = page_cpu(args.endpoint, args.data_dir, args.pages)
+    elif name == "dump_write":
+        result = dump_write(args.data_dir, args.models)
     elif name == "dump_import":
         result = dump_import(args.data_dir, args.models, args.normaliser)
     elif name == "incremental":

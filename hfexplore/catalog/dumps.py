@@ -1,35 +1,41 @@
 """Public dump files -> normalised snapshot batches, through a data-driven column map.
 
 `hfexplore/data/dump_columns.toml` says which dump columns may carry each field of a Hub listing
-item. A row group is read with only those columns, turned back into the fields a listing item
-would have (cardData parsed from untrusted JSON text, hub-stats' `baseModels` struct reshaped),
-and handed to the crawl's own column-wise normaliser (`columns.normalize_columns`): every
-license, lineage, format and task rule is the normaliser's, so an import and a crawl of the
-same catalogue agree. Timestamps are converted here (the normaliser's rule: UTC, unparseable
--> null), because turning typed timestamps back into text would be slow and lossy.
+item. A row group is read with only those columns, and each column is turned, in Arrow, into
+the input the crawl's own column rules take (`column_rules.py`): timestamps cast, cardData's
+untrusted JSON text decoded for its license and lineage keys alone (one decoder call per row
+group), hub-stats' `baseModels` struct reshaped into one entry per base. Every license,
+lineage, format and task rule is thus the crawl's, so an import and a crawl of the same
+catalogue agree; values of unexpected types go, row by row, to the per-item reference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import msgspec
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hfexplore.catalog.columns import normalize_columns
+from hfexplore.catalog.arrow_lists import clean
+from hfexplore.catalog.column_rules import INPUT_TYPES, times
+from hfexplore.catalog.columns import CARD_FIELDS, CHECKS, normalize_arrow, to_arrow
 from hfexplore.catalog.knowledge import LicenseTable
+from hfexplore.catalog.lineage_columns import BASE_ENTRIES
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.errors import SnapshotError
+from hfexplore.hub.items import CardFields
 
 MAX_CARD_BYTES = 256 * 1024  # larger cardData text is not parsed (counted as an anomaly)
-_TS = pa.timestamp("ms", tz="UTC")
 
 
 @dataclass(frozen=True)
@@ -147,35 +153,43 @@ class DumpReader:
                 yield batch
 
     def _normalise(self, table: pa.Table) -> pa.RecordBatch:
-        chosen = self.plan.chosen
         kinds = {name: kind for name, (_cols, kind) in self.column_map.fields.items()}
-        fields: dict[str, list[Any]] = {}
-        stamps: dict[str, pa.Array] = {}
-        for item_field, column in chosen.items():
+        n = table.num_rows
+        inputs: dict[str, pa.Array] = {}
+        odd: set[int] = set()
+        cards: dict[int, Any] = {}  # parsed cards of the odd rows
+        for item_field, column in self.plan.chosen.items():
             values = table.column(column).combine_chunks()
             kind = kinds[item_field]
             if kind == "timestamp":
-                stamps[item_field] = _timestamps(values)
-                self.stats.see_time(stamps[item_field])
+                inputs[item_field] = times(values)
+                self.stats.see_time(inputs[item_field])
             elif kind == "json":
-                fields[item_field] = self._cards(values)
+                card_inputs, card_odd, unparsed = read_cards(values)
+                inputs.update(card_inputs)
+                cards.update(card_odd)
+                odd.update(card_odd)
+                self.stats.cards_unparsed += unparsed
             elif kind == "base_models":
-                fields[item_field] = [_base_models(v) for v in values.to_pylist()]
+                inputs[item_field] = _base_models(values)
             elif kind == "gated":
-                fields[item_field] = [_gated(v) for v in values.to_pylist()]
+                inputs[item_field] = _gated(values)
             else:
-                fields[item_field] = values.to_pylist()
-        batch = normalize_columns(fields, table.num_rows, self.repo_type, self.licenses,
-                                  self.anomalies)
+                inputs[item_field], rows = _value(item_field, values)
+                odd.update(rows)
+
+        def items_of(rows: list[int]) -> list[dict[str, Any]]:
+            return self._items(table, rows, cards)
+
+        batch = normalize_arrow(inputs, n, self.repo_type, self.licenses, self.anomalies, odd,
+                                items_of)
         arrays = {name: batch.column(name) for name in SCHEMA.names}
         for item_field, column in (("createdAt", "created_at"),
                                    ("lastModified", "last_modified")):
-            if item_field in stamps:
-                arrays[column] = stamps[item_field]
-        if "_id" not in chosen:
-            arrays["_id"] = arrays["id"]
-        else:  # the normaliser writes a missing `_id` as the text "None"
-            arrays["_id"] = pa.array(fields["_id"], pa.string())
+            if item_field in inputs:  # the odd rows' too (the reference reads only text)
+                arrays[column] = inputs[item_field]
+        # `_id` as the dump has it (null stays null), else the repo id
+        arrays["_id"] = inputs["_id"] if "_id" in inputs else arrays["id"]
         result = pa.RecordBatch.from_arrays([arrays[n] for n in SCHEMA.names], schema=SCHEMA)
         keep = pc.is_valid(result.column("id"))
         dropped = len(result) - pc.sum(keep).as_py() if len(result) else 0
@@ -184,38 +198,138 @@ class DumpReader:
             result = result.filter(keep)
         return result
 
-    def _cards(self, values: pa.Array) -> list[Any]:
-        cards: list[Any] = []
-        for text in values.to_pylist():
-            if text is None or isinstance(text, dict):
-                cards.append(text)
-            elif not isinstance(text, str) or len(text) > MAX_CARD_BYTES:
-                self.stats.cards_unparsed += 1
-                cards.append(None)
-            else:
-                try:
-                    cards.append(orjson.loads(text))
-                except orjson.JSONDecodeError:
-                    self.stats.cards_unparsed += 1
-                    cards.append(None)
-        return cards
+    def _items(self, table: pa.Table, rows: list[int],
+               cards: dict[int, Any]) -> list[dict[str, Any]]:
+        """Rows as listing items, for the per-item reference (timestamps left out: the columns
+        read as timestamps replace the reference's)."""
+        kinds = {name: kind for name, (_cols, kind) in self.column_map.fields.items()}
+        taken = pa.array(rows, pa.int64())
+        fields: dict[str, list[Any]] = {}
+        for item_field, column in self.plan.chosen.items():
+            kind = kinds[item_field]
+            values = table.column(column).combine_chunks().take(taken)
+            if kind == "json":  # odd for another column: parsed again (counted once before)
+                fields[item_field] = [cards[row] if row in cards else _card_of(text)
+                                      for row, text in zip(rows, values.to_pylist(),
+                                                           strict=True)]
+            elif kind == "base_models":
+                fields[item_field] = _base_models(values).to_pylist()
+            elif kind == "gated":
+                fields[item_field] = [False if v == "false" else v
+                                      for v in _gated(values).to_pylist()]
+            elif kind != "timestamp":
+                fields[item_field] = values.to_pylist()
+        return [dict(zip(fields, row, strict=True)) for row in zip(*fields.values(), strict=True)]
 
 
-def _timestamps(values: pa.Array) -> pa.Array:
-    """The normaliser's rule for timestamps (UTC; unparseable -> null) applied column-wise."""
-    if pa.types.is_timestamp(values.type):
-        if values.type.tz is None:
-            values = pc.assume_timezone(values, "UTC")
-        return values.cast(_TS, safe=False)
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        parsed = pd.to_datetime(pd.Series(values.to_pylist(), dtype="object"), utc=True,
-                                errors="coerce", format="ISO8601")
-        return pa.Array.from_pandas(parsed).cast(_TS, safe=False)
-    return pa.nulls(len(values), _TS)
+_CARD = msgspec.json.Decoder(CardFields | None)
 
 
-def _base_models(value: Any) -> list[dict[str, Any]] | None:
-    """hub-stats' `{models: [{_id, id}], relation}` as the single-repo API's list of bases."""
+def read_cards(values: pa.Array) -> tuple[dict[str, pa.Array], dict[int, Any], int]:
+    """cardData as untrusted JSON text -> the card inputs of the column rules, the rows whose
+    card has keys of unexpected types (row -> the parsed card, for the reference), and how many
+    cards could not be parsed (too large, not JSON). Each card is decoded on its own (texts
+    joined into one document could merge or split cards), by a typed decoder that reads the
+    three used keys and skips the rest."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        parsed = values.to_pylist()
+        odd = {row: card for row, card in enumerate(parsed) if isinstance(card, dict)}
+        unparsed = sum(1 for card in parsed if card is not None and not isinstance(card, dict))
+        return {}, odd, unparsed
+    too_large = pc.greater(pc.binary_length(values), MAX_CARD_BYTES).fill_null(False)
+    unparsed = pc.sum(too_large).as_py() or 0
+    texts = pc.if_else(too_large, pa.scalar(None, values.type), values).to_pylist()
+    odd: dict[int, Any] = {}
+    cards: list[Any] = [None] * len(texts)
+    decode = _CARD.decode
+    for row, text in enumerate(texts):
+        if text is None:
+            continue
+        try:
+            cards[row] = decode(text)
+        except msgspec.ValidationError:  # valid JSON, but not an object of the expected types
+            try:
+                parsed = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                unparsed += 1
+                continue
+            if isinstance(parsed, dict):
+                odd[row] = parsed
+        except msgspec.DecodeError:
+            unparsed += 1
+    return to_arrow({f"card.{key}": [None if c is None else getattr(c, key) for c in cards]
+                     for key in CARD_FIELDS}), odd, unparsed
+
+
+def _card_of(text: Any) -> Any:
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str) or len(text.encode()) > MAX_CARD_BYTES:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _value(item_field: str, values: pa.Array) -> tuple[pa.Array, list[int]]:
+    """A column of the type the rules take (cast when lossless), and the rows that are not."""
+    kind = INPUT_TYPES[item_field]
+    if values.type == kind:
+        return values, []
+    with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if _castable(values.type, kind):
+            return values.cast(kind), []
+    python = values.to_pylist()
+    check = CHECKS.get(item_field)
+    odd = [row for row, v in enumerate(python) if check is not None and not check(v)]
+    for row in odd:
+        python[row] = None
+    try:
+        return to_arrow({item_field: python})[item_field], odd
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.nulls(len(values), kind), [row for row, v in enumerate(python)
+                                             if v is not None] + odd
+
+
+def _castable(source: pa.DataType, target: pa.DataType) -> bool:
+    if pa.types.is_int64(target):
+        return pa.types.is_integer(source)
+    if pa.types.is_float64(target):
+        return pa.types.is_integer(source) or pa.types.is_floating(source)
+    if pa.types.is_string(target):
+        return pa.types.is_large_string(source)
+    if pa.types.is_list(target):
+        return (pa.types.is_list(source) or pa.types.is_large_list(source)) and \
+            (pa.types.is_string(source.value_type) or
+             pa.types.is_large_string(source.value_type))
+    return False
+
+
+def _base_models(values: pa.Array) -> pa.Array:
+    """hub-stats' `{models: [{_id, id}], relation}` (or already a list of {id, relation}) as
+    the column rules' base entries: one entry per model, with the struct's relation."""
+    kind = values.type
+    if pa.types.is_struct(kind) and kind.get_field_index("models") >= 0 and \
+            kind.get_field_index("relation") >= 0:
+        models = pc.struct_field(values, "models")
+        if pa.types.is_list(models.type) and pa.types.is_struct(models.type.value_type) and \
+                models.type.value_type.get_field_index("id") >= 0:
+            entries = models.flatten()
+            parents = pc.list_parent_indices(models)
+            relation = pc.struct_field(values, "relation").cast(pa.string()).take(parents)
+            ids = pc.struct_field(entries, "id").cast(pa.string())
+            offsets = np.zeros(len(values) + 1, np.int32)
+            np.cumsum(np.bincount(parents.to_numpy(), minlength=len(values)), out=offsets[1:])
+            return pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(
+                [ids, relation], names=["id", "relation"]))
+    with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return values.cast(BASE_ENTRIES)
+    return to_arrow({"baseModels": [_base_models_of(v) for v in values.to_pylist()]}
+                    )["baseModels"]
+
+
+def _base_models_of(value: Any) -> list[dict[str, Any]] | None:
     if isinstance(value, list):
         return value
     if not isinstance(value, dict) or not isinstance(value.get("models"), list):
@@ -225,11 +339,15 @@ def _base_models(value: Any) -> list[dict[str, Any]] | None:
             if isinstance(entry, dict)]
 
 
-def _gated(value: Any) -> Any:
-    if isinstance(value, bool):
-        return False if value is False else None
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        return False if lowered == "false" else lowered if lowered in ("auto", "manual") \
-            else None
-    return None
+_GATED = pa.array(["false", "auto", "manual"])
+
+
+def _gated(values: pa.Array) -> pa.Array:
+    """false, "auto" or "manual", written as a boolean or as text (any case, spaces around)."""
+    if pa.types.is_boolean(values.type):
+        return pc.if_else(pc.equal(values, False), "false", pa.scalar(None, pa.string()))
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        lowered = clean(values.cast(pa.string()).fill_null(""), lower=True)
+        return pc.if_else(pc.is_in(lowered, value_set=_GATED), lowered,
+                          pa.scalar(None, pa.string()))
+    return pa.nulls(len(values), pa.string())
