@@ -17,18 +17,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.__main__ import Sim, run
-
 LABELS = {"latency50": ("--latency", "0.05", "0.05"), "built": (), "prebuilt": ("--page-cache",)}
 
 
 def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     """One crawl, as the `crawl` workload runs it, with the times of its phases."""
+    import importlib
     import os
 
-    import hfexplore.catalog.crawl as crawl
-    from hfexplore.hub import HubClient, Transport
-
+    if os.environ.get("PACE_BASE"):  # another checkout's hfexplore, to compare in one run
+        sys.path.insert(0, os.environ["PACE_BASE"])
+    crawl = importlib.import_module("hfexplore.catalog.crawl")
+    hub = importlib.import_module("hfexplore.hub")
+    HubClient, Transport = hub.HubClient, hub.Transport
     if os.environ.get("PACE_SWITCH"):
         sys.setswitchinterval(float(os.environ["PACE_SWITCH"]))
     marks: dict[str, float] = {}
@@ -62,17 +63,21 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     snapshot = crawl.create_snapshot(client, Path(data_dir), ["model"])
     ended = time.perf_counter()
     entry = snapshot.manifest["repo_types"]["model"]
-    return {"items": entry["count"], "pages": entry["pages"],
-            "requests": snapshot.manifest["requests"], "seconds": ended - started,
+    return {"code": str(Path(crawl.__file__).parents[2]), "items": entry["count"],
+            "pages": entry["pages"], "requests": snapshot.manifest["requests"],
+            "seconds": ended - started,
             "before_first_request": marks["first_request"] - started,
             "walk": marks["last_response"] - marks["first_request"],
             "last_page_to_finish": marks["finish"] - marks["last_response"],
             "finish": ended - marks["finish"],
+            "after_last_page": ended - marks["last_response"],
             "between_requests": sum(gaps), "cpu": time.process_time()}
 
 
 def pair(label: str, models: int, port: int, repeat: int,
          variants: list[str]) -> list[dict[str, Any]]:
+    from benchmarks.__main__ import Sim, run
+
     sim = Sim(port, models, *LABELS[label])
     work = Path(tempfile.mkdtemp(prefix="hfexplore-pace-"))
     results = []
