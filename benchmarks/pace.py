@@ -107,8 +107,10 @@ def _run_phases(endpoint: str, data_dir: Path,
 
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "benchmarks.pace", "phases",
-                                  "--endpoint", endpoint, "--data-dir", str(data_dir)],
+        command = ["benchmarks.pace_process"] if variant == "process" else \
+            ["benchmarks.pace", "phases"]
+        child = subprocess.Popen([sys.executable, "-m", *command, "--endpoint", endpoint,
+                                  "--data-dir", str(data_dir)],
                                  stdout=out, env={**os.environ, **_env(variant)})
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
@@ -120,8 +122,9 @@ def _run_phases(endpoint: str, data_dir: Path,
 
 
 def _env(variant: str) -> dict[str, str]:
-    """`default`, or NAME=VALUE settings for the timed crawl's environment, comma-separated."""
-    if variant == "default":
+    """`default`, `process` (the worker-process prototype), or NAME=VALUE settings for the
+    timed crawl's environment, comma-separated."""
+    if variant in ("default", "process"):
         return {}
     return dict(pair.split("=", 1) for pair in variant.split(","))
 
