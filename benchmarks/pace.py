@@ -48,6 +48,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
         response = plain_get(*args, **kwargs)
         response.content  # noqa: B018 - read the body here, as the transport does next
         marks["last_response"] = time.perf_counter()
+        marks["last_response_cpu"] = time.process_time()
         return response
 
     session.get = get  # type: ignore[method-assign]
@@ -71,6 +72,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
             "last_page_to_finish": marks["finish"] - marks["last_response"],
             "finish": ended - marks["finish"],
             "after_last_page": ended - marks["last_response"],
+            "after_last_page_cpu": time.process_time() - marks["last_response_cpu"],
             "between_requests": sum(gaps), "cpu": time.process_time()}
 
 
