@@ -5,13 +5,16 @@ row group, encoded then, during the walk's network waits, so the end of the craw
 the last group and closes the file. Parquet cannot be appended to after a kill, so the file is
 written to a temporary name and only renamed into place once complete; a resumed crawl starts
 it again from the checkpoint parts already on disk (`rebuild`). The row groups are those a
-merge of the same parts at the end would write: rows are cut at the same places.
+merge of the same parts at the end would write: rows are cut at the same places. A group is
+encoded on a thread of its own (Arrow releases the GIL), so the crawl's loop does not stop for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +38,8 @@ class MergedFile:
         self._pending_rows = 0
         self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.tmp, SCHEMA,
                                                                  compression="zstd")
+        self._encoder = ThreadPoolExecutor(1, thread_name_prefix="hfexplore-merge")
+        self._written: Future[None] | None = None  # the group being encoded, if any
 
     def add(self, table: pa.Table) -> None:
         self.rows += table.num_rows
@@ -48,15 +53,25 @@ class MergedFile:
             self.add(table)
 
     def _flush(self) -> None:
-        assert self._writer is not None
-        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP)
+        self._wait()  # one group at a time: memory stays bounded, groups stay in order
+        writer, table = self._writer, pa.concat_tables(self._pending)
+        assert writer is not None
+        self._written = self._encoder.submit(writer.write_table, table,
+                                             row_group_size=ROW_GROUP)
         self._pending, self._pending_rows = [], 0
+
+    def _wait(self) -> None:
+        if self._written is not None:
+            written, self._written = self._written, None
+            written.result()  # raises the encoder's error (a full disk...) here
 
     def close(self) -> int:
         """Write the last rows, close the file and rename it into place; the row count."""
         assert self._writer is not None, "closed twice"
         if self._pending:
             self._flush()
+        self._wait()
+        self._encoder.shutdown()
         self._writer.close()
         self._writer = None
         os.replace(self.tmp, self.target)
@@ -64,7 +79,10 @@ class MergedFile:
 
     def abort(self) -> None:
         """Drop the unfinished file (a resumed crawl writes it again from the parts)."""
+        self._encoder.shutdown(wait=True)  # the writer is not closed under a running encode
+        self._written = None
         if self._writer is not None:
-            self._writer.close()
+            with contextlib.suppress(OSError, pa.ArrowException):  # the file is dropped anyway
+                self._writer.close()
             self._writer = None
         self.tmp.unlink(missing_ok=True)

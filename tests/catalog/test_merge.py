@@ -11,7 +11,7 @@ import pytest
 
 import hfexplore.catalog.crawl as crawl
 from hfexplore.catalog.crawl import PARTS, create_snapshot
-from hfexplore.errors import HubServerError
+from hfexplore.errors import HubServerError, SnapshotError
 from hfexplore.hub import HubClient, RetryPolicy, Transport
 from tests.hubsim.faults import Fault, FaultPlan
 
@@ -101,3 +101,24 @@ def test_a_crawl_killed_after_its_walk_publishes_the_same_file_on_resume(
     pd.testing.assert_frame_equal(rows(resumed), rows(full))
     assert resumed.manifest["repo_types"]["model"]["count"] == MODELS
     assert resumed.verify() == []
+
+
+def test_a_full_disk_while_a_group_is_encoded_stops_the_crawl_which_then_resumes(
+        make_hub, tmp_path, monkeypatch) -> None:
+    full = full_crawl(make_hub, tmp_path)
+    sim = make_hub(models=MODELS, seed=7)
+
+    class FullDisk(pq.ParquetWriter):
+        def write_table(self, *args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("hfexplore.catalog.merge.pq.ParquetWriter", FullDisk)
+    with pytest.raises(SnapshotError, match="No space left"):
+        create_snapshot(client_for(sim), tmp_path / "resumed", ["model"])
+    partial = next((tmp_path / "resumed" / "snapshots").glob(".partial-*"))
+    assert not (partial / ".models.parquet.tmp").exists()
+    monkeypatch.undo()
+    monkeypatch.setattr("hfexplore.catalog.merge.ROW_GROUP", 6_000)
+    resumed = create_snapshot(client_for(sim), tmp_path / "resumed", ["model"])
+    assert groups(resumed) == [6_000, 2_000, 6_000]  # whatever the pages fetched before
+    pd.testing.assert_frame_equal(rows(resumed), rows(full))
