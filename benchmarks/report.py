@@ -264,10 +264,14 @@ NOTES = """
   differences), for a second process's memory and the page decoded twice: threads kept.
 - The end of the crawl (issue 16): the merge of the parts into the snapshot's parquet took
   0.3 s per 200,000 rows after the last page (encoding, not compression: zstd, snappy, lz4 and
-  none cost 0.30, 0.27, 0.27 and 0.25 s), 0.43-0.80 s after the last page in all. The file is
-  now written as the crawl goes (`catalog/merge.py`: each checkpoint's rows appended, a row
-  group encoded every 128,000 rows during the network waits), so the end encodes only the last
-  group: 0.22-0.55 s after the last page in the same runs (`python -m benchmarks.pace`).
+  none cost 0.30, 0.27, 0.27 and 0.25 s); start-up before the first request was 5-20 ms. The
+  file is now written as the crawl goes (`catalog/merge.py`: each checkpoint's rows appended,
+  a row group encoded every 128,000 rows on a thread of its own), so the end encodes only the
+  last group. Process CPU after the last page, 200 pages (`python -m benchmarks.pace --label
+  latency50 --label built --repeat 3 --variant PACE_BASE=<main> --variant default`, one run):
+  0.38-0.58 s before, 0.19-0.22 s after. The ratios of those runs moved less than their
+  spread: the walk itself (about 5 ms of the walk's thread per page between two requests,
+  decoding, de-duplicating and waiting for the GIL) is most of what is left of the gap.
 - Reports, before: pandas group-bys over 3.2 M Python strings (and a Python function per
   author group), in the first full run of this benchmark on 2026-11-22: stats 10.26 s,
   licenses 2.80 s, authors 7.87 s, lineage 5.20 s, growth 1.03 s (peaks 343-843 MB). After:
