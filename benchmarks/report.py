@@ -299,9 +299,25 @@ NOTES = """
   kernels on the flattened tags, numpy for per-row de-duplication, Python only on the few
   license and lineage values; rows of unexpected types go to the per-item reference), and
   Arrow IPC parts written once per 4-page checkpoint instead of a zstd parquet part and a
-  fsync'ed state per page. The walk runs ahead on a thread (2 pages queued): threads were
-  chosen over a worker process without measuring the process variant, because the page would
-  have to cross the process boundary (pickled structs or the JSON decoded twice).
+  fsync'ed state per page. The walk runs ahead on a thread (2 pages queued).
+- Threads or a worker process (issue 16): a prototype (`benchmarks/pace_process.py`: the walk
+  decodes only the `_id`s and de-duplicates, a worker process fed the raw page bytes decodes,
+  normalises and writes) against the thread pipeline, 200 pages, 3 runs each, all in one run
+  of `python -m benchmarks.pace` (median ratio to the bare client, range): pre-built pages
+  0.140 (0.092-0.198) against 0.102 (0.099-0.158); pages built per request 0.678 (0.559-0.808)
+  against 0.702 (0.678-0.845); 50 ms latency 0.869 (0.667-0.898) against 0.859 (0.694-0.910).
+  No clear win, on a 2-core machine shared with other work (the spread is wider than the
+  differences), for a second process's memory and the page decoded twice: threads kept.
+- The end of the crawl (issue 16): the merge of the parts into the snapshot's parquet took
+  0.3 s per 200,000 rows after the last page (encoding, not compression: zstd, snappy, lz4 and
+  none cost 0.30, 0.27, 0.27 and 0.25 s); start-up before the first request was 5-20 ms. The
+  file is now written as the crawl goes (`catalog/merge.py`: each checkpoint's rows appended,
+  a row group encoded every 128,000 rows on a thread of its own), so the end encodes only the
+  last group. Process CPU after the last page, 200 pages (`python -m benchmarks.pace --label
+  latency50 --label built --repeat 3 --variant PACE_BASE=<main> --variant default`, one run):
+  0.38-0.58 s before, 0.19-0.22 s after. The ratios of those runs moved less than their
+  spread: the walk itself (about 5 ms of the walk's thread per page between two requests,
+  decoding, de-duplicating and waiting for the GIL) is most of what is left of the gap.
 - Reports, before: pandas group-bys over 3.2 M Python strings (and a Python function per
   author group), in the first full run of this benchmark on 2026-11-22: stats 10.26 s,
   licenses 2.80 s, authors 7.87 s, lineage 5.20 s, growth 1.03 s (peaks 343-843 MB). After:

@@ -7,8 +7,10 @@ records the next page's URL: the checkpoint. A crawl stopped at any point (Ctrl-
 network, exhausted quota) resumes from its last checkpoint, which a kill -9 can leave up to
 `CHECKPOINT_PAGES - 1` pages behind (an error or Ctrl-C first writes every page completed); the
 parts already on disk give back the ids seen so far.
-When every repo type is complete the parts are merged into one file per type, the manifest is
-written, and the directory is renamed into place.
+Each checkpoint's rows also go on to the type's final parquet file as the crawl goes
+(`merge.py`), so when every repo type is complete only the manifest is left to write before the
+directory is renamed into place. That file is complete only once renamed: a resumed crawl, or one
+killed before, writes it again from the parts.
 
 Listings are walked sorted by `createdAt`: it never changes, so the keyset cursor does not
 skip or repeat repos whose downloads or likes move during a long walk.
@@ -35,6 +37,8 @@ import pyarrow.parquet as pq
 from hfexplore.catalog.columns import normalize_page
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
+from hfexplore.catalog.merge import ROW_GROUP as ROW_GROUP
+from hfexplore.catalog.merge import MergedFile
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.catalog.pipeline import Counters, Prefetcher
 from hfexplore.catalog.progress import EVERY, CrawlLog
@@ -57,7 +61,6 @@ log = logging.getLogger(__name__)
 STATE = "state.json"
 PARTS = "parts"
 CRAWL_SORT = "createdAt"
-ROW_GROUP = 128_000
 # Pages per checkpoint: what a kill -9 can cost. One part and one fsync'ed state.json per
 # checkpoint; per page they cost about as much CPU as normalising it, and the fsync's wait.
 CHECKPOINT_PAGES = 4
@@ -219,7 +222,7 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
 
     def checkpoint() -> None:
         before = anomalies.count
-        _write_part(work, repo_type, pending, licenses, anomalies)
+        rows = _write_part(work, repo_type, pending, licenses, anomalies)
         for page in pending:
             type_state.pages += 1
             type_state.items += len(page.items)
@@ -232,13 +235,17 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
         account(latest)
         state.save(work / STATE)
         pending.clear()
+        if rows is not None:
+            merged.add(rows)
 
+    merged = MergedFile(work / file_name(repo_type))
     try:
         pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
                                   first_index=type_state.pages, use_cache=False, typed=True)
         # The log counts pages as they are fetched, on the walk's thread, where the transport
         # also ticks it during waits: its lines keep to one clock, one thread.
         with Prefetcher(_counted(pages, monitor), stats) as fetched:
+            merged.rebuild(_read_part(part) for part in parts)  # while the first page comes
             try:
                 for page, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
                     pending.append(page)
@@ -250,7 +257,9 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
                 if pending:  # the walk failed or was stopped: keep every page completed
                     checkpoint()
         type_state.done = True
+        merged.close()
     finally:
+        merged.abort()  # nothing left to drop once closed
         account(Counters.of(stats))
         state.save(work / STATE)
         if bar is not None:
@@ -278,15 +287,17 @@ def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
 
 
 def _write_part(work: Path, repo_type: str, pages: list[Page], licenses: LicenseTable,
-                anomalies: Anomalies) -> None:
+                anomalies: Anomalies) -> pa.Table | None:
+    """Normalise `pages` and write them as one part; their rows (None if there are none)."""
     batches = [normalize_page(page.items, repo_type, licenses, anomalies)
                for page in pages if page.items]
     if not batches:
-        return
+        return None
     final = work / PARTS / f"{repo_type}-{pages[0].index:07d}.arrow"
     tmp = final.with_name(f".{final.name}.tmp")
     write_part_file(batches, tmp)
     os.replace(tmp, final)
+    return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
 def write_part_file(batches: list[pa.RecordBatch], path: Path) -> None:
@@ -319,29 +330,21 @@ def _finish(work: Path, root: Path, state: CrawlState, client: HubClient,
 
 def _merge_and_describe(work: Path, state: CrawlState, client: HubClient,
                         clock: Callable[[], datetime]) -> None:
-    """Merge the parts into one file per repo type and write the manifest (parts stay until
-    the manifest is on disk, so a kill at any point here is recovered by doing it again)."""
+    """Write the manifest, after merging the parts of any type whose file the crawl did not
+    complete (a crawl resumed after its walk ended). Parts stay until the manifest is on disk,
+    so a kill at any point here is recovered by doing it again."""
     entries: dict[str, Any] = {}
     for repo_type in state.repo_types:
         target = work / file_name(repo_type)
-        tmp = target.with_name(f".{target.name}.tmp")
-        rows = 0
-        pending: list[pa.Table] = []
-        pending_rows = 0
-        with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
-            # Coalesce the 1,000-row page parts into large row groups: readers (ours, DuckDB,
-            # Spark) pay per row group, and 3,200 tiny ones made reports several times slower.
-            for part in _parts(work, repo_type):
-                table = _read_part(part)
-                rows += table.num_rows
-                pending.append(table)
-                pending_rows += table.num_rows
-                if pending_rows >= ROW_GROUP:
-                    writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
-                    pending, pending_rows = [], 0
-            if pending:
-                writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
-        os.replace(tmp, target)
+        if target.exists():  # renamed into place only once complete
+            rows = pq.ParquetFile(target).metadata.num_rows
+        else:
+            merged = MergedFile(target)
+            try:
+                merged.rebuild(_read_part(part) for part in _parts(work, repo_type))
+                rows = merged.close()
+            finally:
+                merged.abort()
         type_state = state.types[repo_type]
         entries[repo_type] = {
             "count": rows, "pages": type_state.pages, "received": type_state.received,
