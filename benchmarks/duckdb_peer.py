@@ -90,8 +90,8 @@ def duckdb_report(snapshot_path: str, name: str, version: str = "same") -> dict[
     from hfexplore.catalog.knowledge import Families
 
     folder = Path(snapshot_path)
+    started = time.perf_counter()  # like hfexplore's, the time includes starting the database
     connection = duckdb.connect()
-    started = time.perf_counter()
     families = Families.load()
     missing = []
     for view, file in (("m", "models"), ("d", "datasets"), ("s", "spaces")):

@@ -43,8 +43,9 @@ def count_folded(scan: Scan, key: str, *, order: str = "count", top: int = 0,
         f"WITH spelt AS (SELECT {key}, count(*) AS count{summed} FROM rows GROUP BY ALL), "
         f"folded AS (SELECT first({key} ORDER BY count DESC, {key}) AS {key}, "
         f"sum(count)::BIGINT AS count{resummed} FROM spelt GROUP BY lower({key})) "
-        f"SELECT *, count(*) OVER () AS groups FROM folded ORDER BY {order} DESC NULLS LAST, "
-        f"coalesce({key}, '{NONE_LABEL}') {limit}")
+        f"SELECT * FROM (SELECT * FROM folded ORDER BY {order} DESC NULLS LAST, "
+        f"coalesce({key}, '{NONE_LABEL}') {limit}) CROSS JOIN (SELECT count(*) AS groups "
+        "FROM folded)")
     groups = int(frame["groups"].iloc[0]) if len(frame) else 0
     return _label_nulls(frame.drop(columns="groups"), [key]), groups
 

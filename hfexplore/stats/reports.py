@@ -79,7 +79,7 @@ def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
                      open_weight: bool, by: str, top: int) -> Report:
     table = scan.license_table
     total = scan.count()
-    filters = scan.filters[0] if scan.filters else NO_FILTERS
+    filters = _filters(scan)
     repo_type = scan.repo_type
     multi = int(groups.loc[groups["multi"].fillna(False).astype(bool), "count"].sum())
     primary = groups["license"].map(lambda v: table.category(None if v == NONE_LABEL else v))
@@ -128,29 +128,37 @@ def libraries(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int
               filters: Filters = NO_FILTERS) -> Report:
     """Models per `library_name`; datasets per `library:` tag (several per dataset); Spaces per
     SDK."""
-    if repo_type == "space":
-        scan = Scan(snapshot, "space", filters)
-        total = scan.count()
+    check_arguments(repo_type=repo_type)
+    return _libraries(snapshot, Scan(snapshot, repo_type, filters), top)
+
+
+def _libraries(snapshot: Snapshot, scan: Scan, top: int, total: int | None = None) -> Report:
+    if scan.repo_type == "space":
+        total = scan.count() if total is None else total
         rows = value_counts(scan, "sdk", "sdk", total=total, top=top)
-        return _report("Spaces by SDK", rows, snapshot, filters, repo_type=repo_type,
+        return _report("Spaces by SDK", rows, snapshot, _filters(scan), repo_type="space",
                        total=total)
-    return _per_value(snapshot, repo_type, "libraries", "library", "library:", filters, top)
+    return _per_value(snapshot, scan, "libraries", "library", "library:", top, total)
 
 
 def tasks(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int = 20,
           filters: Filters = NO_FILTERS) -> Report:
     """Models per `pipeline_tag`; datasets per `task_categories:` tag (several per dataset)."""
     check_arguments(repo_type=repo_type)
-    return _per_value(snapshot, repo_type, "tasks", "task", "task_categories:", filters, top)
+    return _tasks(snapshot, Scan(snapshot, repo_type, filters), top)
 
 
-def _per_value(snapshot: Snapshot, repo_type: RepoTypeLike, column: str, label: str, tag: str,
-               filters: Filters, top: int) -> Report:
-    scan = Scan(snapshot, repo_type, filters)
-    total = scan.count()
+def _tasks(snapshot: Snapshot, scan: Scan, top: int, total: int | None = None) -> Report:
+    return _per_value(snapshot, scan, "tasks", "task", "task_categories:", top, total)
+
+
+def _per_value(snapshot: Snapshot, scan: Scan, column: str, label: str, tag: str, top: int,
+               total: int | None) -> Report:
+    repo_type = scan.repo_type
+    total = scan.count() if total is None else total
     rows = value_counts(scan, column, label, total=total, top=top)
-    report = _report(f"{PLURAL[repo_type].capitalize()} by {label}", rows, snapshot, filters,
-                     repo_type=repo_type, total=total)
+    report = _report(f"{PLURAL[repo_type].capitalize()} by {label}", rows, snapshot,
+                     _filters(scan), repo_type=repo_type, total=total)
     if repo_type == "dataset":
         report.notes.append(f"{column} from the datasets' `{tag}` tags; "
                             + MULTI_VALUE_NOTE.format(what=column))
@@ -163,7 +171,12 @@ def authors(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, by_family:
     """Repos, downloads and likes per author (namespaces equal but for case are one author) or
     per publisher family."""
     check_arguments(repo_type=repo_type, sort=(sort, ("count", "downloads", "likes")))
-    scan = Scan(snapshot, repo_type, filters, families=families)
+    return _authors(snapshot, Scan(snapshot, repo_type, filters, families=families),
+                    by_family, sort, top)
+
+
+def _authors(snapshot: Snapshot, scan: Scan, by_family: bool, sort: str, top: int) -> Report:
+    repo_type = scan.repo_type
     downloads = "downloads" if repo_type != "space" else "NULL::BIGINT"
     if by_family:
         key = "family"
@@ -183,7 +196,7 @@ def authors(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, by_family:
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
-    return _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
+    return _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
                    distinct=distinct)
 
 
@@ -248,40 +261,45 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
 
 def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS) -> Report:
     """Totals per repo type and the top of each breakdown, each section naming its repo type."""
-    totals: dict[str, int] = {}
-    rows = []
-    for repo_type in snapshot.repo_types():
-        count = snapshot.num_rows(repo_type) if not filters.columns() else \
-            Scan(snapshot, repo_type, filters).count()
-        totals[PLURAL[repo_type]] = count
-        rows.append({"repo_type": repo_type, "count": count})
-    report = _report("Hub catalogue", pd.DataFrame(rows, columns=["repo_type", "count"]),
-                     snapshot, filters, totals=totals, snapshot_name=snapshot.name)
+    scans = {t: Scan(snapshot, t, filters) for t in snapshot.repo_types()}
+    totals = {t: scan.count() for t, scan in scans.items()}
+    rows = pd.DataFrame([{"repo_type": t, "count": n} for t, n in totals.items()],
+                        columns=["repo_type", "count"])
+    report = _report("Hub catalogue", rows, snapshot, filters,
+                     totals={PLURAL[t]: n for t, n in totals.items()},
+                     snapshot_name=snapshot.name)
     sections: list[tuple[str, str, Report]] = []
-    if snapshot.has("model"):
-        scan = Scan(snapshot, "model", filters)
+    if "model" in scans:
+        scan, total = scans["model"], totals["model"]
         groups = _license_groups(scan, open_weight=False, recategorise=False, multi=False)
         sections += [
             ("top_licenses", "Top licenses of models",
              _licenses_report(snapshot, scan, groups, open_weight=False, by="license", top=top)),
             ("license_categories", "License categories of models",
              _licenses_report(snapshot, scan, groups, open_weight=False, by="category", top=0)),
-            ("top_libraries", "Top libraries of models",
-             libraries(snapshot, top=top, filters=filters)),
-            ("top_authors", "Top authors of models", authors(snapshot, top=top, filters=filters)),
-            ("top_tasks", "Top tasks of models", tasks(snapshot, top=top, filters=filters)),
+            ("top_libraries", "Top libraries of models", _libraries(snapshot, scan, top, total)),
+            ("top_authors", "Top authors of models",
+             _authors(snapshot, scan, by_family=False, sort="count", top=top)),
+            ("top_tasks", "Top tasks of models", _tasks(snapshot, scan, top, total)),
         ]
-    if snapshot.has("dataset") and not (filters.library or filters.task):
+    by_tag = not (filters.library or filters.task)  # datasets' tags are not models' columns
+    if "dataset" in scans and by_tag:
+        scan, total = scans["dataset"], totals["dataset"]
         sections += [
             ("top_dataset_libraries", "Top libraries of datasets (library: tags)",
-             libraries(snapshot, "dataset", top=top, filters=filters)),
+             _libraries(snapshot, scan, top, total)),
             ("top_dataset_tasks", "Top tasks of datasets (task_categories: tags)",
-             tasks(snapshot, "dataset", top=top, filters=filters)),
+             _tasks(snapshot, scan, top, total)),
         ]
-    if snapshot.has("space") and not (filters.library or filters.task):
+    if "space" in scans and by_tag:
         sections.append(("top_space_sdks", "Top SDKs of Spaces",
-                         libraries(snapshot, "space", top=top, filters=filters)))
+                         _libraries(snapshot, scans["space"], top, totals["space"])))
     for name, title, part in sections:
         report.sections[name] = part.rows
         report.section_titles[name] = title
     return report
+
+
+def _filters(scan: Scan) -> Filters:
+    """The report's own filters (a scan for a report has one set)."""
+    return scan.filters[0] if scan.filters else NO_FILTERS
