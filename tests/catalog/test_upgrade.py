@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 from hfexplore.catalog.snapshot import open_snapshot
 
 
-def test_a_version_1_snapshot_gets_the_new_columns(tmp_path) -> None:
-    models = pa.table({
-        "id": ["a/x", "b/y", "c/z"], "author": ["a", "b", "c"],
+def version_1_models() -> pa.Table:
+    """Three models as a version-1 snapshot held them (also used by the engine's tests)."""
+    return pa.table({
+        "_id": ["1", "2", "3"], "id": ["a/x", "b/y", "c/z"], "author": ["a", "b", "c"],
         "library_name": ["peft", None, ""], "pipeline_tag": [None, "text-generation", None],
         "base_models": [["m/base", "n/other"], [], ["q/r"]],
         "base_relation": ["adapter", None, None],
@@ -22,6 +23,10 @@ def test_a_version_1_snapshot_gets_the_new_columns(tmp_path) -> None:
         "license_category": ["permissive", "permissive", "none"],  # v1: by the first license
         "tags": [[], [], []],
     })
+
+
+def test_a_version_1_snapshot_gets_the_new_columns(tmp_path) -> None:
+    models = version_1_models()
     datasets = pa.table({"id": ["d/1"], "tags": [["library:pandas", "task_categories:translation",
                                                   "library:datasets"]],
                          "licenses": [[]], "license_category": ["none"]})

@@ -14,6 +14,7 @@ from hfexplore.errors import MissingRepoTypeError, SnapshotError
 from hfexplore.stats import reports
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import Filters
+from tests.catalog.test_upgrade import version_1_models
 
 
 def write_snapshot(path: Path, models: pa.Table, version: int = 2) -> Path:
@@ -23,19 +24,6 @@ def write_snapshot(path: Path, models: pa.Table, version: int = 2) -> Path:
         "schema_version": version, "started_at": "2024-07-11T00:00:00Z",
         "repo_types": {"model": {"count": models.num_rows}}}))
     return path
-
-
-def version_1_models() -> pa.Table:
-    return pa.table({
-        "_id": ["1", "2", "3"], "id": ["a/x", "b/y", "c/z"], "author": ["a", "b", "c"],
-        "library_name": ["peft", None, ""], "pipeline_tag": [None, "text-generation", None],
-        "base_models": [["m/base", "n/other"], [], ["q/r"]],
-        "base_relation": ["adapter", None, None],
-        "license": ["mit", "apache-2.0", None],
-        "licenses": [["mit", "cc-by-nc-4.0"], ["apache-2.0"], []],
-        "license_category": ["permissive", "permissive", "none"],  # v1: by the first license
-        "tags": [[], [], []],
-    })
 
 
 def test_a_version_1_snapshot_is_upgraded_for_the_engine(tmp_path: Path) -> None:
