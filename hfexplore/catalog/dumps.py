@@ -233,9 +233,9 @@ def read_cards(values: pa.Array) -> tuple[dict[str, pa.Array], dict[int, Any], i
     three used keys and skips the rest."""
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         parsed = values.to_pylist()
-        odd = {row: card for row, card in enumerate(parsed) if isinstance(card, dict)}
+        kept = {row: card for row, card in enumerate(parsed) if isinstance(card, dict)}
         unparsed = sum(1 for card in parsed if card is not None and not isinstance(card, dict))
-        return {}, odd, unparsed
+        return {}, kept, unparsed
     too_large = pc.greater(pc.binary_length(values), MAX_CARD_BYTES).fill_null(False)
     unparsed = pc.sum(too_large).as_py() or 0
     texts = pc.if_else(too_large, pa.scalar(None, values.type), values).to_pylist()

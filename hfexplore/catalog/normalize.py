@@ -306,6 +306,6 @@ def normalize_items(items: Sequence[dict[str, Any]], repo_type: str, licenses: L
 
 def timestamps(values: Sequence[str | None]) -> pa.Array:
     """ISO 8601 texts -> UTC milliseconds; unparseable -> null."""
-    parsed = pd.to_datetime(pd.Series(values, dtype="object"), utc=True, errors="coerce",
+    parsed = pd.to_datetime(pd.Series(list(values), dtype="object"), utc=True, errors="coerce",
                             format="ISO8601")
     return pa.Array.from_pandas(parsed).cast(_TS, safe=False)

@@ -14,7 +14,7 @@ import pandas as pd
 from hfexplore.arguments import check_arguments
 from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.catalog.snapshot import Snapshot
-from hfexplore.repo_type import PLURAL, RepoTypeLike
+from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
@@ -269,8 +269,8 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
                      totals={PLURAL[t]: n for t, n in totals.items()},
                      snapshot_name=snapshot.name)
     sections: list[tuple[str, str, Report]] = []
-    if "model" in scans:
-        scan, total = scans["model"], totals["model"]
+    if RepoType.MODEL in scans:
+        scan, total = scans[RepoType.MODEL], totals[RepoType.MODEL]
         groups = _license_groups(scan, open_weight=False, recategorise=False, multi=False)
         sections += [
             ("top_licenses", "Top licenses of models",
@@ -283,17 +283,18 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
             ("top_tasks", "Top tasks of models", _tasks(snapshot, scan, top, total)),
         ]
     by_tag = not (filters.library or filters.task)  # datasets' tags are not models' columns
-    if "dataset" in scans and by_tag:
-        scan, total = scans["dataset"], totals["dataset"]
+    if RepoType.DATASET in scans and by_tag:
+        scan, total = scans[RepoType.DATASET], totals[RepoType.DATASET]
         sections += [
             ("top_dataset_libraries", "Top libraries of datasets (library: tags)",
              _libraries(snapshot, scan, top, total)),
             ("top_dataset_tasks", "Top tasks of datasets (task_categories: tags)",
              _tasks(snapshot, scan, top, total)),
         ]
-    if "space" in scans and by_tag:
+    if RepoType.SPACE in scans and by_tag:
         sections.append(("top_space_sdks", "Top SDKs of Spaces",
-                         _libraries(snapshot, scans["space"], top, totals["space"])))
+                         _libraries(snapshot, scans[RepoType.SPACE], top,
+                                    totals[RepoType.SPACE])))
     for name, title, part in sections:
         report.sections[name] = part.rows
         report.section_titles[name] = title
