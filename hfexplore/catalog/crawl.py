@@ -37,7 +37,6 @@ import pyarrow.parquet as pq
 from hfexplore.catalog.columns import normalize_page
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
-from hfexplore.catalog.merge import ROW_GROUP as ROW_GROUP
 from hfexplore.catalog.merge import MergedFile
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.catalog.pipeline import Counters, Prefetcher

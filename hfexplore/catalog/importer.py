@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from hfexplore.catalog.crawl import ROW_GROUP, data_dir_lock
+from hfexplore.catalog.crawl import data_dir_lock
 from hfexplore.catalog.dumps import ColumnMap, DumpReader
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
+from hfexplore.catalog.merge import MergedFile
 from hfexplore.catalog.normalize import SCHEMA, Anomalies
 from hfexplore.catalog.snapshot import (
     MANIFEST,
@@ -280,9 +280,8 @@ def _import_into(work: Path, job: ImportJob, root: Path, files: HubFiles | None,
     for repo_type in [t for t in REPO_TYPES if any(f.repo_type == t for f in job.files)]:
         target = work / file_name(repo_type)
         rows = 0
-        with pq.ParquetWriter(work / f".{target.name}.tmp", SCHEMA, compression="zstd") as out:
-            pending: list[pa.RecordBatch] = []
-            pending_rows = 0
+        merged = MergedFile(target)  # 128,000-row groups, renamed into place when complete
+        try:
             for dump in (f for f in job.files if f.repo_type == repo_type):
                 before = files.bytes_read if files else 0
                 with _opened(dump, files, spool_dir) as handle:
@@ -290,21 +289,17 @@ def _import_into(work: Path, job: ImportJob, root: Path, files: HubFiles | None,
                                         column_map=column_map, anomalies=anomalies)
                     columns[repo_type] = reader.plan.describe()
                     for batch in reader.batches():
-                        pending.append(batch)
-                        pending_rows += batch.num_rows
-                        if pending_rows >= ROW_GROUP:
-                            out.write_table(pa.Table.from_batches(pending, SCHEMA),
-                                            row_group_size=ROW_GROUP)
-                            pending, pending_rows = [], 0
+                        merged.add(pa.Table.from_batches([batch], SCHEMA))
                     rows += reader.stats.rows
                     cards_unparsed += reader.stats.cards_unparsed
                     if reader.stats.newest is not None:
                         newest = max(newest, reader.stats.newest) if newest else \
                             reader.stats.newest
                 provenance.append(_describe_source(dump, files, before))
-            if pending:
-                out.write_table(pa.Table.from_batches(pending, SCHEMA), row_group_size=ROW_GROUP)
-        os.replace(work / f".{target.name}.tmp", target)
+            merged.close()
+        except BaseException:
+            merged.abort()
+            raise
         entries[repo_type] = {"count": rows, "pages": 0, "received": rows,
                               "duplicates_dropped": 0, **describe_file(target)}
     observed = job.observation.at or (newest.to_pydatetime() if newest is not None else None)
