@@ -18,6 +18,7 @@ from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.engine import Scan
+from hfexplore.stats.query import top_rows
 
 CHANGE_COLUMNS = ["repo_type", "id", "change", "license_from", "license_to", "category_from",
                   "category_to", "downloads", "likes"]
@@ -46,7 +47,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoTypeLi
     for repo_type in types:
         scan = Scan(new, repo_type, families=families)  # `rows`: the new snapshot's repos
         scan.attach("before", old)
-        key = "_id" if _join_key(old, new, repo_type) == "_id" else "lower(id)"
+        key = _join_key(old, new, repo_type)
         metrics = ("likes",) if repo_type == "space" else ("downloads", "likes")
         scan.materialise("changed", _changed_sql(key, metrics))
         summary[repo_type] = _summary(scan)
@@ -73,19 +74,20 @@ def diff_snapshots(old: Snapshot, new: Snapshot, repo_types: Sequence[RepoTypeLi
     for metric, movers in (("downloads", downloads), ("likes", likes)):
         report.sections[f"{metric[:-1]}_movers"] = _concat(
             movers, ["repo_type", "id", f"{metric}_from", f"{metric}_to", "change"])
-    report.sections["new_derivatives"] = _top(
+    report.sections["new_derivatives"] = top_rows(
         _concat(derivatives, ["base_family", "new_derivatives"]), top)
     return report
 
 
 def _join_key(old: Snapshot, new: Snapshot, repo_type: str) -> str:
-    """`_id` (the Hub's object id) unless either snapshot was imported from a dump that has
-    none, and filled `_id` with the repo id: then the lower-cased repo id (`_key`)."""
+    """The SQL key repos are matched on: `_id` (the Hub's object id) unless either snapshot
+    was imported from a dump that has none, and filled `_id` with the repo id: then the
+    lower-cased repo id."""
     for snapshot in (old, new):
         imported = snapshot.manifest.get("imported") or {}
         derived = ((imported.get("columns") or {}).get(repo_type) or {}).get("derived") or {}
         if "_id" in derived:
-            return "_key"
+            return "lower(id)"
     return "_id"
 
 
@@ -175,10 +177,6 @@ def _frame(scan: Scan, query: str, params: dict[str, str]) -> pd.DataFrame:
 
 def _limit(top: int) -> str:
     return f" LIMIT {int(top)}" if top else ""
-
-
-def _top(frame: pd.DataFrame, top: int) -> pd.DataFrame:
-    return frame.head(top) if top else frame
 
 
 def _concat(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:

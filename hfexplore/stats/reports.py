@@ -78,7 +78,7 @@ def _license_groups(scan: Scan, open_weight: bool, recategorise: bool,
 def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
                      open_weight: bool, by: str, top: int) -> Report:
     table = scan.license_table
-    total = scan.count()
+    total = int(groups["count"].sum())  # the groups cover every row of the scan
     filters = _filters(scan)
     repo_type = scan.repo_type
     multi = int(groups.loc[groups["multi"].fillna(False).astype(bool), "count"].sum())
