@@ -32,6 +32,8 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     HubClient, Transport = hub.HubClient, hub.Transport
     if os.environ.get("PACE_SWITCH"):
         sys.setswitchinterval(float(os.environ["PACE_SWITCH"]))
+    if os.environ.get("PACE_NOWRITE"):  # experiment: pages decoded, nothing normalised
+        crawl._write_part = lambda *args: None
     marks: dict[str, float] = {}
     transport = Transport(endpoint)
     session = transport.session
@@ -39,6 +41,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     plain_get = session.get
 
     gaps: list[float] = []
+    durations: list[float] = []
 
     def get(*args: Any, **kwargs: Any) -> Any:
         now = time.perf_counter()
@@ -48,6 +51,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
         response = plain_get(*args, **kwargs)
         response.content  # noqa: B018 - read the body here, as the transport does next
         marks["last_response"] = time.perf_counter()
+        durations.append(marks["last_response"] - now)
         marks["last_response_cpu"] = time.process_time()
         return response
 
@@ -73,7 +77,14 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
             "finish": ended - marks["finish"],
             "after_last_page": ended - marks["last_response"],
             "after_last_page_cpu": time.process_time() - marks["last_response_cpu"],
-            "between_requests": sum(gaps), "cpu": time.process_time()}
+            "between_requests": sum(gaps), "cpu": time.process_time(),
+            "request_ms": _quantiles(durations)}
+
+
+def _quantiles(seconds: list[float]) -> list[float]:
+    """Median, 90th percentile and maximum, in ms."""
+    ordered = sorted(seconds)
+    return [round(1000 * ordered[int(q * (len(ordered) - 1))], 1) for q in (0.5, 0.9, 1.0)]
 
 
 def pair(label: str, models: int, port: int, repeat: int,
@@ -94,6 +105,7 @@ def pair(label: str, models: int, port: int, repeat: int,
                 ratio = (ours["items"] / ours["seconds"]) / (raw["items"] / raw["seconds"])
                 results.append({"label": label, "variant": variant, "ratio": round(ratio, 4),
                                 "raw_seconds": round(raw["seconds"], 3), "rss": round(rss),
+                                "raw_request_ms": raw["request_ms"],
                                 **{k: round(v, 3) if isinstance(v, float) else v
                                    for k, v in ours.items()}})
                 print(json.dumps(results[-1]), flush=True)

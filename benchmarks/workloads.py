@@ -28,16 +28,22 @@ def raw(endpoint: str, expand: str) -> dict[str, Any]:
     url: str | None = ListQuery("model", expand=fields, sort="createdAt").url(endpoint)
     session = requests.Session()
     pages = items = size = 0
+    durations = []
     started = time.perf_counter()
     while url:
+        sent = time.perf_counter()
         response = session.get(url, timeout=60)
+        durations.append(time.perf_counter() - sent)
         response.raise_for_status()
         pages += 1
         items += response.content.count(b'"_id"')
         size += len(response.content)
         url = response.links.get("next", {}).get("url")
+    durations.sort()
     return {"pages": pages, "items": items, "bytes": size,
-            "seconds": time.perf_counter() - started}
+            "seconds": time.perf_counter() - started,
+            "request_ms": [round(1000 * durations[int(q * (len(durations) - 1))], 1)
+                           for q in (0.5, 0.9, 1.0)]}
 
 
 def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:

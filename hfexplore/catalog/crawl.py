@@ -1,12 +1,13 @@
 """Crawl the Hub into a snapshot: pages -> normalised batches -> parquet, resumable.
 
-Work happens in `snapshots/.partial-<name>/`. The walk runs ahead on a thread of its own
-(`pipeline.py`) while this one normalises and writes. Every `CHECKPOINT_PAGES` completed pages
-are written as one small Arrow part (to a temporary name, then renamed), then `state.json`
-records the next page's URL: the checkpoint. A crawl stopped at any point (Ctrl-C, kill -9, lost
-network, exhausted quota) resumes from its last checkpoint, which a kill -9 can leave up to
-`CHECKPOINT_PAGES - 1` pages behind (an error or Ctrl-C first writes every page completed); the
-parts already on disk give back the ids seen so far.
+Work happens in `snapshots/.partial-<name>/`. The walk's requests run ahead on a thread of
+their own (`pipeline.py`) while this one decodes, normalises and writes. Every
+`CHECKPOINT_PAGES` completed pages are written as one small Arrow part (to a temporary name,
+then renamed), then `state.json` records the next page's URL: the checkpoint. A crawl stopped
+at any point (Ctrl-C, kill -9, lost network, exhausted quota) resumes from its last
+checkpoint, which a kill -9 can leave up to `CHECKPOINT_PAGES - 1` pages behind (an error or
+Ctrl-C first writes every page completed); the parts already on disk give back the ids seen
+so far.
 Each checkpoint's rows also go on to the type's final parquet file as the crawl goes
 (`merge.py`), so when every repo type is complete only the manifest is left to write before the
 directory is renamed into place. That file is complete only once renamed: a resumed crawl, or one
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -57,6 +58,7 @@ from hfexplore.hub import REPO_TYPES, HubClient, ListQuery, Page, RepoType, Seen
 from hfexplore.report import iso
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 STATE = "state.json"
 PARTS = "parts"
 CRAWL_SORT = "createdAt"
@@ -220,15 +222,18 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
         counted = now
 
     def checkpoint() -> None:
+        if pending[-1].index < type_state.pages:  # counted by a checkpoint Ctrl-C cut short
+            pending.clear()
+            return
         before = anomalies.count
         rows = _write_part(work, repo_type, pending, licenses, anomalies)
-        for page in pending:
-            type_state.pages += 1
-            type_state.items += len(page.items)
-            type_state.received += page.received
-            type_state.duplicates += page.duplicates
-            type_state.next_url = page.next_url
-            type_state.done = page.is_last
+        # One update, so that a Ctrl-C can come before it or after it, never halfway through.
+        vars(type_state).update(
+            pages=type_state.pages + len(pending),
+            items=type_state.items + sum(len(page.items) for page in pending),
+            received=type_state.received + sum(page.received for page in pending),
+            duplicates=type_state.duplicates + sum(page.duplicates for page in pending),
+            next_url=pending[-1].next_url, done=pending[-1].is_last)
         state.anomalies += anomalies.count - before
         state.anomaly_examples = (anomalies.examples or [])[:10]
         account(latest)
@@ -239,14 +244,17 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
 
     merged = MergedFile(work / file_name(repo_type))
     try:
-        pages = client.iter_pages(query, start_url=type_state.next_url, seen=seen,
-                                  first_index=type_state.pages, use_cache=False, typed=True)
-        # The log counts pages as they are fetched, on the walk's thread, where the transport
-        # also ticks it during waits: its lines keep to one clock, one thread.
-        with Prefetcher(_counted(pages, monitor), stats) as fetched:
+        walk = client.walk(query, start_url=type_state.next_url, seen=seen,
+                           first_index=type_state.pages, typed=True, defer_decoding=True)
+        # The log ticks as answers arrive, on the walk's thread, where the transport also ticks
+        # it during waits: its lines keep to one clock, one thread.
+        with Prefetcher(_ticking(walk.responses(), monitor), stats) as fetched:
+            monitor.settle = fetched.settle  # a line counts every page fetched before it
             merged.rebuild(_read_part(part) for part in parts)  # while the first page comes
             try:
-                for page, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
+                for answer, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
+                    page = walk.page(answer)
+                    monitor.page(page)
                     pending.append(page)
                     if len(pending) >= CHECKPOINT_PAGES or page.is_last:
                         checkpoint()
@@ -265,10 +273,10 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
             bar.close()
 
 
-def _counted(pages: Iterator[Page], monitor: CrawlLog) -> Iterator[Page]:
-    for page in pages:
-        monitor.page(page)
-        yield page
+def _ticking(answers: Iterator[T], monitor: CrawlLog) -> Iterator[T]:
+    for answer in answers:
+        yield answer
+        monitor.tick()
 
 
 def _parts(work: Path, repo_type: str) -> list[Path]:

@@ -7,13 +7,16 @@ A cron job has no progress bar; with `-v` (INFO) it gets lines like
     models: 121 pages, ...; waiting 240s more (quota)
 
 Time is read from the transport's clock, so tests drive it with a fake one. Lines come after
-each page and during every wait (the transport calls `tick` between slices of a long sleep);
-only a single request stuck in a socket read can hold one back, for at most the request timeout.
+each page fetched and during every wait (the transport calls `tick` between slices of a long
+sleep); only a single request stuck in a socket read can hold one back, for at most the request
+timeout. A line counts every page fetched before it: the crawl decodes pages on another thread,
+and the line waits for it to catch up (`settle`), which takes a page or two of decoding.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from hfexplore.hub import PLURAL, Page, RepoType, Transport
 
@@ -33,21 +36,24 @@ class CrawlLog:
         self.pages = 0
         self.items = 0
         self.items_this_run = 0
+        # Called before a line is written, to let the counts catch up: the pipeline's `settle`.
+        self.settle: Callable[[], None] = lambda: None
 
     def begin(self, repo_type: RepoType, pages: int, items: int) -> None:
         """A repo type starts (or resumes with `pages` and `items` already on disk)."""
         self.repo_type, self.pages, self.items = repo_type, pages, items
 
     def page(self, page: Page) -> None:
+        """Count a page once decoded (on whichever thread decodes it; `tick` logs)."""
         self.pages += 1
         self.items += len(page.items)
         self.items_this_run += len(page.items)
-        self.tick()
 
     def tick(self) -> float:
         """Log a line if one is due; return the seconds until the next one is."""
         now = self.transport.clock()
         if now - self.last >= self.every:
+            self.settle()
             log.info("%s", self.line(now))
             self.last = now
         return max(0.0, self.last + self.every - now)

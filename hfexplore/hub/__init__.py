@@ -10,15 +10,16 @@ from hfexplore.hub.repo_types import PLURAL, REPO_TYPES, RepoType, check_repo_ty
 
 if TYPE_CHECKING:
     from hfexplore.cache import CacheMode
-    from hfexplore.hub.client import CountResult, HubClient, ListQuery, Page, SeenIds
+    from hfexplore.hub.client import CountResult, HubClient, ListQuery
     from hfexplore.hub.ratelimit import RateLimit
     from hfexplore.hub.retry import RetryPolicy
     from hfexplore.hub.transport import Transport, TransportStats
+    from hfexplore.hub.walk import Page, SeenIds
 
 # The HTTP stack (requests, huggingface_hub) loads on first use of one of these names, so a
 # module that only needs the repo types (a report over a snapshot) does not pay for it.
 _LAZY = {"CountResult": "client", "HubClient": "client", "ListQuery": "client",
-         "Page": "client", "SeenIds": "client", "RateLimit": "ratelimit",
+         "Page": "walk", "SeenIds": "walk", "RateLimit": "ratelimit",
          "RetryPolicy": "retry", "Transport": "transport", "TransportStats": "transport"}
 
 

@@ -9,19 +9,17 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
-from hfexplore.errors import HubBadRequestError, HubError, HubUnreachableError
-from hfexplore.hub.items import TypedItems, decode_page, item_key
-from hfexplore.hub.ratelimit import RateLimit
+from hfexplore.errors import HubError, HubUnreachableError
 from hfexplore.hub.repo_types import check_repo_type
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
+from hfexplore.hub.walk import ListingWalk, Page, SeenIds
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 
 log = logging.getLogger(__name__)
 
 SORT_KEYS = ("createdAt", "downloads", "lastModified", "likes", "trendingScore")
 PAGE_SIZE = 1000
-MAX_CURSOR_RESTARTS = 3
 # A field every repo type can expand and that adds a few bytes per item: used to count by walking.
 CHEAP_EXPAND = "likes"
 
@@ -61,56 +59,6 @@ class ListQuery:
         return f"{endpoint}/api/{PLURAL[self.repo_type]}?{urlencode(self.params())}"
 
 
-@dataclass
-class Page:
-    """One listing page, de-duplicated against every earlier page of the same walk."""
-
-    repo_type: RepoType
-    index: int
-    url: str
-    status: int
-    items: list[Any]  # `ListItem` structs for a typed walk, else dicts
-    next_url: str | None
-    received: int
-    duplicates: int
-    ratelimit: RateLimit | None
-    from_cache: bool
-    age: float | None = None  # seconds, for a page from the cache
-
-    @property
-    def is_last(self) -> bool:
-        return self.next_url is None
-
-
-class SeenIds:
-    """The `_id`s met so far in a walk. Hub ids are 24 hex digits, kept as ints to save memory."""
-
-    def __init__(self, ids: Iterable[str] = ()):
-        self._ids: set[int | str] = set()
-        for repo_id in ids:
-            self.add(repo_id)
-
-    @staticmethod
-    def _key(repo_id: str) -> int | str:
-        if len(repo_id) == 24:
-            try:
-                return int(repo_id, 16)
-            except ValueError:
-                pass
-        return repo_id
-
-    def add(self, repo_id: str) -> bool:
-        """Record `repo_id`; False if it was already there."""
-        key = self._key(repo_id)
-        if key in self._ids:
-            return False
-        self._ids.add(key)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-
 @dataclass(frozen=True)
 class CountResult:
     repo_type: RepoType
@@ -143,7 +91,7 @@ class HubClient:
         ttl: float = LISTING_TTL,
         typed: bool = False,
     ) -> Iterator[Page]:
-        """Walk a listing page by page, following `Link: rel="next"`.
+        """Walk a listing page by page, following `Link: rel="next"` (`walk.py`).
 
         Items already met in this walk (same `_id`) are dropped: the cursor is a keyset on the
         sort key, so a repo re-sorted during the walk can come back. `start_url` and `seen`
@@ -152,33 +100,17 @@ class HubClient:
         are decoded into `ListItem` structs where the page allows it (`hub/items.py`), else
         they are plain dicts.
         """
-        seen = seen if seen is not None else SeenIds()
-        first_url = query.url(self.endpoint)
-        url: str | None = start_url or first_url
-        index = first_index
-        restarts = 0
-        page_ttl = ttl if use_cache else None
-        decode = decode_page if typed else None
-        while url is not None:
-            try:
-                response = self.transport.get(url, ttl=page_ttl, decode=decode)
-            except HubBadRequestError:
-                if "cursor=" not in url or restarts >= MAX_CURSOR_RESTARTS:
-                    raise
-                restarts += 1
-                log.warning("the Hub rejected a pagination cursor (expired?); restarting the "
-                            "walk from its first page, skipping the %d repos already seen",
-                            len(seen))
-                url = first_url
-                continue
-            items = response.data if type(response.data) is TypedItems else \
-                _as_items(response.data, url)
-            fresh = [item for item in items if seen.add(item_key(item))]
-            yield Page(query.repo_type, index, url, response.status, fresh, response.next_url,
-                       len(items), len(items) - len(fresh), response.ratelimit,
-                       response.from_cache, response.age)
-            index += 1
-            url = response.next_url
+        return iter(self.walk(query, start_url=start_url, seen=seen, first_index=first_index,
+                              ttl=ttl if use_cache else None, typed=typed))
+
+    def walk(self, query: ListQuery, *, start_url: str | None = None,
+             seen: SeenIds | None = None, first_index: int = 0, ttl: float | None = None,
+             typed: bool = False, defer_decoding: bool = False) -> ListingWalk:
+        """The same walk as `iter_pages`, as an object whose requests (`responses()`) and
+        decoding (`page()`) can run on two threads; `ttl=None` leaves the cache out."""
+        return ListingWalk(self.transport, query.repo_type, query.url(self.endpoint),
+                           start_url=start_url, seen=seen, first_index=first_index, ttl=ttl,
+                           typed=typed, defer_decoding=defer_decoding)
 
     def repo_info(self, repo_type: RepoTypeLike, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:
@@ -268,12 +200,3 @@ class HubClient:
             raise HubError(f"{url} has no usable numTotalItems", url=url)
         return total, response
 
-
-def _as_items(data: Any, url: str) -> list[dict[str, Any]]:
-    if not isinstance(data, list):
-        raise HubError(f"expected a JSON list of repos from {url}, got {type(data).__name__}",
-                       url=url)
-    items = [item for item in data if isinstance(item, dict) and item.get("_id") is not None]
-    if len(items) != len(data):
-        log.warning("%d entries without an _id ignored on %s", len(data) - len(items), url)
-    return items

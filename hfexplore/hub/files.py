@@ -264,7 +264,7 @@ class HubFiles:
                     transport.pacer.hold_until(self._bucket(url), delay)
                     failures += 1
                     if failures >= policy.max_attempts:
-                        raise transport._client_error(url, response)
+                        raise transport._client_error(url, status, content)
                     continue
                 if status not in RETRYABLE_STATUS:
                     self._check_status(response, url)
@@ -287,7 +287,7 @@ class HubFiles:
 
     def _check_status(self, response: requests.Response, url: str) -> None:
         if response.status_code >= 400 or response.status_code < 200:
-            raise self.transport._client_error(url, response)
+            raise self.transport._client_error(url, response.status_code, response.content)
 
     @staticmethod
     def _check_etag(response: requests.Response, info: RemoteFileInfo) -> None:

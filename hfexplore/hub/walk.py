@@ -1,0 +1,183 @@
+"""Walking a listing page by page, in two halves that can run on two threads.
+
+`ListingWalk.responses()` makes the requests: it follows `Link: rel="next"` and restarts from
+the first page when the Hub rejects an expired cursor. `ListingWalk.page()` decodes one answer's
+body and drops the repos met earlier in the walk. Iterating the walk does both, one page after
+the other; the crawl runs the first half on a fetch thread and the second on its own, so that
+the next request goes out as soon as a page's headers and body are in, not after its decoding.
+
+A body is then decoded after the walk has followed its Link. A body that turns out to be
+truncated or invalid is fetched again, with the transport's retry policy, by `page()`; a page
+without a Link (the last one, or what looks like it) is decoded before the walk ends, so a
+broken body can never end a walk early.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hfexplore.errors import HubBadRequestError, HubError
+from hfexplore.hub.items import TypedItems, decode_page, item_key
+from hfexplore.hub.ratelimit import RateLimit
+from hfexplore.hub.transport import INVALID_BODY, Response, Transport, decode_json
+from hfexplore.repo_type import RepoType
+
+log = logging.getLogger(__name__)
+
+MAX_CURSOR_RESTARTS = 3
+
+
+@dataclass
+class Page:
+    """One listing page, de-duplicated against every earlier page of the same walk."""
+
+    repo_type: RepoType
+    index: int
+    url: str
+    status: int
+    items: list[Any]  # `ListItem` structs for a typed walk, else dicts
+    next_url: str | None
+    received: int
+    duplicates: int
+    ratelimit: RateLimit | None
+    from_cache: bool
+    age: float | None = None  # seconds, for a page from the cache
+
+    @property
+    def is_last(self) -> bool:
+        return self.next_url is None
+
+
+class SeenIds:
+    """The `_id`s met so far in a walk. Hub ids are 24 hex digits, kept as ints to save memory."""
+
+    def __init__(self, ids: Iterable[str] = ()):
+        self._ids: set[int | str] = set()
+        for repo_id in ids:
+            self.add(repo_id)
+
+    @staticmethod
+    def _key(repo_id: str) -> int | str:
+        if len(repo_id) == 24:
+            try:
+                return int(repo_id, 16)
+            except ValueError:
+                pass
+        return repo_id
+
+    def add(self, repo_id: str) -> bool:
+        """Record `repo_id`; False if it was already there."""
+        key = self._key(repo_id)
+        if key in self._ids:
+            return False
+        self._ids.add(key)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One page as the Hub answered it; `body_decoded` tells whether `response.data` is the
+    decoded body yet or still its bytes."""
+
+    index: int
+    url: str
+    response: Response
+    body_decoded: bool
+
+
+def _keep_bytes(content: bytes) -> bytes:
+    return content
+
+
+class ListingWalk:
+    """One walk over a listing (see the module's text). `defer_decoding` leaves bodies to
+    `page()`: it needs a walk that does not use the page cache (`ttl=None`), since the cache
+    must only ever hold bodies that decoded."""
+
+    def __init__(self, transport: Transport, repo_type: RepoType, first_url: str, *,
+                 start_url: str | None = None, seen: SeenIds | None = None,
+                 first_index: int = 0, ttl: float | None = None, typed: bool = False,
+                 defer_decoding: bool = False):
+        if defer_decoding and ttl is not None:
+            raise ValueError("a walk that defers decoding cannot use the page cache")
+        self.transport = transport
+        self.repo_type = repo_type
+        self.first_url = first_url
+        self.start_url = start_url
+        self.seen = seen if seen is not None else SeenIds()
+        self.first_index = first_index
+        self.ttl = ttl
+        self.decode: Callable[[bytes], Any] = decode_page if typed else decode_json
+        self.defer_decoding = defer_decoding
+
+    def __iter__(self) -> Iterator[Page]:
+        for answer in self.responses():
+            yield self.page(answer)
+
+    def responses(self) -> Iterator[Answer]:
+        """The walk's answers in order, one request per page (without faults)."""
+        url: str | None = self.start_url or self.first_url
+        index = self.first_index
+        restarts = 0
+        decode = _keep_bytes if self.defer_decoding else self.decode
+        while url is not None:
+            try:
+                response = self.transport.get(url, ttl=self.ttl, decode=decode)
+            except HubBadRequestError:
+                if "cursor=" not in url or restarts >= MAX_CURSOR_RESTARTS:
+                    raise
+                restarts += 1
+                log.warning("the Hub rejected a pagination cursor (expired?); restarting the "
+                            "walk from its first page, skipping the %d repos already seen",
+                            len(self.seen))
+                url = self.first_url
+                continue
+            answer = Answer(index, url, response, not self.defer_decoding)
+            if response.next_url is None and not answer.body_decoded:
+                answer = self._decoded(answer)  # before the walk ends on it
+            yield answer
+            index += 1
+            url = answer.response.next_url
+
+    def page(self, answer: Answer) -> Page:
+        """The page of an answer: its body decoded (fetched again if broken), repos met
+        before dropped."""
+        if not answer.body_decoded:
+            answer = self._decoded(answer)
+        response = answer.response
+        items = response.data if type(response.data) is TypedItems else \
+            _as_items(response.data, answer.url)
+        fresh = [item for item in items if self.seen.add(item_key(item))]
+        # The Link the walk followed, even if a second fetch of this page carried another.
+        return Page(self.repo_type, answer.index, answer.url, response.status, fresh,
+                    response.next_url, len(items), len(items) - len(fresh),
+                    response.ratelimit, response.from_cache, response.age)
+
+    def _decoded(self, answer: Answer) -> Answer:
+        response = answer.response
+        try:
+            data = self.decode(response.data)
+        except INVALID_BODY:
+            log.info("truncated or invalid JSON body on %s; fetching it again", answer.url)
+            self.transport.stats.retries += 1
+            again = self.transport.get(answer.url, ttl=self.ttl, decode=self.decode)
+            data = again.data
+            if response.next_url is None:  # a walk that ends here follows the new answer
+                response = again
+        return Answer(answer.index, answer.url, replace(response, data=data), True)
+
+
+def _as_items(data: Any, url: str) -> list[dict[str, Any]]:
+    if not isinstance(data, list):
+        raise HubError(f"expected a JSON list of repos from {url}, got {type(data).__name__}",
+                       url=url)
+    items = [item for item in data if isinstance(item, dict) and item.get("_id") is not None]
+    if len(items) != len(data):
+        log.warning("%d entries without an _id ignored on %s", len(data) - len(items), url)
+    return items
