@@ -32,8 +32,6 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     HubClient, Transport = hub.HubClient, hub.Transport
     if os.environ.get("PACE_SWITCH"):
         sys.setswitchinterval(float(os.environ["PACE_SWITCH"]))
-    if os.environ.get("PACE_NOWRITE"):  # experiment: pages decoded, nothing normalised
-        crawl._write_part = lambda *args: None
     marks: dict[str, float] = {}
     transport = Transport(endpoint)
     session = transport.session

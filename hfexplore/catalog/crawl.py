@@ -296,8 +296,8 @@ def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
 def _write_part(work: Path, repo_type: str, pages: list[Page], licenses: LicenseTable,
                 anomalies: Anomalies) -> pa.Table | None:
     """Normalise `pages` and write them as one part; their rows (None if there are none)."""
-    batches = [normalize_page(page.items, repo_type, licenses, anomalies)
-               for page in pages if page.items]
+    batches = [normalize_page(items, repo_type, licenses, anomalies)
+               for items in _runs_of_one_kind(pages)]
     if not batches:
         return None
     final = work / PARTS / f"{repo_type}-{pages[0].index:07d}.arrow"
@@ -305,6 +305,20 @@ def _write_part(work: Path, repo_type: str, pages: list[Page], licenses: License
     write_part_file(batches, tmp)
     os.replace(tmp, final)
     return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+def _runs_of_one_kind(pages: list[Page]) -> Iterator[list[Any]]:
+    """The pages' items, consecutive pages of one kind (typed structs, or the plain dicts of an
+    odd page) joined: the column rules cost about a third less per row on 4,000 rows at once
+    than on 1,000 (each Arrow call has a fixed cost)."""
+    run: list[Any] = []
+    for page in pages:
+        if run and page.items and type(page.items[0]) is not type(run[0]):
+            yield run
+            run = []
+        run.extend(page.items)
+    if run:
+        yield run
 
 
 def write_part_file(batches: list[pa.RecordBatch], path: Path) -> None:

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -98,3 +99,30 @@ def test_damaged_snapshots_are_reported_not_fatal(make_hub, tmp_path) -> None:
         resolve_snapshot("nope", tmp_path)
     with pytest.raises(SnapshotError, match="no snapshot in"):
         resolve_snapshot(None, Path(tmp_path / "empty"))
+
+
+def test_a_checkpoint_normalises_its_pages_as_one_batch_per_kind(tmp_path) -> None:
+    """Typed pages are joined into one batch; a page of plain dicts (odd types) between them
+    is normalised on its own; the rows are those of normalising each page alone, in order."""
+    from hfexplore.catalog.columns import normalize_page
+    from hfexplore.catalog.crawl import PARTS, _write_part
+    from hfexplore.catalog.knowledge import LicenseTable
+    from hfexplore.catalog.normalize import Anomalies
+    from hfexplore.hub import Page
+    from hfexplore.hub.items import decode_page
+    from tests.conftest import FIXTURES
+
+    bodies = [(FIXTURES / "pages" / name).read_bytes()
+              for name in ("models_p1.json", "models_p2.json", "models_tail.json")]
+    typed = [decode_page(body) for body in bodies]
+    plain = json.loads(bodies[1])
+    kinds = [typed[0], plain, typed[1], typed[2]]
+    pages = [Page("model", n, "", 200, items, None, len(items), 0, None, False)
+             for n, items in enumerate(kinds)]
+    licenses = LicenseTable.load()
+    (tmp_path / PARTS).mkdir()
+    joined = _write_part(tmp_path, "model", pages, licenses, Anomalies())
+    alone = [normalize_page(items, "model", licenses, Anomalies()) for items in kinds]
+    assert joined.equals(pa.Table.from_batches(alone).cast(joined.schema))
+    assert [len(b) for b in joined.to_batches()] == [len(kinds[0]), len(plain),
+                                                      len(kinds[2]) + len(kinds[3])]
