@@ -15,7 +15,7 @@ import msgspec
 import orjson
 
 
-class CardFields(msgspec.Struct):
+class CardFields(msgspec.Struct, gc=False):
     """The keys of `cardData` that the catalogue uses; every other key is skipped unread."""
 
     license: str | list[str] | None = None
@@ -23,7 +23,7 @@ class CardFields(msgspec.Struct):
     base_model: str | list[str] | None = None
 
 
-class ListItem(msgspec.Struct):
+class ListItem(msgspec.Struct, gc=False):
     """One listing item with its expected types (absent fields are None)."""
 
     oid: str = msgspec.field(name="_id")
