@@ -337,20 +337,22 @@ NOTES = """
   0.38-0.58 s before, 0.19-0.22 s after. The ratios of those runs moved less than their
   spread: the walk itself (about 5 ms of the walk's thread per page between two requests,
   decoding, de-duplicating and waiting for the GIL) is most of what is left of the gap.
-- The walk's thread (issue 16, session 4): it used to decode and de-duplicate each page
-  before asking for the next, about 3.5 ms a page between a response and the next request.
-  It now only makes requests (`hub/walk.py`); decoding moved to the crawl's thread, which
-  fetches a broken body again itself. Time between a response and the next request, 200
-  pages: 0.63-0.80 s before, 0.03-0.05 s after. Three more changes: a checkpoint's 4 pages
-  are normalised as one batch (CPU per page 9.0-9.4 ms -> 6.5-7.1 ms: each Arrow call has a
-  fixed cost), the decoded structs are not tracked by the garbage collector (`gc=False`; GC
-  pauses in a 200-page crawl 390 ms -> 130 ms, the longest 47 ms, holding the GIL), and bodies
-  are read in 1 MiB chunks rather than requests' 10 kB. `python -m benchmarks.pace --label
-  latency50 --label built --repeat 3 --variant default --variant PACE_BASE=<before>`, one run
-  on an idle machine, ratio to the bare client: 50 ms latency 1.008 / 0.945 / 0.954 against
-  0.991 / 0.925 / 0.936 before; pages built per request 0.886 / 0.754 / 0.853 against 0.806 /
-  0.744 / 0.749. The bare client's own time varies by up to 7% between rounds (this is a
-  shared virtual machine), hence the alternated rounds and medians of section 9. What is
+- The walk's thread (issue 16, session 4): it used to decode and de-duplicate each page before
+  asking for the next, about 3.5 ms a page between a response and the next request. It now
+  only makes requests (`hub/walk.py`); decoding moved to the crawl's thread, which fetches a
+  broken body again itself. Time between a response and the next request, 200 pages: 0.63-0.80
+  s before, 0.03-0.05 s after. Three more changes: a checkpoint's 4 pages are normalised as
+  one batch (each Arrow call has a fixed cost: CPU per page 9.0-9.4 ms -> 6.5-7.1 ms on 20
+  pages of a 20,000-model stand-in, best of 3; section 9's 100 pages of the 3.2 M one gave 8.7
+  ms in the last run before and 8.5 ms after, in a run whose "before" figure also moved, from
+  21.5 to 26.4 ms), the decoded structs are not tracked by the garbage collector (`gc=False`;
+  GC pauses in a 200-page crawl 390 ms -> 130 ms, the longest 47 ms, holding the GIL), and
+  bodies are read in 1 MiB chunks rather than requests' 10 kB. `python -m benchmarks.pace
+  --label latency50 --label built --repeat 3 --variant default --variant PACE_BASE=<before>`,
+  one run on an idle machine, ratio to the bare client: 50 ms latency 1.008 / 0.945 / 0.954
+  against 0.991 / 0.925 / 0.936 before; pages built per request 0.886 / 0.754 / 0.853 against
+  0.806 / 0.744 / 0.749. The bare client's own time varies by up to 7% between rounds (this is
+  a shared virtual machine), hence the alternated rounds and medians of section 9. What is
   left: about 0.2 s after the last page (the last row group's encoding), and each request
   about 2 ms slower than the bare client's at the median (the decoding thread holds the GIL
   while the fetch thread prepares the next request; a shorter interpreter switch interval did

@@ -41,7 +41,7 @@ from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.merge import MergedFile
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
 from hfexplore.catalog.pipeline import Counters, Prefetcher
-from hfexplore.catalog.progress import EVERY, CrawlLog
+from hfexplore.catalog.progress import EVERY, CrawlLog, progress_lines
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
@@ -181,20 +181,17 @@ def create_snapshot(
             state = CrawlState.load(work / STATE)
             state.resumed += 1
             log.info("resuming the crawl started %s", state.started_at)
-        monitor = CrawlLog(client.transport, log_every)
-        heartbeat, client.transport.heartbeat = client.transport.heartbeat, monitor.tick
         try:
-            for repo_type in repo_types:
-                if not state.types[repo_type].done:
-                    _crawl_type(client, work, state, repo_type, licenses, progress, monitor)
+            with progress_lines(client.transport, log_every) as monitor:
+                for repo_type in repo_types:
+                    if not state.types[repo_type].done:
+                        _crawl_type(client, work, state, repo_type, licenses, progress, monitor)
             return _finish(work, root, state, client, clock)
         except OSError as exc:
             raise SnapshotError(
                 f"cannot write to {work}: {exc.strerror or exc}; every completed page is kept: "
                 "free some space (or fix the permissions) and resume the crawl"
             ) from exc
-        finally:
-            client.transport.heartbeat = heartbeat
 
 
 def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: RepoType,

@@ -28,6 +28,7 @@ from hfexplore.catalog.crawl import data_dir_lock
 from hfexplore.catalog.files import write_atomic
 from hfexplore.catalog.knowledge import LicenseTable
 from hfexplore.catalog.normalize import EXPAND, SCHEMA, Anomalies
+from hfexplore.catalog.progress import EVERY, CrawlLog, progress_lines
 from hfexplore.catalog.snapshot import (
     MANIFEST,
     SNAPSHOTS,
@@ -56,7 +57,10 @@ def refresh_snapshot(
     base: Snapshot | None = None,
     licenses: LicenseTable | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    log_every: float = EVERY,
 ) -> Snapshot:
+    """A new snapshot: `base` (the newest) plus what changed since. Progress goes to the log
+    at INFO at least every `log_every` seconds, as a crawl's does."""
     licenses = licenses or LicenseTable.load()
     with data_dir_lock(data_dir):
         base = base or resolve_snapshot(None, data_dir)
@@ -76,10 +80,11 @@ def refresh_snapshot(
             stats = client.transport.stats
             before = (stats.requests, stats.retries, stats.rate_limited)
             anomalies = Anomalies()
-            for repo_type in types:
-                entry, changed[repo_type], marks[repo_type] = _refresh_type(
-                    client, base, work, repo_type, licenses, anomalies)
-                entries[repo_type] = entry
+            with progress_lines(client.transport, log_every) as monitor:
+                for repo_type in types:
+                    entry, changed[repo_type], marks[repo_type] = _refresh_type(
+                        client, base, work, repo_type, licenses, anomalies, monitor)
+                    entries[repo_type] = entry
             previous = base.manifest.get("incremental") or {}
             manifest = build_manifest(
                 name=name, endpoint=client.endpoint, started_at=iso(started),
@@ -108,7 +113,7 @@ def refresh_snapshot(
 
 
 def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: RepoType,
-                  licenses: LicenseTable, anomalies: Anomalies
+                  licenses: LicenseTable, anomalies: Anomalies, monitor: CrawlLog
                   ) -> tuple[dict[str, Any], int, str | None]:
     base_path = base.path / file_name(repo_type)
     mark = pq.read_table(base_path, columns=["last_modified"])["last_modified"]
@@ -116,8 +121,11 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=REFRESH_SORT)
     batches: list[pa.RecordBatch] = []
     pages = 0
+    monitor.begin(repo_type, 0, 0)
     for page in client.iter_pages(query, seen=SeenIds(), use_cache=False, typed=True):
         pages += 1
+        monitor.page(page)
+        monitor.tick()
         batch = normalize_page(page.items, repo_type, licenses, anomalies)
         modified = batch.column("last_modified")
         if high_water.is_valid:

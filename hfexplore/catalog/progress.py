@@ -15,8 +15,9 @@ and the line waits for it to catch up (`settle`), which takes a page or two of d
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from hfexplore.hub import PLURAL, Page, RepoType, Transport
 
@@ -76,3 +77,14 @@ class CrawlLog:
             reason, until = waiting
             parts.append(f"waiting {max(0.0, until - now):,.0f}s more ({reason})")
         return "; ".join(parts)
+
+
+@contextlib.contextmanager
+def progress_lines(transport: Transport, every: float = EVERY) -> Iterator[CrawlLog]:
+    """A `CrawlLog` that the transport also ticks during its waits, for the block's length."""
+    monitor = CrawlLog(transport, every)
+    heartbeat, transport.heartbeat = transport.heartbeat, monitor.tick
+    try:
+        yield monitor
+    finally:
+        transport.heartbeat = heartbeat

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hfexplore.hub.repo_types import PLURAL, REPO_TYPES, RepoType, check_repo_type
+from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
 
 if TYPE_CHECKING:
     from hfexplore.cache import CacheMode
@@ -47,6 +47,12 @@ __all__ = [
     "check_repo_type",
     "connect",
 ]
+
+
+def check_repo_type(repo_type: object) -> RepoType:
+    """The repo type named (a RepoType or its string); InvalidArgumentError (a ValueError)
+    otherwise."""
+    return RepoType.parse(repo_type)
 
 
 def connect(

@@ -10,7 +10,6 @@ from urllib.parse import quote, urlencode
 
 from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubError, HubUnreachableError
-from hfexplore.hub.repo_types import check_repo_type
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
 from hfexplore.hub.walk import ListingWalk, Page, SeenIds
@@ -38,7 +37,7 @@ class ListQuery:
     limit: int = PAGE_SIZE
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "repo_type", check_repo_type(self.repo_type))
+        object.__setattr__(self, "repo_type", RepoType.parse(self.repo_type))
         if self.sort is not None and self.sort not in SORT_KEYS:
             raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORT_KEYS)}")
         if self.pipeline_tag and self.repo_type != "model":
@@ -114,7 +113,7 @@ class HubClient:
 
     def repo_info(self, repo_type: RepoTypeLike, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:
-        repo_type = check_repo_type(repo_type)
+        repo_type = RepoType.parse(repo_type)
         params = urlencode([("expand", name) for name in expand])
         url = f"{self.endpoint}/api/{PLURAL[repo_type]}/{quote(repo_id, safe='/')}"
         response = self.transport.get(url + (f"?{params}" if params else ""), ttl=REPO_TTL)
@@ -142,7 +141,7 @@ class HubClient:
         "pages" bucket). If it is missing or fails, walk the listing with one cheap expand field
         and count unique `_id`s (one request per 1,000 repos).
         """
-        repo_type = check_repo_type(repo_type)
+        repo_type = RepoType.parse(repo_type)
         tags = tuple(tags)
         filters: dict[str, Any] = {k: v for k, v in (("author", author), ("search", search),
                                      ("pipeline_tag", pipeline_tag), ("license", license),

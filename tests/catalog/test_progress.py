@@ -69,3 +69,19 @@ def test_no_line_before_30_seconds(make_hub, clock, tmp_path, progress_lines) ->
     client = HubClient(Transport(sim.url, clock=clock, sleep=clock.sleep))
     create_snapshot(client, tmp_path, ["model"])
     assert progress_lines.lines == []  # time did not move: nothing is due
+
+
+def test_an_incremental_refresh_logs_its_progress_too(make_hub, clock, tmp_path,
+                                                     progress_lines) -> None:
+    from hfexplore.catalog.incremental import refresh_snapshot
+
+    base_sim = make_hub(models=3_000, datasets=1, spaces=1, seed=4, clock=clock)
+    base = create_snapshot(HubClient(Transport(base_sim.url, clock=clock, sleep=clock.sleep)),
+                           tmp_path, ["model"])
+    assert progress_lines.lines == []  # the base crawl took no time on the fake clock
+    later = make_hub(models=3_000, datasets=1, spaces=1, seed=4, generation=1, clock=clock)
+    client = HubClient(Transport(later.url, clock=clock, sleep=clock.sleep))
+    refreshed = refresh_snapshot(client, tmp_path, base=base, log_every=0.0)  # a line a page
+    pages = refreshed.manifest["repo_types"]["model"]["pages"]
+    assert [text.split(" (")[0] for _, text in progress_lines.lines] == [
+        f"models: {n} pages, {1000 * n:,} repos" for n in range(1, pages + 1)]
