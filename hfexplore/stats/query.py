@@ -87,6 +87,7 @@ def value_counts(scan: Scan, column: str, label: str, total: int | None = None,
     frame = _label_nulls(frame.rename(columns={"value": label}), [label])
     frame = frame[[label, "count", *([sum_of] if sum_of else [])]]
     frame = frame.sort_values(["count", label], ascending=[False, True], kind="stable")
+    # total=0 when the caller has no use for the share: no count query for it.
     frame["share"] = frame["count"] / max(total if total is not None else scan.count(), 1)
     return top_rows(frame, top)
 
@@ -110,13 +111,15 @@ def distinct(scan: Scan, column: str, *, min_repos: int = 1) -> int:
 def rank_of(scan: Scan, column: str, value: str, *, by: str = "count"
             ) -> tuple[int, pd.DataFrame] | None:
     """The rank of `value` among `column`'s values (1 = most repos, or most downloads), and the
-    ranking; None when `value` does not occur. Ties share the better rank."""
-    ranking = value_counts(scan, column, "value",
+    ranking (value, count[, downloads]), best first by the same score; None when `value` does
+    not occur. Ties share the better rank."""
+    key = "downloads" if by == "downloads" else "count"
+    ranking = value_counts(scan, column, "value", total=0,
                            sum_of="downloads" if by == "downloads" else None)
-    ranking = ranking[ranking["value"] != NONE_LABEL]
-    score = ranking["downloads" if by == "downloads" else "count"]
+    ranking = ranking[ranking["value"] != NONE_LABEL].drop(columns="share")
+    ranking = ranking.sort_values([key, "value"], ascending=[False, True], kind="stable")
     hit = ranking["value"] == value
     if not hit.any():
         return None
-    mine = score[hit.to_numpy()].iloc[0]
-    return int((score > mine).sum()) + 1, ranking.reset_index(drop=True)
+    mine = ranking[key][hit.to_numpy()].iloc[0]
+    return int((ranking[key] > mine).sum()) + 1, ranking.reset_index(drop=True)

@@ -54,6 +54,17 @@ def test_rank_with_a_filter_stays_aligned() -> None:
     assert by_downloads == 2  # 500 downloads against Meta's 1,000
 
 
+def test_a_ranking_by_downloads_is_ordered_by_downloads() -> None:
+    # "permissive" has the most repos (3, 503 downloads); "open-weight-restricted" the most
+    # downloads (1,000). A rank claim's evidence names the ranking's first row as the leader.
+    rank, ranking = rank_of(scan(), "license_category", "non-commercial", by="downloads")
+    assert rank == 3
+    assert ranking["value"].tolist()[:3] == ["open-weight-restricted", "permissive",
+                                             "non-commercial"]
+    rank, ranking = rank_of(scan(), "license_category", "non-commercial")
+    assert rank == 2 and ranking["value"].tolist()[0] == "permissive"
+
+
 def test_filters_compose_and_keep_rows_in_place() -> None:
     got = authors(Filters(family=("Meta", "Mistral AI"), library="transformers"))
     assert got == ["mistralai", "facebook", "meta-llama"]
