@@ -55,6 +55,7 @@ from hfexplore.catalog.snapshot import (
 from hfexplore.config import private_dir
 from hfexplore.errors import DirectoryError, LockedError, SnapshotError
 from hfexplore.hub import REPO_TYPES, HubClient, ListQuery, Page, RepoType, SeenIds
+from hfexplore.hub.walk import BrokenBody
 from hfexplore.report import iso
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,12 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
                 monitor: CrawlLog) -> None:
     type_state = state.types[repo_type]
     monitor.begin(repo_type, type_state.pages, type_state.items)
-    parts = _parts(work, repo_type)
+    parts = []
+    for part in _parts(work, repo_type):
+        if _first_page(part) >= type_state.pages:  # written, then a kill before state.json:
+            part.unlink()  # its pages were not recorded and are fetched again
+        else:
+            parts.append(part)
     seen = SeenIds(_id for part in parts for _id in _read_part(part, ["_id"])
                    .column(0).to_pylist())
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=CRAWL_SORT)
@@ -240,26 +246,40 @@ def _crawl_type(client: HubClient, work: Path, state: CrawlState, repo_type: Rep
             merged.add(rows)
 
     merged = MergedFile(work / file_name(repo_type))
+    start: tuple[str | None, int] | None = (type_state.next_url, type_state.pages)
+    broken = rebuilt = False  # broken: the walk starts again at a page that did not decode
     try:
-        walk = client.walk(query, start_url=type_state.next_url, seen=seen,
-                           first_index=type_state.pages, typed=True, defer_decoding=True)
-        # The log ticks as answers arrive, on the walk's thread, where the transport also ticks
-        # it during waits: its lines keep to one clock, one thread.
-        with Prefetcher(_ticking(walk.responses(), monitor), stats) as fetched:
-            monitor.settle = fetched.settle  # a line counts every page fetched before it
-            merged.rebuild(_read_part(part) for part in parts)  # while the first page comes
-            try:
-                for answer, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
-                    page = walk.page(answer)
-                    monitor.page(page)
-                    pending.append(page)
-                    if len(pending) >= CHECKPOINT_PAGES or page.is_last:
-                        checkpoint()
-                    if bar is not None:
-                        bar.update(page, stats)
-            finally:
-                if pending:  # the walk failed or was stopped: keep every page completed
-                    checkpoint()
+        try:
+            while start is not None:
+                walk = client.walk(query, start_url=start[0], seen=seen, first_index=start[1],
+                                   typed=True, defer_decoding=True, check_first=broken)
+                start = None
+                # The log ticks as answers arrive, on the walk's thread, where the transport
+                # also ticks it during waits: its lines keep to one clock, one thread.
+                with Prefetcher(_ticking(walk.responses(), monitor), stats) as fetched:
+                    monitor.settle = fetched.settle  # a line counts every page fetched before
+                    if not rebuilt:  # while the first page comes
+                        merged.rebuild(_read_part(part) for part in parts)
+                        rebuilt = True
+                    for answer, latest in fetched:  # noqa: B007 - checkpoint() reads `latest`
+                        try:
+                            page = walk.page(answer)
+                        except BrokenBody as exc:
+                            # What came after it followed its Link: drop it, walk from here.
+                            log.info("%s; fetching it again", exc)
+                            start, broken = (exc.answer.url, exc.answer.index), True
+                            break
+                        monitor.page(page)
+                        pending.append(page)
+                        if len(pending) >= CHECKPOINT_PAGES or page.is_last:
+                            checkpoint()
+                        if bar is not None:
+                            bar.update(page, stats)
+                if start is not None:  # counted once the fetch thread has stopped
+                    stats.retries += 1
+        finally:
+            if pending:  # the walk failed or was stopped: keep every page completed
+                checkpoint()
         type_state.done = True
         merged.close()
     finally:
@@ -280,6 +300,11 @@ def _parts(work: Path, repo_type: str) -> list[Path]:
     """The parts of `repo_type` in page order (`.parquet` ones from older versions too)."""
     return sorted(p for p in (work / PARTS).glob(f"{repo_type}-*")
                   if p.suffix in (".arrow", ".parquet"))
+
+
+def _first_page(part: Path) -> int:
+    """The index of a part's first page: its name is `<repo type>-<index>.<suffix>`."""
+    return int(part.stem.rpartition("-")[2])
 
 
 def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:

@@ -104,12 +104,14 @@ class HubClient:
 
     def walk(self, query: ListQuery, *, start_url: str | None = None,
              seen: SeenIds | None = None, first_index: int = 0, ttl: float | None = None,
-             typed: bool = False, defer_decoding: bool = False) -> ListingWalk:
+             typed: bool = False, defer_decoding: bool = False,
+             check_first: bool = False) -> ListingWalk:
         """The same walk as `iter_pages`, as an object whose requests (`responses()`) and
         decoding (`page()`) can run on two threads; `ttl=None` leaves the cache out."""
         return ListingWalk(self.transport, query.repo_type, query.url(self.endpoint),
                            start_url=start_url, seen=seen, first_index=first_index, ttl=ttl,
-                           typed=typed, defer_decoding=defer_decoding)
+                           typed=typed, defer_decoding=defer_decoding,
+                           check_first=check_first)
 
     def repo_info(self, repo_type: RepoTypeLike, repo_id: str,
                   expand: Iterable[str] = ()) -> dict[str, Any]:

@@ -6,10 +6,14 @@ body and drops the repos met earlier in the walk. Iterating the walk does both, 
 the other; the crawl runs the first half on a fetch thread and the second on its own, so that
 the next request goes out as soon as a page's headers and body are in, not after its decoding.
 
-A body is then decoded after the walk has followed its Link. A body that turns out to be
-truncated or invalid is fetched again, with the transport's retry policy, by `page()`; a page
-without a Link (the last one, or what looks like it) is decoded before the walk ends, so a
-broken body can never end a walk early.
+A body is then decoded after the walk has followed its Link. If it turns out truncated or
+invalid, `page()` raises `BrokenBody`: the answers fetched after it came from a Link that may
+not match the page's real content, so the caller drops them and starts a new walk at the
+broken page (`start_url`, `first_index`, the same `seen`), whose first page is decoded on the
+fetch thread with the transport's retry policy (`check_first`). One thread makes every
+request, so pacing and the quota are exactly as in a sequential walk. A page without a Link
+(the last one, or what looks like it) is decoded before the walk ends, so a broken body can
+never end a walk early.
 """
 
 from __future__ import annotations
@@ -91,6 +95,14 @@ class Answer:
     body_decoded: bool
 
 
+class BrokenBody(Exception):
+    """A deferred body did not decode: walk again from `answer` (see the module's text)."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(f"truncated or invalid JSON body on {answer.url}")
+        self.answer = answer
+
+
 def _keep_bytes(content: bytes) -> bytes:
     return content
 
@@ -98,12 +110,13 @@ def _keep_bytes(content: bytes) -> bytes:
 class ListingWalk:
     """One walk over a listing (see the module's text). `defer_decoding` leaves bodies to
     `page()`: it needs a walk that does not use the page cache (`ttl=None`), since the cache
-    must only ever hold bodies that decoded."""
+    must only ever hold bodies that decoded. `check_first`: decode the first page on the
+    fetch thread even so (a walk started again at a broken page)."""
 
     def __init__(self, transport: Transport, repo_type: RepoType, first_url: str, *,
                  start_url: str | None = None, seen: SeenIds | None = None,
                  first_index: int = 0, ttl: float | None = None, typed: bool = False,
-                 defer_decoding: bool = False):
+                 defer_decoding: bool = False, check_first: bool = False):
         if defer_decoding and ttl is not None:
             raise ValueError("a walk that defers decoding cannot use the page cache")
         self.transport = transport
@@ -115,6 +128,7 @@ class ListingWalk:
         self.ttl = ttl
         self.decode: Callable[[bytes], Any] = decode_page if typed else decode_json
         self.defer_decoding = defer_decoding
+        self.check_first = check_first
 
     def __iter__(self) -> Iterator[Page]:
         for answer in self.responses():
@@ -125,8 +139,9 @@ class ListingWalk:
         url: str | None = self.start_url or self.first_url
         index = self.first_index
         restarts = 0
-        decode = _keep_bytes if self.defer_decoding else self.decode
         while url is not None:
+            defer = self.defer_decoding and not (self.check_first and index == self.first_index)
+            decode = _keep_bytes if defer else self.decode
             try:
                 response = self.transport.get(url, ttl=self.ttl, decode=decode)
             except HubBadRequestError:
@@ -138,7 +153,7 @@ class ListingWalk:
                             len(self.seen))
                 url = self.first_url
                 continue
-            answer = Answer(index, url, response, not self.defer_decoding)
+            answer = Answer(index, url, response, not defer)
             if response.next_url is None and not answer.body_decoded:
                 answer = self._decoded(answer)  # before the walk ends on it
             yield answer
@@ -146,30 +161,33 @@ class ListingWalk:
             url = answer.response.next_url
 
     def page(self, answer: Answer) -> Page:
-        """The page of an answer: its body decoded (fetched again if broken), repos met
-        before dropped."""
+        """The page of an answer: its body decoded, repos met before dropped. `BrokenBody` if
+        a deferred body does not decode (nothing is changed then)."""
         if not answer.body_decoded:
-            answer = self._decoded(answer)
+            try:
+                answer = replace(answer, response=replace(
+                    answer.response, data=self.decode(answer.response.data)), body_decoded=True)
+            except INVALID_BODY:
+                raise BrokenBody(answer) from None
         response = answer.response
         items = response.data if type(response.data) is TypedItems else \
             _as_items(response.data, answer.url)
         fresh = [item for item in items if self.seen.add(item_key(item))]
-        # The Link the walk followed, even if a second fetch of this page carried another.
         return Page(self.repo_type, answer.index, answer.url, response.status, fresh,
                     response.next_url, len(items), len(items) - len(fresh),
                     response.ratelimit, response.from_cache, response.age)
 
     def _decoded(self, answer: Answer) -> Answer:
+        """On the fetch thread: decode a page that has no Link before the walk ends on it; a
+        broken one is fetched again, and the walk follows that answer."""
         response = answer.response
         try:
             data = self.decode(response.data)
         except INVALID_BODY:
             log.info("truncated or invalid JSON body on %s; fetching it again", answer.url)
             self.transport.stats.retries += 1
-            again = self.transport.get(answer.url, ttl=self.ttl, decode=self.decode)
-            data = again.data
-            if response.next_url is None:  # a walk that ends here follows the new answer
-                response = again
+            response = self.transport.get(answer.url, ttl=self.ttl, decode=self.decode)
+            data = response.data
         return Answer(answer.index, answer.url, replace(response, data=data), True)
 
 

@@ -1,5 +1,5 @@
 """A walk whose bodies are decoded after its Link was followed (the crawl's pipeline): a broken
-body is fetched again and never ends the walk early."""
+body starts a new walk at that page, and never ends a walk early."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hfexplore.errors import HubServerError
 from hfexplore.hub import HubClient, ListQuery, Transport
 from hfexplore.hub.items import ListItem
 from hfexplore.hub.retry import RetryPolicy
+from hfexplore.hub.walk import BrokenBody
 from tests.conftest import FakeClock
 from tests.hub.test_client import get_exact
 
@@ -50,20 +51,26 @@ def ids(pages) -> list[str]:
 
 
 @responses.activate
-def test_a_broken_body_is_fetched_again_after_the_walk_has_moved_on(clock: FakeClock) -> None:
+def test_a_broken_body_starts_a_new_walk_that_follows_the_new_answer(clock: FakeClock) -> None:
     get_exact(url(0), json=items(0, 3), headers=link(1))
     get_exact(url(1), body=b'[{"_id": "00000000000000000000000', headers=link(2))  # cut short
-    get_exact(url(1), json=items(3, 6), headers=link(2))
-    get_exact(url(2), json=items(6, 8))
+    get_exact(url(1), json=items(3, 5), headers=link(3))  # the window moved: it ends earlier
+    get_exact(url(2), json=items(6, 9))  # where the broken answer's Link led: item 5 skipped
+    get_exact(url(3), json=items(5, 9))
     hub = client(clock)
     walk = deferred(hub)
-    answers = list(walk.responses())  # the fetch thread's half runs first, as in the crawl
-    pages = [walk.page(answer) for answer in answers]
-    assert ids(pages) == [f"{i:024x}" for i in range(8)]
+    answers = list(walk.responses())  # the fetch thread's half runs ahead, as in the crawl
+    first = walk.page(answers[0])
+    with pytest.raises(BrokenBody) as broken:
+        walk.page(answers[1])
+    assert broken.value.answer.index == 1 and len(walk.seen) == 3  # nothing recorded
+    again = hub.walk(ListQuery("model"), start_url=broken.value.answer.url, seen=walk.seen,
+                     first_index=1, typed=True, defer_decoding=True, check_first=True)
+    pages = [first, *again]
+    assert ids(pages) == [f"{i:024x}" for i in range(9)]  # item 5 is not lost
     assert all(type(item) is ListItem for page in pages for item in page.items)
-    assert requested() == [url(0), url(1), url(2), url(1)]  # page 1 again, after page 2
-    assert [p.next_url for p in pages] == [url(1), url(2), None]
-    assert hub.transport.stats.requests == 4 and hub.transport.stats.retries == 1
+    assert requested() == [url(0), url(1), url(2), url(1), url(3)]
+    assert [p.index for p in pages] == [0, 1, 2]
 
 
 @responses.activate
@@ -93,15 +100,13 @@ def test_a_broken_last_page_is_fetched_again_before_the_walk_ends(clock: FakeClo
 
 @responses.activate
 def test_a_body_that_stays_broken_is_a_clear_error(clock: FakeClock) -> None:
-    get_exact(url(0), json=items(0, 3), headers=link(1))
     get_exact(url(1), body=HTML, headers=link(2), content_type="text/html")
-    get_exact(url(2), json=items(6, 8))
-    walk = deferred(client(clock, attempts=3))
-    answers = list(walk.responses())
-    walk.page(answers[0])
+    again = client(clock, attempts=3).walk(ListQuery("model"), start_url=url(1), first_index=1,
+                                           typed=True, defer_decoding=True, check_first=True)
     with pytest.raises(HubServerError, match=r"kept failing \(truncated or invalid JSON body\) "
                                              r"for /api/models \(a later page\) after 3 attempts"):
-        walk.page(answers[1])
+        list(again)
+    assert len(responses.calls) == 3
 
 
 @responses.activate
