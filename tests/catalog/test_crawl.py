@@ -144,3 +144,23 @@ def test_mixed_faults_on_a_quota_leave_no_repo_out(make_hub, tmp_path, seed) -> 
     snap = create_snapshot(client_for(sim, policy), tmp_path, ["model"])
     assert set(ordered(snap)["id"]) == {sim.catalogs["model"].repo_id(i) for i in range(8_000)}
     assert snap.manifest["rate_limited"] == sim.stats["rate_limited"]
+
+
+def test_a_part_written_after_the_last_recorded_checkpoint_is_dropped_on_resume(
+        make_hub, tmp_path) -> None:
+    """A kill between a part's rename and state.json's save leaves a part the state does not
+    count: its pages are fetched again, so the part must not be merged as well."""
+    sim = make_hub(models=5_000, datasets=1, spaces=1)
+    sim.faults.faults[:] = [Fault("503", at=frozenset({sim.faults.listing_requests + 5}))]
+    with pytest.raises(HubServerError):
+        create_snapshot(client_for(sim, RetryPolicy(max_attempts=1)), tmp_path, ["model"])
+    sim.faults.faults.clear()
+    work = next((tmp_path / "snapshots").glob(".partial-*"))
+    pages = json.loads((work / STATE).read_text())["types"]["model"]["pages"]
+    assert pages == 4  # every page completed before the 503 on the 5th was kept
+    kept = sorted((work / "parts").glob("model-*.arrow"))
+    orphan = work / "parts" / f"model-{pages:07d}.arrow"  # as if killed before state.json
+    orphan.write_bytes(kept[0].read_bytes())
+    snap = create_snapshot(client_for(sim), tmp_path, ["model"])
+    frame = snap.frame("model")
+    assert len(frame) == snap.count("model") == 5_000 and frame["_id"].is_unique
