@@ -164,3 +164,28 @@ def test_a_part_written_after_the_last_recorded_checkpoint_is_dropped_on_resume(
     snap = create_snapshot(client_for(sim), tmp_path, ["model"])
     frame = snap.frame("model")
     assert len(frame) == snap.count("model") == 5_000 and frame["_id"].is_unique
+
+
+def test_a_checkpoint_cut_short_by_ctrl_c_is_not_counted_twice(make_hub, tmp_path,
+                                                               monkeypatch) -> None:
+    """Ctrl-C lands in the first checkpoint's save, after its counters moved: the clean-up's
+    checkpoint must not count those 4 pages again."""
+    from hfexplore.catalog.crawl import CrawlState
+
+    sim = make_hub(models=5_000, datasets=1, spaces=1)
+    save, calls = CrawlState.save, []
+
+    def interrupted_save(self, path):
+        calls.append(self.types["model"].pages)
+        if len(calls) == 2:  # the first checkpoint's (the first save is the new crawl's)
+            raise KeyboardInterrupt
+        save(self, path)
+
+    monkeypatch.setattr(CrawlState, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        create_snapshot(client_for(sim), tmp_path, ["model"])
+    monkeypatch.setattr(CrawlState, "save", save)
+    work = next((tmp_path / "snapshots").glob(".partial-*"))
+    assert json.loads((work / STATE).read_text())["types"]["model"]["pages"] == 4
+    snap = create_snapshot(client_for(sim), tmp_path, ["model"])
+    assert snap.manifest["repo_types"]["model"]["pages"] == 5 and snap.count("model") == 5_000
