@@ -79,6 +79,14 @@ def value_counts(scan: Scan, column: str, label: str, total: int | None = None,
                  top: int = 0, sum_of: str | None = None) -> pd.DataFrame:
     """Repos and share per value of `column` (missing values as "(none)"), largest first.
     `sum_of` adds that column's sum per value."""
+    frame = _counts(scan, column, label, sum_of)
+    frame["share"] = frame["count"] / max(total if total is not None else scan.count(), 1)
+    return top_rows(frame, top)
+
+
+def _counts(scan: Scan, column: str, label: str, sum_of: str | None = None,
+            order: str = "count") -> pd.DataFrame:
+    """Repos (and `sum_of`'s sum) per value of `column`, largest `order` first, then by value."""
     value, source = _values(scan, column)
     summed = f", sum(rows.{sum_of}) AS {sum_of}" if sum_of else ""
     frame = scan.frame(f"SELECT value, count(*) AS count{summed} FROM (SELECT {value} AS value"
@@ -86,10 +94,7 @@ def value_counts(scan: Scan, column: str, label: str, total: int | None = None,
                        "GROUP BY value")
     frame = _label_nulls(frame.rename(columns={"value": label}), [label])
     frame = frame[[label, "count", *([sum_of] if sum_of else [])]]
-    frame = frame.sort_values(["count", label], ascending=[False, True], kind="stable")
-    # total=0 when the caller has no use for the share: no count query for it.
-    frame["share"] = frame["count"] / max(total if total is not None else scan.count(), 1)
-    return top_rows(frame, top)
+    return frame.sort_values([order, label], ascending=[False, True], kind="stable")
 
 
 def top_rows(frame: pd.DataFrame, top: int) -> pd.DataFrame:
@@ -113,11 +118,10 @@ def rank_of(scan: Scan, column: str, value: str, *, by: str = "count"
     """The rank of `value` among `column`'s values (1 = most repos, or most downloads), and the
     ranking (value, count[, downloads]), best first by the same score; None when `value` does
     not occur. Ties share the better rank."""
-    key = "downloads" if by == "downloads" else "count"
-    ranking = value_counts(scan, column, "value", total=0,
-                           sum_of="downloads" if by == "downloads" else None)
-    ranking = ranking[ranking["value"] != NONE_LABEL].drop(columns="share")
-    ranking = ranking.sort_values([key, "value"], ascending=[False, True], kind="stable")
+    sum_of = "downloads" if by == "downloads" else None
+    key = sum_of or "count"
+    ranking = _counts(scan, column, "value", sum_of, order=key)
+    ranking = ranking[ranking["value"] != NONE_LABEL]
     hit = ranking["value"] == value
     if not hit.any():
         return None
