@@ -165,8 +165,7 @@ class ListingWalk:
         a deferred body does not decode (nothing is changed then)."""
         if not answer.body_decoded:
             try:
-                answer = replace(answer, response=replace(
-                    answer.response, data=self.decode(answer.response.data)), body_decoded=True)
+                answer = self._decode(answer)
             except INVALID_BODY:
                 raise BrokenBody(answer) from None
         response = answer.response
@@ -177,18 +176,22 @@ class ListingWalk:
                     response.next_url, len(items), len(items) - len(fresh),
                     response.ratelimit, response.from_cache, response.age)
 
+    def _decode(self, answer: Answer) -> Answer:
+        """`answer` with its body decoded; raises one of `INVALID_BODY` if it does not decode."""
+        response = answer.response
+        return replace(answer, response=replace(response, data=self.decode(response.data)),
+                       body_decoded=True)
+
     def _decoded(self, answer: Answer) -> Answer:
         """On the fetch thread: decode a page that has no Link before the walk ends on it; a
         broken one is fetched again, and the walk follows that answer."""
-        response = answer.response
         try:
-            data = self.decode(response.data)
+            return self._decode(answer)
         except INVALID_BODY:
             log.info("truncated or invalid JSON body on %s; fetching it again", answer.url)
             self.transport.stats.retries += 1
-            response = self.transport.get(answer.url, ttl=self.ttl, decode=self.decode)
-            data = response.data
-        return Answer(answer.index, answer.url, replace(response, data=data), True)
+            again = self.transport.get(answer.url, ttl=self.ttl, decode=self.decode)
+            return Answer(answer.index, answer.url, again, True)
 
 
 def _as_items(data: Any, url: str) -> list[dict[str, Any]]:
