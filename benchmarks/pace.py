@@ -66,6 +66,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
     snapshot = crawl.create_snapshot(client, Path(data_dir), ["model"])
     ended = time.perf_counter()
     entry = snapshot.manifest["repo_types"]["model"]
+    from benchmarks.workloads import quantiles_ms  # after the crawl: it imports hfexplore too
     return {"code": str(Path(crawl.__file__).parents[2]), "items": entry["count"],
             "pages": entry["pages"], "requests": snapshot.manifest["requests"],
             "seconds": ended - started,
@@ -76,13 +77,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
             "after_last_page": ended - marks["last_response"],
             "after_last_page_cpu": time.process_time() - marks["last_response_cpu"],
             "between_requests": sum(gaps), "cpu": time.process_time(),
-            "request_ms": _quantiles(durations)}
-
-
-def _quantiles(seconds: list[float]) -> list[float]:
-    """Median, 90th percentile and maximum, in ms."""
-    ordered = sorted(seconds)
-    return [round(1000 * ordered[int(q * (len(ordered) - 1))], 1) for q in (0.5, 0.9, 1.0)]
+            "request_ms": quantiles_ms(durations)}
 
 
 def pair(label: str, models: int, port: int, repeat: int,

@@ -39,11 +39,14 @@ def raw(endpoint: str, expand: str) -> dict[str, Any]:
         items += response.content.count(b'"_id"')
         size += len(response.content)
         url = response.links.get("next", {}).get("url")
-    durations.sort()
     return {"pages": pages, "items": items, "bytes": size,
-            "seconds": time.perf_counter() - started,
-            "request_ms": [round(1000 * durations[int(q * (len(durations) - 1))], 1)
-                           for q in (0.5, 0.9, 1.0)]}
+            "seconds": time.perf_counter() - started, "request_ms": quantiles_ms(durations)}
+
+
+def quantiles_ms(seconds: list[float]) -> list[float]:
+    """Median, 90th percentile and maximum, in ms."""
+    ordered = sorted(seconds)
+    return [round(1000 * ordered[int(q * (len(ordered) - 1))], 1) for q in (0.5, 0.9, 1.0)]
 
 
 def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
