@@ -90,7 +90,7 @@ def duckdb_report(snapshot_path: str, name: str, version: str = "same") -> dict[
     import duckdb
     import pyarrow as pa
 
-    from hfexplore.catalog.knowledge import Families
+    from hfexplore.knowledge import Families
 
     folder = Path(snapshot_path)
     started = time.perf_counter()  # like hfexplore's, the time includes starting the database

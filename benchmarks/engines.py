@@ -36,9 +36,9 @@ import duckdb
 import pandas as pd
 
 import hfexplore as hfx
-from hfexplore.catalog.crawl import create_snapshot
-from hfexplore.catalog.export import export_snapshot
 from hfexplore.hub import HubClient, Transport
+from hfexplore.ingest.crawl import create_snapshot
+from hfexplore.store.export import export_snapshot
 
 NONE = "(none)"  # how hfexplore's history names a missing category or license
 # One figure set: what -> {(date, key): count}; what is "total" (key: repo type), "category"

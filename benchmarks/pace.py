@@ -27,7 +27,7 @@ def phases(endpoint: str, data_dir: str) -> dict[str, Any]:
 
     if os.environ.get("PACE_BASE"):  # another checkout's hfexplore, to compare in one run
         sys.path.insert(0, os.environ["PACE_BASE"])
-    crawl = importlib.import_module("hfexplore.catalog.crawl")
+    crawl = importlib.import_module("hfexplore.ingest.crawl")
     hub = importlib.import_module("hfexplore.hub")
     HubClient, Transport = hub.HubClient, hub.Transport
     if os.environ.get("PACE_SWITCH"):

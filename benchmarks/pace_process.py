@@ -40,12 +40,12 @@ def _ids_only(content: bytes) -> tuple[list[str], bytes]:
 def _worker(conn: Connection, data_dir: str) -> None:
     import pyarrow as pa
 
-    from hfexplore.catalog.columns import normalize_page
-    from hfexplore.catalog.crawl import CHECKPOINT_PAGES, write_part_file
-    from hfexplore.catalog.knowledge import LicenseTable
-    from hfexplore.catalog.merge import MergedFile
-    from hfexplore.catalog.normalize import SCHEMA, Anomalies
     from hfexplore.hub.items import decode_page
+    from hfexplore.ingest.crawl import CHECKPOINT_PAGES, write_part_file
+    from hfexplore.knowledge import LicenseTable
+    from hfexplore.normalize.columns import normalize_page
+    from hfexplore.normalize.schema import SCHEMA, Anomalies
+    from hfexplore.store.writer import MergedFile
 
     licenses = LicenseTable.load()
     anomalies = Anomalies(examples=[])
@@ -77,8 +77,8 @@ def _worker(conn: Connection, data_dir: str) -> None:
 
 
 def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
-    from hfexplore.catalog.normalize import EXPAND
     from hfexplore.hub import ListQuery, SeenIds, Transport
+    from hfexplore.normalize.schema import EXPAND
 
     transport = Transport(endpoint)
     started = time.perf_counter()

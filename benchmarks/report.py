@@ -7,7 +7,7 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
-from hfexplore.catalog.estimate import crawl_estimate
+from hfexplore.ingest.estimate import crawl_estimate
 
 
 def _goal(ok: bool) -> str:
@@ -275,13 +275,13 @@ def import_lines(f: dict[str, Any]) -> list[str]:
         f"{_goal(fraction < 0.75)}): the footer, then only the column chunks the snapshot "
         "needs.",
         f"- The two snapshots' value counts: {agree or 'not compared'}.",
-        "- Both go through the same column rules (Arrow kernels, `catalog/column_rules.py`): "
+        "- Both go through the same column rules (Arrow kernels, `normalize/rules.py`): "
         "the crawl decodes its JSON pages and turns them into Arrow columns first, the import "
         "reads the dump's Arrow columns as they are (cardData's JSON text decoded card by card "
         "into its three used keys). Against the real Hub the "
         f"crawl is bound by the API quota instead: {real.requests:,} requests take at least "
         f"{real.minutes:.1f} minutes anonymously (a model of HUB_API.md's quotas, "
-        f"`catalog/estimate.py`, not a measurement), while the import's "
+        f"`ingest/estimate.py`, not a measurement), while the import's "
         f"{imp['requests']:,} requests go to the much larger \"resolvers\" bucket.",
         "",
     ]
@@ -310,7 +310,7 @@ NOTES = """
 - Normalising a page (items -> typed columns) was the crawl's hot spot: **69 ms** per 1,000
   items before, **26 ms** after one pass over each item's tags (licenses, lineage and formats
   together), fast paths for well-typed values, and no per-item helper calls on the common path
-  (measured with `normalize()` on the `fixtures/pages` items, 20 repetitions, same machine).
+  (measured with `normalize_dicts()` on the `fixtures/pages` items, 20 repetitions, same machine).
 - JSON was decoded with orjson (now with msgspec into typed structs); the stand-in measured
   in-process competed with the client for the GIL, so the benchmark runs it in its own process.
 - Issue 16, the crawl's CPU per page (section 9): decoding straight into typed msgspec structs
@@ -330,7 +330,7 @@ NOTES = """
 - The end of the crawl (issue 16): the merge of the parts into the snapshot's parquet took
   0.3 s per 200,000 rows after the last page (encoding, not compression: zstd, snappy, lz4 and
   none cost 0.30, 0.27, 0.27 and 0.25 s); start-up before the first request was 5-20 ms. The
-  file is now written as the crawl goes (`catalog/merge.py`: each checkpoint's rows appended,
+  file is now written as the crawl goes (`store/writer.py`: each checkpoint's rows appended,
   a row group encoded every 128,000 rows on a thread of its own), so the end encodes only the
   last group. Process CPU after the last page, 200 pages (`python -m benchmarks.pace --label
   latency50 --label built --repeat 3 --variant PACE_BASE=<main> --variant default`, one run):
@@ -373,7 +373,7 @@ NOTES = """
   top-N movers: 3.4 s and 1.00 GB.
 - Issue 12, the import (section 10): it took 208 s for 3.2 M models when the dump's Arrow
   columns were turned into Python lists for the normaliser (about 80% of the time). The
-  normaliser's rules now run on Arrow arrays (`catalog/column_rules.py`, `license_columns.py`,
+  normaliser's rules now run on Arrow arrays (`normalize/rules.py`, `license_columns.py`,
   `lineage_columns.py`); the import hands them the dump's columns as read, with cardData's
   JSON decoded card by card by a typed msgspec decoder into its three used keys (one call per
   row group was tried and dropped: texts joined into one document could merge or split

@@ -18,8 +18,8 @@ import orjson
 import requests
 
 from benchmarks.duckdb_peer import duckdb_report
-from hfexplore.catalog.normalize import EXPAND
 from hfexplore.hub import HubClient, ListQuery, RetryPolicy, Transport
+from hfexplore.normalize.schema import EXPAND
 
 
 def raw(endpoint: str, expand: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def quantiles_ms(seconds: list[float]) -> list[float]:
 
 
 def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
-    from hfexplore.catalog.crawl import create_snapshot
+    from hfexplore.ingest.crawl import create_snapshot
 
     client = HubClient(Transport(endpoint))
     started = time.perf_counter()
@@ -65,8 +65,8 @@ def crawl(endpoint: str, data_dir: str) -> dict[str, Any]:
 def import_dump(endpoint: str, data_dir: str) -> dict[str, Any]:
     """`snapshot import hub-stats` (models) from the stand-in: the footer, then only the column
     chunks the snapshot needs, over HTTP Range requests."""
-    from hfexplore.catalog.importer import import_snapshots
     from hfexplore.hub.files import HubFiles
+    from hfexplore.ingest.dump_import import import_snapshots
 
     files = HubFiles(Transport(endpoint))
     started = time.perf_counter()
@@ -119,8 +119,8 @@ REPORTS = ("stats", "licenses", "authors", "lineage", "growth")
 
 
 def report(snapshot_path: str, name: str) -> dict[str, Any]:
-    from hfexplore.catalog.snapshot import open_snapshot
     from hfexplore.stats import reports
+    from hfexplore.store.snapshot import open_snapshot
 
     snapshot = open_snapshot(Path(snapshot_path))
     call = {"stats": lambda: reports.summary(snapshot),
@@ -138,7 +138,7 @@ def link_export(snapshot_path: str, dest: Path, dates: int) -> int:
     (symbolic links where hard links cannot be made): a year of exports at no disk cost."""
     from datetime import date, timedelta
 
-    from hfexplore.catalog.snapshot import file_name, open_snapshot
+    from hfexplore.store.snapshot import file_name, open_snapshot
 
     snapshot = open_snapshot(Path(snapshot_path))
     first = date(2026, 1, 1)
@@ -212,11 +212,12 @@ def page_cpu(endpoint: str, data_dir: str, pages: int) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from hfexplore.catalog.crawl import CHECKPOINT_PAGES, PARTS, _write_part
-    from hfexplore.catalog.knowledge import LicenseTable
-    from hfexplore.catalog.normalize import SCHEMA, Anomalies, normalize_items
     from hfexplore.hub import Page
     from hfexplore.hub.items import decode_page
+    from hfexplore.ingest.crawl import CHECKPOINT_PAGES, PARTS, _write_part
+    from hfexplore.knowledge import LicenseTable
+    from hfexplore.normalize.reference import normalize_items
+    from hfexplore.normalize.schema import SCHEMA, Anomalies
 
     table = LicenseTable.load()
     url: str | None = ListQuery("model", expand=EXPAND["model"], sort="createdAt").url(endpoint)
@@ -279,10 +280,10 @@ def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
     rules, or every row as a listing item (cardData parsed by orjson row by row) through the
     per-item reference, as imports were normalised before the column rules."""
     import orjson as json_decoder
-
     from hfexplore.catalog import dumps
-    from hfexplore.catalog.importer import import_snapshots
-    from hfexplore.catalog.normalize import normalize_items
+
+    from hfexplore.ingest.dump_import import import_snapshots
+    from hfexplore.normalize.reference import normalize_items
 
     work = Path(data_dir)
     source = work / "dump" / "models.parquet"
@@ -312,7 +313,7 @@ def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
 
 
 def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
-    from hfexplore.catalog.incremental import refresh_snapshot
+    from hfexplore.ingest.refresh import refresh_snapshot
 
     client = HubClient(Transport(endpoint))
     started = time.perf_counter()
@@ -325,8 +326,8 @@ def incremental(endpoint: str, data_dir: str) -> dict[str, Any]:
 
 def diff(snapshot: str, other: str) -> dict[str, Any]:
     """`snapshot diff` of models: one DuckDB join of the two files (top 10 of each list)."""
-    from hfexplore.catalog.snapshot import open_snapshot
     from hfexplore.stats.diff import diff_snapshots
+    from hfexplore.store.snapshot import open_snapshot
 
     old, new = open_snapshot(Path(snapshot)), open_snapshot(Path(other))
     started = time.perf_counter()

@@ -6,21 +6,23 @@
 The names below load on first use (module `__getattr__`), so `import hfexplore` and the
 command line's start-up stay cheap: pandas, pyarrow and DuckDB load only when a call needs them.
 
-Layers, lowest first; a module imports only its own layer and those below (tests/test_layers.py):
+Layers, lowest first; a module imports only its own layer and those below, never in a circle
+(tests/test_layers.py):
 
-    errors, config, repo_type, arguments, sanitize, report   the shared vocabulary
-    cache      raw Hub answers on disk, keyed by URL (never the token); below the hub layer,
-               which reads and writes through it
-    hub/       the Hub over HTTP: listings, counts, files; pacing, retries, typed errors
-    catalog/   snapshots on disk: crawl, import, export; use-cases `publish.publish_snapshot`
-               and `listing.list_snapshot_inventory`
-    stats/     reports, history, diff and SQL over snapshots
-    claims/    claim files judged against the data; use-case `check.check_claim_files`
-    formats/   table, JSON, CSV, Markdown, plots, the HTML report
+    errors, config, repo_type, arguments, sanitize, report, atomic_files   the shared vocabulary
+    knowledge/  the judgement tables as data: licenses, organisation families, libraries
+    hub/        the Hub over HTTP: requests (retries, 429, RateLimit pacing), listing walks,
+                counts, single repos, dataset files; the page cache (keyed by URL, never the token)
+    normalize/  raw listing items or dump columns -> the snapshot's typed Arrow columns
+    store/      snapshots on disk: the writer, the inventory, unfinished crawls, the lock,
+                upgrades of old files, exports
+    ingest/     what makes a snapshot: crawl, dump import, incremental refresh, estimates, publish
+    formats/    renderers: table, JSON, CSV, Markdown, claim blocks, plots
+    stats/      reports, history, diff and SQL over snapshots (DuckDB)
+    claims/     claim files judged against the data; use-case `check.check_claim_files`
+    page/       the HTML report: gathers from stats and claims, renders with Jinja2
     api, doctor   the Python API and the diagnosis, over all of the above
-    cli/       click wiring only: parse options, call one library function, print its result
-
-`Report.to_json` is the one upward step (report -> formats.json), taken when it is called.
+    cli/        click wiring only: parse options, call one library function, print its result
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ __version__ = "0.1.0"
 _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks", "authors",
         "lineage", "growth", "history", "sql", "count_live", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
-         "Report": "hfexplore.report", "Snapshot": "hfexplore.catalog.snapshot",
+         "Report": "hfexplore.report", "Snapshot": "hfexplore.store.snapshot",
          "Filters": "hfexplore.stats.reports", "RepoType": "hfexplore.repo_type",
          "HfExploreError": "hfexplore.errors",
          "InvalidArgumentError": "hfexplore.errors", "QueryError": "hfexplore.errors",

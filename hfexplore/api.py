@@ -18,14 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hfexplore.arguments import check_arguments
-from hfexplore.catalog.export import export_dates
-from hfexplore.catalog.snapshot import (
-    SNAPSHOTS,
-    Snapshot,
-    demo_snapshot,
-    list_snapshots,
-    resolve_snapshot,
-)
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError
 from hfexplore.hub import CountResult
@@ -37,6 +29,9 @@ from hfexplore.stats.history import history as history_of_snapshots
 from hfexplore.stats.history import history_from_export
 from hfexplore.stats.reports import Filters
 from hfexplore.stats.sql import sql as run_sql
+from hfexplore.store.export import export_dates
+from hfexplore.store.inventory import list_snapshots, resolve_snapshot
+from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, demo_snapshot
 
 
 @dataclass(frozen=True)

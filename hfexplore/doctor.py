@@ -15,8 +15,6 @@ from pathlib import Path
 import requests
 
 from hfexplore import __version__
-from hfexplore.catalog.snapshot import list_snapshots
-from hfexplore.catalog.unfinished import unfinished_crawls
 from hfexplore.config import (
     resolve_cache_dir,
     resolve_data_dir,
@@ -25,6 +23,8 @@ from hfexplore.config import (
 )
 from hfexplore.hub.probe import HubProbe, probe_hub
 from hfexplore.report import iso
+from hfexplore.store.inventory import list_snapshots
+from hfexplore.store.unfinished import unfinished_crawls
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +34,24 @@ class Report:
     lead: dict[str, pd.DataFrame] = field(default_factory=dict)
     rows_heading: str = ""
 
+    def document(self) -> dict[str, Any]:
+        """The CLI's stable JSON document as plain data: `as_of`, `source`, `rows`, the
+        command-specific keys, each section and lead table under its name, and `notes`."""
+        doc: dict[str, Any] = {"as_of": iso(self.as_of), "source": self.source,
+                               "rows": records(self.rows)}
+        for key, value in self.extra.items():
+            doc[key] = plain(value)
+        for name, frame in self.lead.items():
+            doc.setdefault(name, records(frame))
+        for name, frame in self.sections.items():
+            doc[name] = records(frame)
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        return doc
+
     def to_json(self) -> str:
         """The report as the CLI's stable JSON document (`as_of`, `source`, `rows`, ...)."""
-        from hfexplore.formats.json import JsonFormat
-
-        return JsonFormat().render(self)
+        return json.dumps(self.document(), indent=2, ensure_ascii=False) + "\n"
 
     def _repr_html_(self) -> str:
         """How a notebook shows it: the title, the rows, each section, the notes."""
@@ -57,3 +72,26 @@ def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain JSON-ready dicts (NaN -> null, numpy scalars -> Python, times -> ISO)."""
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def plain(value: Any) -> Any:
+    """A value as plain JSON data: numpy scalars and arrays as Python, times as ISO text,
+    NaN, infinities and missing values as None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy scalars and arrays
+        return plain(value.tolist())
+    if isinstance(value, pd.Timestamp):
+        return iso(value.to_pydatetime())
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hfexplore.catalog.crawl import create_snapshot  # noqa: E402
 from hfexplore.hub import HubClient, Transport  # noqa: E402
+from hfexplore.ingest.crawl import create_snapshot  # noqa: E402
 from tests.hubsim import RecordedCatalog  # noqa: E402
 from tests.hubsim.server import HubSim  # noqa: E402
 

@@ -17,10 +17,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hfexplore.catalog.snapshot import demo_snapshot  # noqa: E402
-from hfexplore.formats.html import write_html  # noqa: E402
-from hfexplore.formats.report_page import build_report_page  # noqa: E402
 from tests.formats.chromium import Chromium, find_chromium  # noqa: E402
+
+from hfexplore.page.gather import build_report_page  # noqa: E402
+from hfexplore.page.html import write_html  # noqa: E402
+from hfexplore.store.snapshot import demo_snapshot  # noqa: E402
 
 
 def main() -> None:

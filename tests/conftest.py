@@ -128,8 +128,8 @@ def client_for():
 @pytest.fixture(scope="session")
 def real_snapshot(real_hub, tmp_path_factory):
     """A snapshot crawled by hfexplore from the stand-in Hub serving the real 2024 data."""
-    from hfexplore.catalog.crawl import create_snapshot
     from hfexplore.hub import HubClient, Transport
+    from hfexplore.ingest.crawl import create_snapshot
 
     return create_snapshot(HubClient(Transport(real_hub.url)),
                            tmp_path_factory.mktemp("real-data"), ["model", "dataset"])

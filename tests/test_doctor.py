@@ -8,11 +8,11 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.cli import cli
 from hfexplore.config import DEFAULT_ENDPOINT
 from hfexplore.doctor import diagnose
 from hfexplore.hub import HubClient, Transport
+from hfexplore.ingest.crawl import create_snapshot
 
 SECRET = "hf_SECRETdoctorToken42"
 

@@ -50,8 +50,8 @@ def test_a_token_is_never_written_or_logged(make_hub, tmp_path) -> None:
 
 
 def test_terminal_output_is_inert(make_hub, tmp_path) -> None:
-    from hfexplore.catalog.crawl import create_snapshot
     from hfexplore.hub import HubClient, Transport
+    from hfexplore.ingest.crawl import create_snapshot
     from tests.hubsim import RecordedCatalog, SyntheticCatalog
 
     items = [{"_id": "66a000000000000000000001", "id": "evil/\x1b[2J\x1b]0;pwned\x07model",

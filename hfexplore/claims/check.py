@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, intact_snapshots, resolve_snapshot
 from hfexplore.claims.evaluate import check_claims, evaluator_for
 from hfexplore.claims.loader import builtin_claim_files, load_claim_files
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError
 from hfexplore.hub import HubClient
+from hfexplore.knowledge import Families
 from hfexplore.report import Report
+from hfexplore.store.inventory import intact_snapshots, resolve_snapshot
+from hfexplore.store.snapshot import Snapshot, demo_snapshot
 
 
 @dataclass

@@ -17,8 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from hfexplore.catalog.knowledge import Families, LicenseTable
-from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.claims.loader import Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
@@ -34,8 +32,10 @@ from hfexplore.claims.timing import (
 )
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.hub import PLURAL, HubClient
+from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report, iso
 from hfexplore.stats.query import Filters, Scan
+from hfexplore.store.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -10,18 +10,18 @@ from typing import Any
 import click
 
 from hfexplore import __version__
-from hfexplore.cli.cache_cmd import cache
-from hfexplore.cli.claims_cmd import claims
-from hfexplore.cli.doctor_cmd import doctor
+from hfexplore.cli.breakdowns import COMMANDS as REPORT_COMMANDS
+from hfexplore.cli.cache import cache
+from hfexplore.cli.claims import claims
+from hfexplore.cli.doctor import doctor
 from hfexplore.cli.hints import exit_status_for, message_for
-from hfexplore.cli.history_cmd import history
+from hfexplore.cli.history import history
 from hfexplore.cli.options import SNAPSHOT_PARAMS
-from hfexplore.cli.report_cmd import report
-from hfexplore.cli.report_cmds import COMMANDS as REPORT_COMMANDS
+from hfexplore.cli.report import report
 from hfexplore.cli.signals import Terminated
-from hfexplore.cli.snapshot_cmd import snapshot
-from hfexplore.cli.sql_cmd import sql
-from hfexplore.cli.stats_cmd import stats
+from hfexplore.cli.snapshot import snapshot
+from hfexplore.cli.sql import sql
+from hfexplore.cli.stats import stats
 from hfexplore.errors import HfExploreError
 
 log = logging.getLogger("hfexplore")

@@ -101,7 +101,7 @@ def no_snapshot_advice(params: dict[str, Any]) -> str:
                   f"{_duration(outcome.seconds)} at {who} of {outcome.quota:,} API requests per "
                   "5 minutes")
         if not outcome.authenticated:
-            from hfexplore.catalog.estimate import crawl_estimate
+            from hfexplore.ingest.estimate import crawl_estimate
 
             faster = crawl_estimate(outcome.repos, authenticated=True)
             if faster.seconds < outcome.seconds:
@@ -118,8 +118,8 @@ def _estimate_within_deadline(params: dict[str, Any], repo_type: str) -> Any:
     outcome: list[Any] = []
 
     def estimate() -> None:
-        from hfexplore.catalog.estimate import estimate_crawl
         from hfexplore.hub import RetryPolicy, connect
+        from hfexplore.ingest.estimate import estimate_crawl
 
         try:
             quick = RetryPolicy(max_attempts=1, connect_attempts=1, timeout=5.0,

@@ -15,10 +15,10 @@ from hfexplore.errors import PlotFormatError
 from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
-    from hfexplore.catalog.snapshot import Snapshot
     from hfexplore.hub import HubClient
     from hfexplore.report import Report
     from hfexplore.stats.reports import Filters
+    from hfexplore.store.snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,8 +50,8 @@ hub_options = _stack(
 
 def hub_client(params: dict[str, Any]) -> HubClient:
     """Build the client from the options of `hub_options`, rejecting contradictory flags."""
-    from hfexplore.cache import CacheMode
     from hfexplore.hub import connect
+    from hfexplore.hub.cache import CacheMode
 
     flags = [name for name in ("no_cache", "refresh", "offline") if params.get(name)]
     if len(flags) > 1:
@@ -114,7 +114,8 @@ SNAPSHOT_PARAMS = "hfexplore.snapshot_params"
 
 
 def load_snapshot(params: dict[str, Any]) -> Snapshot:
-    from hfexplore.catalog.snapshot import demo_snapshot, resolve_snapshot
+    from hfexplore.store.inventory import resolve_snapshot
+    from hfexplore.store.snapshot import demo_snapshot
 
     context = click.get_current_context(silent=True)
     if context is not None:  # every option of the command, its repo type among them

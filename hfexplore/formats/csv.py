@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from hfexplore.formats.base import Format
-from hfexplore.formats.json import records
-from hfexplore.report import Report
+from hfexplore.report import Report, records
 from hfexplore.sanitize import neutralise
 
 __all__ = ["CsvFormat", "neutralise"]

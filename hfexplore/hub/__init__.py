@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
 
 if TYPE_CHECKING:
-    from hfexplore.cache import CacheMode
+    from hfexplore.hub.cache import CacheMode
     from hfexplore.hub.client import CountResult, HubClient, ListQuery
     from hfexplore.hub.ratelimit import RateLimit
     from hfexplore.hub.retry import RetryPolicy
@@ -65,8 +65,8 @@ def connect(
     sleep: Callable[[float], None] | None = None,
 ) -> HubClient:
     """A client configured the way the CLI configures it (options, then environment)."""
-    from hfexplore.cache import CacheMode, open_cache
     from hfexplore.config import resolve_cache_dir, resolve_endpoint, resolve_token
+    from hfexplore.hub.cache import CacheMode, open_cache
     from hfexplore.hub.client import HubClient
     from hfexplore.hub.retry import RetryPolicy
     from hfexplore.hub.transport import Transport

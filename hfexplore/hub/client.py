@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from hfexplore.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.errors import HubError, HubUnreachableError
+from hfexplore.hub.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Response, Transport
 from hfexplore.hub.walk import ListingWalk, Page, SeenIds

@@ -19,7 +19,6 @@ from huggingface_hub.utils import build_hf_headers
 from urllib3.exceptions import NewConnectionError
 
 from hfexplore import __version__
-from hfexplore.cache import CacheMode, PageCache
 from hfexplore.errors import (
     CacheMissError,
     HubAuthError,
@@ -30,6 +29,7 @@ from hfexplore.errors import (
     HubServerError,
     HubUnreachableError,
 )
+from hfexplore.hub.cache import CacheMode, PageCache
 from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
 from hfexplore.hub.retry import RETRYABLE_STATUS, RetryPolicy
 

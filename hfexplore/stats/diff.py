@@ -13,12 +13,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hfexplore.catalog.knowledge import Families
-from hfexplore.catalog.snapshot import Snapshot
+from hfexplore.knowledge import Families
 from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.query import top_rows
+from hfexplore.store.snapshot import Snapshot
 
 CHANGE_COLUMNS = ["repo_type", "id", "change", "license_from", "license_to", "category_from",
                   "category_to", "downloads", "likes"]

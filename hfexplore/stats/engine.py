@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from hfexplore.catalog.knowledge import Families, LicenseTable
-from hfexplore.catalog.normalize import SCHEMA_VERSION
-from hfexplore.catalog.snapshot import Snapshot, file_name
-from hfexplore.catalog.upgrade import readable_columns
 from hfexplore.errors import SnapshotError
+from hfexplore.knowledge import Families, LicenseTable
+from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
 from hfexplore.stats.filters import Filters, Knowledge
+from hfexplore.store.snapshot import Snapshot, file_name
+from hfexplore.store.upgrade import readable_columns
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -3,7 +3,7 @@
 Every rule of what a filter means is here, once: authors match case-insensitively; a
 multi-valued column (`libraries`, `tasks`) matches when any of its values does; `family` is
 the publisher family of the author, `base_family` the origin family of any base model (mirrors
-and legacy ids included: see `catalog/families.py`); a row whose filtered column is missing
+and legacy ids included: see `knowledge/families.py`); a row whose filtered column is missing
 never matches (nor does it match a negated filter on families, which it is not published by).
 Knowledge (the family and license tables) enters as query parameters, never as SQL text.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 
 Values = str | tuple[str, ...] | None
 # Base ids as the origin lookup sees them: the namespace of a namespaced id, "/" + the id of a

@@ -11,12 +11,12 @@ import duckdb
 import pandas as pd
 
 from hfexplore.arguments import check_arguments
-from hfexplore.catalog.snapshot import Snapshot
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
 from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
+from hfexplore.store.snapshot import Snapshot
 
 METRICS = ("total", "license", "library")
 

@@ -2,7 +2,7 @@
 
 An edge is one (derivative, base model) pair with its own relation. Base ids are grouped
 case-insensitively and shown in their most frequent spelling (ties: the first in code-point
-order); a base's origin family comes from `catalog/families.py` (namespaces, mirrors, legacy
+order); a base's origin family comes from `knowledge/families.py` (namespaces, mirrors, legacy
 ids). The engine counts edges per (base, spelling, relation), a few thousand groups; spelling,
 family and the pivot by relation are then worked out on those groups, and distinct authors are
 counted by the engine only for the bases and families shown.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
-from hfexplore.catalog.normalize import RELATIONS
+from hfexplore.normalize.schema import RELATIONS
 from hfexplore.stats.engine import Scan
 
 RELATION_COLUMNS = [*RELATIONS, "unspecified"]

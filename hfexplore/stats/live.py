@@ -11,11 +11,11 @@ from typing import Any, Literal
 import pandas as pd
 
 from hfexplore.arguments import check_arguments
-from hfexplore.cache import COUNT_TTL
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, LicenseTable, load_library_names
 from hfexplore.errors import HubError, HubUnreachableError, InvalidArgumentError, WalkLimitError
 from hfexplore.hub import PLURAL, REPO_TYPES, CountResult, HubClient, ListQuery, RepoType, SeenIds
+from hfexplore.hub.cache import COUNT_TTL
 from hfexplore.hub.quotas import api_quota
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, LicenseTable, load_library_names
 from hfexplore.report import Report
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "Knowledge", "Scan", "Values",
            "value_expression"]
 NONE_LABEL = "(none)"
 # A model has at most one library and one task, so its list equals its single column, which
-# is cheaper to count (see `catalog/normalize.py`); Spaces' tasks likewise.
+# is cheaper to count (see `normalize/schema.py`); Spaces' tasks likewise.
 # What "library" means per repo type, as the `libraries` report counts it.
 LIBRARY_COLUMN = {"model": "libraries", "dataset": "libraries", "space": "sdk"}
 SINGLE_VALUED = {("model", "libraries"): "library_name", ("model", "tasks"): "pipeline_tag",

@@ -12,8 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from hfexplore.arguments import check_arguments
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
-from hfexplore.catalog.snapshot import Snapshot
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats.lineage import lineage_of
@@ -26,6 +25,7 @@ from hfexplore.stats.query import (
     top_rows,
     value_counts,
 )
+from hfexplore.store.snapshot import Snapshot
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "authors", "growth", "libraries", "licenses",
            "lineage", "summary", "tasks"]
@@ -47,7 +47,7 @@ def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weig
              families: Families | None = None) -> Report:
     """Repos per license (or category, or license family), with shares of all repos.
 
-    Categories follow the multi-license policy (`catalog/licenses.py`): `multi_licensed` and
+    Categories follow the multi-license policy (`knowledge/licenses.py`): `multi_licensed` and
     `moved_by_policy` in the result say how many repos it concerns. With a `license_table` of
     the user's, categories are re-derived from each repo's licenses by that table."""
     check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))

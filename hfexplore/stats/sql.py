@@ -21,12 +21,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hfexplore.catalog.export import export_dates, export_files
-from hfexplore.catalog.knowledge import Families, LicenseTable
-from hfexplore.catalog.snapshot import Snapshot, file_name
 from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES
+from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
+from hfexplore.store.export import export_dates, export_files
+from hfexplore.store.snapshot import Snapshot, file_name
 
 # Mistakes in the query itself (exit 2); anything else DuckDB raises is a runtime failure.
 _QUERY_MISTAKES = (duckdb.ParserException, duckdb.SyntaxException, duckdb.BinderException,

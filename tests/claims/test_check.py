@@ -9,7 +9,7 @@ import pytest
 from hfexplore.claims.check import check_claim_files
 from hfexplore.errors import InvalidArgumentError, NoSnapshotError
 from hfexplore.hub import HubClient
-from tests.catalog.test_snapshot_resolve import NAMES, add_snapshot
+from tests.store.test_inventory_resolve import NAMES, add_snapshot
 
 RANK = ('[[claim]]\nid = "transformers-leads"\ndate = 2024-07-11\n'
         'metric = { kind = "rank", column = "library", value = "transformers" }\n'

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
 from hfexplore.cli import cli
 from hfexplore.hub import HubClient, Transport
+from hfexplore.ingest.crawl import create_snapshot
 
 
 def verdicts(report) -> dict[str, tuple]:
@@ -119,7 +119,7 @@ def test_the_snapshot_nearest_the_claims_date_is_used(make_hub, client_for, tmp_
     manifest = json.loads((old.path / "manifest.json").read_text())
     manifest["started_at"] = "2025-01-01T00:00:00Z"
     (old.path / "manifest.json").write_text(json.dumps(manifest))
-    from hfexplore.catalog.snapshot import list_snapshots
+    from hfexplore.store.inventory import list_snapshots
 
     snapshots, _ = list_snapshots(data)
     claims = claim_file(tmp_path, count_claim("early", "2025-01-02", ">", 500))
@@ -130,7 +130,7 @@ def test_the_snapshot_nearest_the_claims_date_is_used(make_hub, client_for, tmp_
 
 
 def test_the_demo_is_a_sample_and_says_so() -> None:
-    from hfexplore.catalog.snapshot import demo_snapshot
+    from hfexplore.store.snapshot import demo_snapshot
 
     report = check_claims(builtin(), evaluator_for(None, demo_snapshot(), force_snapshot=True))
     got = verdicts(report)
@@ -252,7 +252,7 @@ def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) ->
 
 
 def test_a_claim_measured_from_the_cache_says_so(make_hub, tmp_path) -> None:
-    from hfexplore.cache import PageCache
+    from hfexplore.hub.cache import PageCache
 
     sim = make_hub(models=1_200_000)
     now = [1_700_000_000.0]

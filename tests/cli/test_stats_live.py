@@ -102,8 +102,8 @@ class WallClock:
 
 @responses.activate
 def test_a_cached_count_is_labelled_and_expires_after_minutes(tmp_path) -> None:
-    from hfexplore.cache import COUNT_TTL, CacheMode, PageCache
     from hfexplore.hub import HubClient, Transport
+    from hfexplore.hub.cache import COUNT_TTL, CacheMode, PageCache
     from hfexplore.stats.live import live_totals
 
     clock = WallClock()

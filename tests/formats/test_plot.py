@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 from matplotlib import dates
 
-from hfexplore.catalog.snapshot import demo_snapshot
 from hfexplore.cli import cli
 from hfexplore.errors import PlotFormatError
 from hfexplore.formats.plot import (
@@ -20,6 +19,7 @@ from hfexplore.formats.plot import (
 )
 from hfexplore.report import Report
 from hfexplore.stats import reports
+from hfexplore.store.snapshot import demo_snapshot
 
 MOMENTS = ["2024-07-01T00:00:00Z", "2024-07-01T12:00:00Z", "2024-07-11T00:00:00Z",
            "2024-09-11T00:00:00Z"]

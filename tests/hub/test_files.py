@@ -16,6 +16,7 @@ from hfexplore.errors import (
 )
 from hfexplore.hub import RetryPolicy, Transport
 from hfexplore.hub.files import HubFiles
+from hfexplore.hub.remote_file import open_remote
 from tests.hubsim import SyntheticCatalog
 from tests.hubsim.dumps import HUB_STATS, hub_stats_repo, write_dump
 from tests.hubsim.files import FileFault, FileStore
@@ -54,7 +55,7 @@ def test_head_then_columns_read_by_range_equal_the_local_file(make_hub, dump, re
     assert info.size == local.stat().st_size
     assert info.commit and len(info.commit) == 40
     assert info.location.endswith("/_cdn/" + info.etag.strip('"')) == redirect
-    with files.open(info, min_read=8 * 1024) as remote:  # smaller than a column chunk
+    with open_remote(files, info, min_read=8 * 1024) as remote:  # smaller than a column chunk
         got = pq.ParquetFile(remote).read(columns=COLUMNS)
     assert got.equals(pq.read_table(local, columns=COLUMNS))
     fraction = files.bytes_read / info.size
@@ -103,7 +104,7 @@ def test_a_broken_range_is_retried_and_the_result_is_exact(make_hub, dump, kind)
     store.faults.append(FileFault(kind, at=frozenset({2, 4})))
     files = files_for(sim)
     info = files.head(HUB_STATS, "models.parquet")
-    with files.open(info, min_read=16 * 1024) as remote:
+    with open_remote(files, info, min_read=16 * 1024) as remote:
         got = pq.ParquetFile(remote).read(columns=COLUMNS)
     assert got.equals(pq.read_table(dump["model"], columns=COLUMNS))
     assert store.stats["faults"] == 2 and files.transport.stats.retries == 2
@@ -116,7 +117,7 @@ def test_a_file_changed_between_two_reads_is_a_clear_error(make_hub, dump, tmp_p
     files = files_for(sim)
     info = files.head(HUB_STATS, "models.parquet")
     with (pytest.raises(HubFileChangedError, match="changed on the Hub while it was being read"),
-          files.open(info) as remote):
+          open_remote(files, info) as remote):
         pq.ParquetFile(remote).read(columns=COLUMNS)
 
 
@@ -126,7 +127,7 @@ def test_a_server_ignoring_range_is_read_from_a_resumable_download(make_hub, dum
     store.faults.append(FileFault("ignore_range", at=frozenset(range(1, 100))))
     files = files_for(sim)
     info = files.head(HUB_STATS, "models.parquet")
-    with files.open(info, spool_dir=tmp_path) as remote:
+    with open_remote(files, info, spool_dir=tmp_path) as remote:
         got = pq.ParquetFile(remote).read(columns=COLUMNS)
     assert got.equals(pq.read_table(dump["model"], columns=COLUMNS))
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

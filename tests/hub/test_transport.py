@@ -7,7 +7,6 @@ import pytest
 import requests
 import responses
 
-from hfexplore.cache import CacheMode, PageCache
 from hfexplore.errors import (
     CacheMissError,
     HubAuthError,
@@ -16,6 +15,7 @@ from hfexplore.errors import (
     HubServerError,
     HubUnreachableError,
 )
+from hfexplore.hub.cache import CacheMode, PageCache
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Transport
 from tests.conftest import FakeClock

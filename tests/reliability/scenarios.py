@@ -29,12 +29,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from hfexplore.cache import PageCache
-from hfexplore.catalog.crawl import create_snapshot
-from hfexplore.catalog.snapshot import list_snapshots
 from hfexplore.errors import HfExploreError
 from hfexplore.hub import HubClient, RetryPolicy, Transport
+from hfexplore.hub.cache import PageCache
+from hfexplore.ingest.crawl import create_snapshot
 from hfexplore.stats import reports
+from hfexplore.store.inventory import list_snapshots
 from tests.hubsim import SyntheticCatalog
 from tests.hubsim.faults import Fault, FaultPlan
 from tests.hubsim.server import HubSim
@@ -184,7 +184,7 @@ def network_loss(workdir: Path, scale: int, clock: Any = None) -> Outcome:
 
 
 def disk_full(workdir: Path, scale: int, clock: Any = None) -> Outcome:
-    import hfexplore.catalog.crawl as crawl_module
+    import hfexplore.ingest.crawl as crawl_module
 
     cats = catalogs(6 * scale * 1000)
     started = time.monotonic()
@@ -244,7 +244,7 @@ def kill_during_crawl(workdir: Path, scale: int, clock: Any = None) -> Outcome:
 
 def kill_after_merge(workdir: Path, scale: int, clock: Any = None) -> Outcome:
     """Dies after the parquet merge and manifest, before the rename: the next run publishes."""
-    import hfexplore.catalog.crawl as crawl_module
+    import hfexplore.ingest.crawl as crawl_module
 
     cats = catalogs(4 * scale * 1000)
     started = time.monotonic()

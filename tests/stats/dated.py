@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hfexplore.catalog.export import export_snapshot
-from hfexplore.catalog.snapshot import Snapshot, demo_snapshot, file_name, open_snapshot
+from hfexplore.store.export import export_snapshot
+from hfexplore.store.snapshot import Snapshot, demo_snapshot, file_name, open_snapshot
 
 
 def dated_snapshots(data_dir: Path, days: list[str]) -> list[Snapshot]:

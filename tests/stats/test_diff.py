@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.cli import cli
 from hfexplore.hub import HubClient, Transport
+from hfexplore.ingest.crawl import create_snapshot
 from hfexplore.stats.diff import diff_snapshots
 from hfexplore.stats.history import history
 

@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hfexplore.catalog.snapshot import open_snapshot
 from hfexplore.errors import SnapshotError
 from hfexplore.stats.diff import diff_snapshots
+from hfexplore.store.snapshot import open_snapshot
 
 CATEGORY = {"mit": "permissive", "apache-2.0": "permissive", "cc-by-nc-4.0": "non-commercial",
             "llama3": "restricted", "other": "unknown", "": None, None: None}

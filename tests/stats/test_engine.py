@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hfexplore.catalog.snapshot import open_snapshot
 from hfexplore.errors import MissingRepoTypeError, SnapshotError
 from hfexplore.stats import reports
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import Filters
-from tests.catalog.test_upgrade import version_1_models
+from hfexplore.store.snapshot import open_snapshot
+from tests.store.test_upgrade import version_1_models
 
 
 def write_snapshot(path: Path, models: pa.Table, version: int = 2) -> Path:

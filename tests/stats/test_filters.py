@@ -13,7 +13,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfexplore.catalog.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.stats.filters import Filters, as_values
 from hfexplore.stats.query import Scan
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hfexplore.catalog.crawl import create_snapshot
 from hfexplore.errors import WalkLimitError
 from hfexplore.hub import HubClient, RetryPolicy, Transport, connect
+from hfexplore.ingest.crawl import create_snapshot
 from hfexplore.stats.live import NONE_LIBRARY, NONE_LICENSE, live_libraries, live_licenses
 
 MODELS = 4_000

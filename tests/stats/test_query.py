@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from hfexplore.catalog.knowledge import Families
+from hfexplore.knowledge import Families
 from hfexplore.stats.query import (
     Filters,
     Scan,

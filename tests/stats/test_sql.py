@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from hfexplore.catalog.snapshot import demo_snapshot, file_name
 from hfexplore.errors import InvalidArgumentError, QueryError
 from hfexplore.stats.sql import connect, sql
+from hfexplore.store.snapshot import demo_snapshot, file_name
 from tests.stats.dated import dated_export, dated_snapshots
 
 DAYS = ["2026-01-05", "2026-02-10", "2026-03-15"]

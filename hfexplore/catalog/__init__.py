@@ -1,1 +1,0 @@
-"""Normalised catalogue data: the knowledge tables, the normaliser, snapshots and crawls."""

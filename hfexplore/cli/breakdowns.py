@@ -1,0 +1,193 @@
+"""Report commands: each parses options, calls one function of `hfexplore.stats.reports`,
+and hands the result to a format."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import click
+
+from hfexplore.cli.options import (
+    check_live,
+    emit,
+    families_option,
+    filter_options,
+    filters_from,
+    hub_client,
+    hub_options,
+    knowledge_options,
+    live_option,
+    load_snapshot,
+    output_options,
+    plot_option,
+    repo_type_option,
+    snapshot_options,
+    top_option,
+)
+
+if TYPE_CHECKING:
+    from hfexplore.knowledge import Families
+    from hfexplore.repo_type import RepoType
+
+
+def _families(params: dict[str, Any]) -> Families:
+    from hfexplore.knowledge import Families
+
+    return Families.load(params.get("families_file"))
+
+
+@click.command()
+@repo_type_option
+@click.option("--open-weight", is_flag=True,
+              help="Only open-weight licenses (permissive, copyleft, open-weight-restricted), "
+                   "and which organisation families publish under each.")
+@click.option("--by", type=click.Choice(["license", "category", "family"]), default="license",
+              show_default=True, help="Group by license id, category or license family.")
+@live_option
+@top_option(20)
+@filter_options
+@knowledge_options
+@snapshot_options
+@hub_options
+@output_options
+def licenses(repo_type: RepoType, open_weight: bool,
+             by: Literal["license", "category", "family"], live: bool, top: int,
+             output_format: str | None, **params: Any) -> None:
+    """Repos per license, with its category and share.
+
+    With --live, counts on the Hub without a snapshot: one count request per license id of the
+    license table plus one for the total; (none) is the total minus the counted ids."""
+    from hfexplore.knowledge import LicenseTable
+    from hfexplore.stats import reports
+
+    table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
+    if live:
+        from hfexplore.stats.live import live_licenses
+
+        check_live(params)
+        emit(live_licenses(hub_client(params), repo_type, by=by,
+                           open_weight=open_weight, top=top, author=params.get("author"),
+                           library=params.get("library"), task=params.get("task"),
+                           license_table=table), output_format)
+        return
+    emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,
+                          by=by, top=top, filters=filters_from(params),
+                          license_table=table, families=_families(params)), output_format)
+
+
+@click.command()
+@repo_type_option
+@live_option
+@click.option("--library-list", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="With --live: more library names to count (one a line), added to the "
+                   "built-in list of common ones.")
+@top_option(20)
+@filter_options
+@snapshot_options
+@hub_options
+@output_options
+def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: int,
+              output_format: str | None, **params: Any) -> None:
+    """Models per library (library_name); datasets per library: tag; Spaces per SDK.
+
+    With --live (models), counts on the Hub without a snapshot: one count request per name of
+    a list of common library names plus one for the total; the rest is one derived row."""
+    from hfexplore.stats import reports
+
+    if live:
+        from hfexplore.knowledge import load_library_names
+        from hfexplore.stats.live import live_libraries
+
+        check_live(params)
+        if repo_type != "model":
+            raise click.UsageError("--live counts the libraries of models only")
+        if params.get("library"):
+            raise click.UsageError("--live counts every library; --library does not apply")
+        names = load_library_names(library_list) if library_list else None
+        emit(live_libraries(hub_client(params), top=top, author=params.get("author"),
+                            task=params.get("task"), libraries=names), output_format)
+        return
+    if library_list:
+        raise click.UsageError("--library-list applies to --live only")
+
+    emit(reports.libraries(load_snapshot(params), repo_type, top=top,
+                           filters=filters_from(params)), output_format)
+
+
+@click.command()
+@repo_type_option
+@top_option(20)
+@filter_options
+@snapshot_options
+@output_options
+def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
+    """Repos per task (pipeline_tag; task_categories for datasets)."""
+    from hfexplore.stats import reports
+
+    emit(reports.tasks(load_snapshot(params), repo_type, top=top,
+                       filters=filters_from(params)), output_format)
+
+
+@click.command()
+@repo_type_option
+@click.option("--by-family", is_flag=True,
+              help="Group authors into organisation families (Meta, Mistral AI, ...).")
+@families_option
+@click.option("--sort", type=click.Choice(["count", "downloads", "likes"]), default="count",
+              show_default=True)
+@top_option(20)
+@filter_options
+@snapshot_options
+@output_options
+def authors(repo_type: RepoType, by_family: bool,
+            sort: Literal["count", "downloads", "likes"], top: int, output_format: str | None,
+            **params: Any) -> None:
+    """Repos, downloads and likes per author or organisation family."""
+    from hfexplore.stats import reports
+
+    emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,
+                         sort=sort, top=top, filters=filters_from(params),
+                         families=_families(params)), output_format)
+
+
+@click.command()
+@click.option("--family", metavar="NAME", help="Only bases published by this family.")
+@click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
+@top_option(20)
+@filter_options
+@families_option
+@snapshot_options
+@output_options
+def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
+            **params: Any) -> None:
+    """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+    from hfexplore.stats import reports
+
+    emit(reports.lineage(load_snapshot(params), family=family, base=base, top=top,
+                         filters=filters_from(params), families=_families(params)),
+         output_format)
+
+
+@click.command()
+@repo_type_option
+@click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
+@plot_option("the curve")
+@filter_options
+@snapshot_options
+@output_options
+def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
+           output_format: str | None, **params: Any) -> None:
+    """Repos created per month or year, and the running total."""
+    from hfexplore.stats import reports
+
+    report = reports.growth(load_snapshot(params), repo_type, by=by,
+                            filters=filters_from(params))
+    if plot:
+        from hfexplore.formats.plot import plot_growth
+
+        plot_growth(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)
+
+
+COMMANDS = [licenses, libraries, tasks, authors, lineage, growth]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from hfexplore.cli.options import (
+    data_dir_option,
+    emit,
+    output_options,
+    plot_option,
+    repo_type_option,
+    top_option,
+)
+from hfexplore.config import resolve_data_dir
+from hfexplore.repo_type import RepoType
+
+
+@click.command()
+@click.option("--metric", type=click.Choice(["total", "license", "library"]), default="total",
+              show_default=True, help="Totals per repo type, license categories or libraries.")
+@repo_type_option
+@top_option(8)
+@click.option("--export-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              metavar="DIR", help="Read an export directory instead of the data dir.")
+@plot_option("the history")
+@data_dir_option
+@output_options
+def history(metric: Literal["total", "license", "library"], repo_type: RepoType, top: int,
+            export_dir: Path | None, plot: str | None,
+            data_dir: str | None, output_format: str | None) -> None:
+    """One metric across every snapshot (or every date of an export)."""
+    from hfexplore.stats.history import history as history_of
+    from hfexplore.stats.history import history_from_export
+    from hfexplore.store.inventory import intact_snapshots
+
+
+    if export_dir is not None:
+        report = history_from_export(export_dir, metric=metric, repo_type=repo_type,
+                                     top=top)
+    else:
+        snapshots, problems = intact_snapshots(resolve_data_dir(data_dir))
+        report = history_of(snapshots, metric=metric, repo_type=repo_type,
+                            top=top)
+        report.notes.extend(problems)
+    if plot:
+        from hfexplore.formats.plot import plot_history
+
+        plot_history(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)

@@ -1,0 +1,67 @@
+"""`hfexplore report --html FILE`: the self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hfexplore.cli.options import (
+    families_option,
+    filter_options,
+    filters_from,
+    hub_client,
+    hub_options,
+    load_snapshot,
+    snapshot_options,
+    top_option,
+)
+from hfexplore.errors import SnapshotError
+
+
+@click.command()
+@click.option("--html", "html_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this HTML file (self-contained: opens offline).")
+@click.option("--live", is_flag=True,
+              help="Count the headline totals live on the Hub and measure the claims live "
+                   "where they can be; the charts still come from the snapshot.")
+@click.option("--claims", "claim_files", multiple=True, metavar="TOML",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A claim file to check besides the built-in claims (repeatable).")
+@click.option("--no-builtin-claims", is_flag=True, help="Check only the --claims files.")
+@families_option
+@top_option(15)
+@filter_options
+@snapshot_options
+@hub_options
+def report(html_path: Path, live: bool, claim_files: tuple[Path, ...], no_builtin_claims: bool,
+           families_file: str | None, top: int, **params: Any) -> None:
+    """One self-contained HTML page: totals, charts of every breakdown, the claims checked.
+
+    Reads the newest snapshot (or --snapshot, or --demo). With --live and no snapshot the page
+    holds the live totals and claims, and says which charts need a snapshot.
+    """
+    from hfexplore.knowledge import Families
+    from hfexplore.page.gather import build_report_page
+
+    # Imported here: matplotlib takes a moment to load, and only this command needs it.
+    from hfexplore.page.html import write_html
+    from hfexplore.store.snapshot import Snapshot
+
+    snapshot: Snapshot | None = None
+    snapshot_error = ""
+    try:
+        snapshot = load_snapshot(params)
+    except SnapshotError as exc:
+        if not live or params.get("snapshot_ref"):
+            raise
+        snapshot_error = str(exc)
+    page = build_report_page(snapshot, client=hub_client(params) if live else None,
+                             snapshot_error=snapshot_error, filters=filters_from(params),
+                             top=top, claim_files=list(claim_files),
+                             builtin_claims=not no_builtin_claims,
+                             families=Families.load(families_file))
+    written = write_html(page, html_path)
+    click.echo(f"wrote {written}", err=True)

@@ -1,0 +1,83 @@
+"""Raw Hub list items -> typed, normalised columns (one Arrow record batch per page).
+
+The rules, in order of the columns:
+- `author`: the item's `author` field, else the namespace of `id` (the part before `/`).
+- `created_at`, `last_modified`: UTC timestamps; unparseable values become null.
+- `downloads` (30-day), `downloads_all_time`, `likes`, `trending_score`: numbers; numeric
+  strings are read as numbers, anything else becomes null (and counts as an anomaly).
+- `pipeline_tag`: the model's task; for datasets, the first `task_categories:` tag.
+- `license`: the primary license: `cardData.license` if present (its first element if a
+  list), else the first `license:` tag, else null. Lower-cased. `license_name` is the card's
+  `license_name` when the license is `other`. `licenses` holds every id from the card and tags.
+- `license_category`: by the multi-license policy (`knowledge/licenses.py`): the most restrictive
+  category among all of `licenses` (`none` without any, `other` for ids the table does not know).
+- `base_models`, `base_relations`: one entry per lineage edge, from `base_model:<repo>` and
+  `base_model:<relation>:<repo>` tags, `cardData.base_model` and `baseModels`. Ids are stripped
+  of whitespace and de-duplicated case-insensitively (the Hub's namespaces are); a model naming
+  itself is dropped; a relation tag with no repo (`base_model:finetune:`) is an anomaly, not a
+  base. Each edge has its own relation (`unspecified` where none is named): one model can be an
+  adapter of A and a quantization of B. `base_relation` is the first named relation of the
+  model (kept for older readers), null without bases.
+- `libraries`: the model's `library_name`; for datasets and Spaces every `library:` tag.
+- `tasks`: the model's `pipeline_tag`; for datasets every `task_categories:` tag. `pipeline_tag`
+  keeps the first of them. Multi-valued columns count a repo once under each value.
+- `formats`: gguf, mlx, onnx, safetensors... from tags and `library_name`.
+- `gated`: "false", "auto" or "manual"; `private`, `disabled`: booleans. A field the listing did
+  not return (not expanded) is null, never false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 2
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
+FORMAT_NAMES = ("gguf", "mlx", "onnx", "safetensors", "gptq", "awq", "exl2", "openvino",
+                "coreml", "tflite")
+
+_TS = pa.timestamp("ms", tz="UTC")
+_STRINGS = pa.list_(pa.string())
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("_id", pa.string()), ("author", pa.string()),
+    ("created_at", _TS), ("last_modified", _TS),
+    ("downloads", pa.int64()), ("downloads_all_time", pa.int64()), ("likes", pa.int64()),
+    ("trending_score", pa.float64()),
+    ("library_name", pa.string()), ("pipeline_tag", pa.string()),
+    ("license", pa.string()), ("license_name", pa.string()), ("licenses", _STRINGS),
+    ("license_category", pa.string()),
+    ("gated", pa.string()), ("private", pa.bool_()), ("disabled", pa.bool_()),
+    ("base_models", _STRINGS), ("base_relation", pa.string()), ("formats", _STRINGS),
+    ("tags", _STRINGS), ("sdk", pa.string()),
+    ("base_relations", _STRINGS), ("libraries", _STRINGS), ("tasks", _STRINGS),
+])
+# Columns added after schema version 1: readers of older snapshots derive them (store/upgrade.py).
+ADDED_IN_V2 = ("base_relations", "libraries", "tasks")
+
+# What each repo type's listing must expand for these columns (`expand` returns nothing else).
+EXPAND = {
+    "model": ("author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime",
+              "gated", "lastModified", "library_name", "likes", "pipeline_tag", "private",
+              "tags", "trendingScore"),
+    "dataset": ("author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime",
+                "gated", "lastModified", "likes", "private", "tags", "trendingScore"),
+    "space": ("author", "cardData", "createdAt", "disabled", "lastModified", "likes", "private",
+              "sdk", "tags", "trendingScore"),
+}
+
+
+@dataclass
+class Anomalies:
+    """Values of an unexpected type met while normalising (each one counted, none fatal)."""
+
+    count: int = 0
+    examples: list[str] | None = None
+
+    def note(self, repo_id: Any, field: str, value: Any) -> None:
+        self.count += 1
+        if self.examples is None:
+            self.examples = []
+        if len(self.examples) < 10:
+            self.examples.append(f"{repo_id}: {field}={value!r:.60}")

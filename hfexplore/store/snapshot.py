@@ -1,0 +1,242 @@
+"""Snapshots on disk: `<data dir>/snapshots/<UTC timestamp>/{models,datasets,spaces}.parquet`
+plus `manifest.json`. A directory whose name starts with `.` is work in progress, never a
+snapshot; a finished one appears by an atomic rename, so readers never see half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hfexplore import __version__
+from hfexplore.errors import (
+    ManifestError,
+    MissingRepoTypeError,
+    SnapshotError,
+)
+from hfexplore.normalize.schema import EXPAND, SCHEMA_VERSION
+from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
+from hfexplore.store.upgrade import upgrade_columns
+
+log = logging.getLogger(__name__)
+
+SNAPSHOTS = "snapshots"
+MANIFEST = "manifest.json"
+
+
+def file_name(repo_type: str) -> str:
+    return f"{PLURAL[repo_type]}.parquet"
+
+
+def snapshot_name(moment: datetime, root: Path | None = None) -> str:
+    """The UTC time to the second; `-2`, `-3`... if `root` already has a snapshot so named."""
+    base = moment.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    name, number = base, 1
+    while root is not None and ((root / name).exists() or (root / f".partial-{name}").exists()):
+        number += 1
+        name = f"{base}-{number}"
+    return name
+
+
+@dataclass
+class Snapshot:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def as_of(self) -> datetime:
+        """When the crawl started: the catalogue is as it was then (or later)."""
+        text = self.manifest.get("started_at") or self.manifest.get("finished_at")
+        try:
+            return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        except ValueError:
+            return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+    @property
+    def schema_version(self) -> int:
+        version = self.manifest.get("schema_version", 1)
+        return version if isinstance(version, int) else 1
+
+    @property
+    def source(self) -> str:
+        return self.manifest.get("source_label") or str(self.path)
+
+    def repo_types(self) -> list[RepoType]:
+        return [t for t in REPO_TYPES if t in self.manifest.get("repo_types", {})]
+
+    def count(self, repo_type: str) -> int | None:
+        entry = self.manifest.get("repo_types", {}).get(repo_type)
+        return int(entry["count"]) if entry else None
+
+    def has(self, repo_type: str) -> bool:
+        return repo_type in self.manifest.get("repo_types", {})
+
+    def file(self, repo_type: str) -> Path:
+        """The parquet file of a repo type (MissingRepoTypeError when the snapshot has none)."""
+        if not self.has(repo_type):
+            have = ", ".join(PLURAL[t] for t in self.repo_types()) or "nothing"
+            raise MissingRepoTypeError(f"snapshot {self.name} has no {PLURAL[repo_type]} (it "
+                                       f"has {have})", repo_type=repo_type)
+        return self.path / file_name(repo_type)
+
+    def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
+        path = self.file(repo_type)
+        try:
+            if columns is None or self.schema_version >= SCHEMA_VERSION:
+                return pq.read_table(path, columns=columns)
+            return upgrade_columns(path, columns, repo_type)
+        except (OSError, pa.ArrowException) as exc:
+            raise SnapshotError(f"snapshot {self.name}: cannot read {path.name} ({exc}); the "
+                                "snapshot is damaged, create a new one") from exc
+
+    def num_rows(self, repo_type: str) -> int:
+        """Rows in a repo type's file, from the parquet footer (no data read)."""
+        self.table(repo_type, [])  # the same checks and errors as a real read
+        return int(pq.ParquetFile(self.path / file_name(repo_type)).metadata.num_rows)
+
+    def frame(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.table(repo_type, columns).to_pandas()
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def verify(self) -> list[str]:
+        """Problems found by checking every file against the manifest's sha256."""
+        problems = []
+        for repo_type, entry in self.manifest.get("repo_types", {}).items():
+            path = self.path / file_name(repo_type)
+            if not path.exists():
+                problems.append(f"{path.name} is missing")
+            elif entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+                problems.append(f"{path.name} does not match its sha256 in the manifest")
+        return problems
+
+    def problems(self) -> list[str]:
+        """Damage found cheaply (sizes and parquet footers, no data read): missing, truncated
+        or unreadable files, row counts that differ from the manifest, a file holding another
+        repo type. `verify` is the thorough check."""
+        problems = []
+        for repo_type, entry in self.manifest.get("repo_types", {}).items():
+            problems.extend(_file_problems(self.path / file_name(repo_type), repo_type, entry))
+        return problems
+
+
+def _file_problems(path: Path, repo_type: str, entry: dict[str, Any]) -> list[str]:
+    if not path.is_file():
+        return [f"{path.name} is missing"]
+    size, expected = path.stat().st_size, entry.get("bytes")
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException):
+        if isinstance(expected, int) and size < expected:
+            return [f"{path.name} is truncated ({size:,} of {expected:,} bytes)"]
+        return [f"{path.name} is not a readable parquet file"]
+    held = _held_repo_type(meta)
+    if held is not None and held != repo_type and not (repo_type == "model" and held == "dataset"):
+        return [f"{path.name} holds {PLURAL[held]}, not {PLURAL[repo_type]}"]
+    if meta.num_rows != entry["count"]:
+        return [f"{path.name} holds {meta.num_rows:,} rows, the manifest counts "
+                f"{entry['count']:,}"]
+    if isinstance(expected, int) and size != expected:
+        return [f"{path.name} is {size:,} bytes, the manifest says {expected:,}"]
+    return []
+
+
+def _held_repo_type(meta: pq.FileMetaData) -> str | None:
+    """Which repo type a file's column statistics point to, where they tell: only Spaces have
+    an `sdk` and lack `downloads`; only models have a `library_name`."""
+    rows = meta.num_rows
+    if rows == 0:
+        return None
+    filled: dict[str, int] = {}
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for index in range(row_group.num_columns):
+            column = row_group.column(index)
+            name = column.path_in_schema
+            if name not in ("sdk", "downloads", "library_name"):
+                continue
+            stats = column.statistics
+            if stats is None or not stats.has_null_count:
+                return None
+            filled[name] = filled.get(name, 0) + row_group.num_rows - stats.null_count
+    if len(filled) < 3:
+        return None
+    if filled["sdk"] or not filled["downloads"]:
+        return "space"
+    return "model" if filled["library_name"] else "dataset"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """How the manifest records a data file: name, size and sha256."""
+    return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
+
+
+def build_manifest(*, name: str, endpoint: str, started_at: str, finished_at: str, sort: str,
+                   repo_types: dict[str, dict[str, Any]], requests: int, retries: int,
+                   rate_limited: int, anomalies: dict[str, Any], authenticated: bool,
+                   **extra: Any) -> dict[str, Any]:
+    """The fields every snapshot's manifest.json carries, plus `extra` (e.g. `incremental`)."""
+    return {
+        "name": name, "schema_version": SCHEMA_VERSION, "hfexplore_version": __version__,
+        "endpoint": endpoint, "started_at": started_at, "finished_at": finished_at,
+        "sort": sort, "expand": {t: list(EXPAND[t]) for t in repo_types},
+        "repo_types": repo_types, "requests": requests, "retries": retries,
+        "rate_limited": rate_limited, "anomalies": anomalies, "authenticated": authenticated,
+        **extra,
+    }
+
+
+def open_snapshot(path: Path) -> Snapshot:
+    manifest_path = path / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise SnapshotError(f"{path} is not a snapshot (no {MANIFEST})") from exc
+    except (OSError, ValueError) as exc:
+        raise ManifestError(f"{path}: unreadable {MANIFEST} ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("repo_types"), dict):
+        raise ManifestError(f"{path}: {MANIFEST} has no repo_types; the snapshot is damaged")
+    for repo_type, entry in manifest["repo_types"].items():
+        where = f"{path}: {MANIFEST} field repo_types.{repo_type}"
+        if repo_type not in REPO_TYPES:
+            raise ManifestError(f"{where} is not a repo type ({', '.join(REPO_TYPES)}); the "
+                                "snapshot is damaged")
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{where} is {entry!r}, not an object with a count; the "
+                                "snapshot is damaged")
+        count = entry.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ManifestError(f"{where}.count is {count!r}, not a number of repos; the "
+                                "snapshot is damaged")
+    return Snapshot(path, manifest)
+
+
+def demo_snapshot() -> Snapshot:
+    """The small snapshot of real 2024 Hub data shipped inside the package."""
+    path = Path(str(resources.files("hfexplore.data").joinpath("demo")))
+    snapshot = open_snapshot(path)
+    snapshot.manifest.setdefault("source_label", "demo (real Hub data, July 2024 sample)")
+    return snapshot
