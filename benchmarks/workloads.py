@@ -280,8 +280,8 @@ def dump_import(data_dir: str, models: int, normaliser: str) -> dict[str, Any]:
     rules, or every row as a listing item (cardData parsed by orjson row by row) through the
     per-item reference, as imports were normalised before the column rules."""
     import orjson as json_decoder
-    from hfexplore.catalog import dumps
 
+    from hfexplore.ingest import dump_reader as dumps
     from hfexplore.ingest.dump_import import import_snapshots
     from hfexplore.normalize.reference import normalize_items
 

@@ -62,13 +62,22 @@ def resolve_token(token: str | None = None) -> str | None:
 
 
 def private_dir(path: Path, role: str = "data") -> Path:
-    """Create `path` (and parents) readable by the owner only; tighten it if it exists.
+    """Create `path` and its missing parents readable by the owner only (0700). A directory
+    that exists keeps its permissions: the user chose them (even read-only).
 
     `role` ("data" or "cache") says which directory it is, for the error a user sees.
     """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path, 0o700)
+        for directory in [*reversed(path.parents), path]:
+            if directory.is_dir():
+                continue
+            try:
+                directory.mkdir(mode=0o700)
+            except FileExistsError:
+                if directory.is_dir():  # made by another process meanwhile: not ours to change
+                    continue
+                raise
+            os.chmod(directory, 0o700)  # ours, just made: the umask may have narrowed it
     except OSError as exc:
         raise DirectoryError(f"cannot use {path} as the {role} directory: "
                              f"{exc.strerror or exc}", path=str(path), role=role) from exc

@@ -1,6 +1,9 @@
-"""Settings: the endpoint is checked before anything is sent to it."""
+"""Settings: the endpoint is checked before anything is sent to it; directories are made private
+and existing ones left as they are."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import requests
@@ -57,3 +60,46 @@ def test_a_malformed_endpoint_is_a_usage_error_at_once(monkeypatch, how: str) ->
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is not a Hub URL" in lines[0] and "Traceback" not in result.output
     assert sent == []  # refused before any request: no retrying, no blaming the Hub
+
+
+# -- directories: new ones private, existing ones left as they are (issue 22) -------------------
+def test_new_directories_and_their_missing_parents_are_owner_only(tmp_path) -> None:
+    from hfexplore.config import private_dir
+
+    tmp_path.chmod(0o755)
+    made = private_dir(tmp_path / "new" / "parent" / "leaf")
+    assert made == tmp_path / "new" / "parent" / "leaf"
+    for directory in (tmp_path / "new", tmp_path / "new" / "parent", made):
+        assert oct(directory.stat().st_mode & 0o777) == "0o700", directory
+    assert oct(tmp_path.stat().st_mode & 0o777) == "0o755"
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o555], ids=["755", "555"])
+def test_existing_directories_keep_their_permissions(make_hub, tmp_path, monkeypatch,
+                                                     mode: int) -> None:
+    sim = make_hub(models=300, datasets=50, spaces=20)
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    (home / "snapshots").mkdir(parents=True)
+    cache.mkdir()
+    existing = [home / "snapshots", home, cache]
+    for directory in existing:
+        directory.chmod(mode)
+    monkeypatch.setenv("HFEXPLORE_HOME", str(home))
+    monkeypatch.setenv("HFEXPLORE_CACHE", str(cache))
+    monkeypatch.setenv("HF_ENDPOINT", sim.url)
+    try:
+        for command in (["snapshot", "create", "--no-progress"],
+                        ["snapshot", "prune", "--keep", "1"], ["stats", "--live"],
+                        ["cache", "info"]):
+            result = CliRunner().invoke(cli, command)
+            assert "Traceback" not in result.output
+            if result.exit_code != 0:  # a read-only directory, for a user who is not root
+                assert mode == 0o555 and os.geteuid() != 0, result.output
+                errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+                assert result.exit_code == 1 and len(errors) == 1, result.output
+                assert "Permission denied" in errors[0]
+            for directory in existing:
+                assert oct(directory.stat().st_mode & 0o777) == oct(mode), (command, directory)
+    finally:
+        for directory in existing:
+            directory.chmod(0o755)  # so that the temporary directory can be removed

@@ -174,7 +174,7 @@ def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 def plot_option(what: str) -> Callable[[F], F]:
     kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS)
-    return click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png",
+    return click.option("--plot", type=click.Path(), metavar="FILE.png",
                         callback=_plot_path,
                         help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
 

@@ -22,7 +22,7 @@ from hfexplore.errors import SnapshotError
 
 @click.command()
 @click.option("--html", "html_path", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
+              type=click.Path(path_type=Path),  # not a file: refused by output_target, exit 1
               help="Write the report to this HTML file (self-contained: opens offline).")
 @click.option("--live", is_flag=True,
               help="Count the headline totals live on the Hub and measure the claims live "
@@ -43,6 +43,7 @@ def report(html_path: Path, live: bool, claim_files: tuple[Path, ...], no_builti
     Reads the newest snapshot (or --snapshot, or --demo). With --live and no snapshot the page
     holds the live totals and claims, and says which charts need a snapshot.
     """
+    from hfexplore.atomic_files import output_target
     from hfexplore.knowledge import Families
     from hfexplore.page.gather import build_report_page
 
@@ -50,6 +51,7 @@ def report(html_path: Path, live: bool, claim_files: tuple[Path, ...], no_builti
     from hfexplore.page.html import write_html
     from hfexplore.store.snapshot import Snapshot
 
+    output_target(html_path)  # a device or FIFO is refused before the work, not after it
     snapshot: Snapshot | None = None
     snapshot_error = ""
     try:

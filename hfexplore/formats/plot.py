@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from hfexplore.arguments import PLOT_EXTENSIONS
+from hfexplore.atomic_files import replace_file
 from hfexplore.errors import HfExploreError, PlotFormatError
 from hfexplore.report import Report, iso
 
@@ -41,11 +42,14 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, path: str | Path) -> None:
+    """Written like every output file (`replace_file`): a symlink's target is replaced, a
+    device or FIFO refused; the image type is the extension of the name the user gave."""
     plt = _pyplot()
+    kind = Path(path).suffix.lower().lstrip(".")
     try:
-        fig.savefig(path)
+        replace_file(Path(path), lambda handle: fig.savefig(handle, format=kind))
     except OSError as exc:
-        raise HfExploreError(f"cannot write {path}: {exc.strerror}") from exc
+        raise HfExploreError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         plt.close(fig)
 

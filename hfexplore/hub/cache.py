@@ -3,11 +3,18 @@
 The key is the request URL plus whether the request was authenticated (an authenticated
 listing may include the caller's private repos, which an anonymous run must not be served).
 The token itself never reaches a key, a value or a file name.
+
+An entry is bytes only: a marker, one line of JSON (next URL, time stored), then the body as
+received. Nothing is pickled, and nothing read is ever unpickled: an entry in any other form
+(one written by an older version, or planted in `cache.db`) is a miss, with a warning.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 import shutil
 import sqlite3
 import time
@@ -54,6 +61,84 @@ class CachedResponse:
     stored_at: float
 
 
+# What starts every entry this version writes; a later format changes the number.
+ENTRY_MARKER = b"hfexplore-page-1\n"
+# The only file names diskcache gives values it keeps outside cache.db (xx/yy/<28 hex>.val).
+_VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
+
+
+class ForeignEntryError(Exception):
+    """A cache row in a form this version never writes (a pickle, a non-bytes value)."""
+
+
+class BytesOnlyDisk(diskcache.Disk):
+    """diskcache storage that keeps bytes as they are and refuses everything else.
+
+    diskcache pickles any value that is not bytes, str or a number, and unpickles rows stored
+    that way when reading them, whatever Disk wrote them (JSONDisk included). Here a pickled
+    row (key or value) is never loaded: reading one raises ForeignEntryError. Value files are
+    only read or deleted under the names diskcache makes, inside the cache directory, so a
+    crafted row cannot make `cache clear` delete a file elsewhere.
+    """
+
+    def put(self, key: object) -> tuple[object, bool]:
+        if type(key) is not str:
+            raise TypeError(f"cache keys are strings, not {type(key).__name__}")
+        return super().put(key)
+
+    def get(self, key: object, raw: bool) -> object:
+        if not raw:
+            raise ForeignEntryError("a pickled key")
+        return super().get(key, raw)
+
+    def store(self, value: object, read: bool, key: object = diskcache.core.UNKNOWN) -> object:
+        if type(value) is not bytes:
+            raise TypeError(f"cache values are bytes, not {type(value).__name__}")
+        return super().store(value, read, key=key)
+
+    def fetch(self, mode: int, filename: str | None, value: object, read: bool) -> bytes:
+        if mode == diskcache.core.MODE_RAW and type(value) is bytes:
+            return value
+        if (mode == diskcache.core.MODE_BINARY and not read and filename is not None
+                and _VALUE_FILE.fullmatch(filename)):
+            return super().fetch(mode, filename, value, read)
+        raise ForeignEntryError(f"a value stored in mode {mode}")
+
+    def remove(self, file_path: str) -> None:
+        if _VALUE_FILE.fullmatch(file_path):
+            super().remove(file_path)
+        else:
+            log.warning("the cache named %r as one of its files; left alone", file_path)
+
+
+def encode_entry(entry: CachedResponse) -> bytes:
+    meta = json.dumps({"next_url": entry.next_url, "stored_at": entry.stored_at})
+    return ENTRY_MARKER + meta.encode() + b"\n" + entry.content
+
+
+def decode_entry(value: bytes) -> CachedResponse | None:
+    """The entry `encode_entry` wrote, or None for bytes in any other form."""
+    end = value.find(b"\n", len(ENTRY_MARKER))  # found, not split: the body is copied once
+    if not value.startswith(ENTRY_MARKER) or end < 0:
+        return None
+    try:
+        meta = json.loads(value[len(ENTRY_MARKER):end])
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    next_url, stored_at = meta.get("next_url"), meta.get("stored_at")
+    if not (next_url is None or isinstance(next_url, str)):
+        return None
+    if not isinstance(stored_at, int | float) or not math.isfinite(stored_at):
+        return None
+    return CachedResponse(value[end + 1:], next_url, float(stored_at))
+
+
+def _open(directory: Path) -> diskcache.Cache:
+    return diskcache.Cache(str(directory), disk=BytesOnlyDisk)
+
+
 @dataclass(frozen=True)
 class CacheInfo:
     directory: str
@@ -65,8 +150,9 @@ class PageCache:
     def __init__(self, directory: Path, now: Callable[[], float] = time.time):
         self.now = now
         self.directory = private_dir(directory, role="cache")
+        self._warned_foreign = False
         try:
-            self._cache: diskcache.Cache | None = diskcache.Cache(str(self.directory))
+            self._cache: diskcache.Cache | None = _open(self.directory)
         except (sqlite3.DatabaseError, OSError) as exc:
             log.warning(
                 "the cache at %s is unreadable (%s); continuing without it. "
@@ -86,15 +172,30 @@ class PageCache:
         if self._cache is None:
             return None
         try:
-            value = self._cache.get(self.key(url, authenticated))
+            stored = self._cache.get(self.key(url, authenticated))
         except (sqlite3.DatabaseError, OSError) as exc:
             log.warning("cache read failed (%s); fetching instead", exc)
             return None
-        if not isinstance(value, CachedResponse):
+        except ForeignEntryError:  # a pickle, or a value of another type: never loaded
+            self._warn_foreign()
+            return None
+        if stored is None:
+            return None
+        value = decode_entry(stored)
+        if value is None:  # bytes, but not an entry this version wrote
+            self._warn_foreign()
             return None
         if max_age is not None and self.age(value) > max_age:
             return None
         return value
+
+    def _warn_foreign(self) -> None:
+        if not self._warned_foreign:  # once: an old cache holds thousands of such entries
+            log.warning("the cache at %s holds entries in a form this version does not read "
+                        "(written by an older hfexplore, or not by hfexplore); they count as "
+                        "misses and are replaced as pages are fetched again. "
+                        "`hfexplore cache clear` removes them.", self.directory)
+            self._warned_foreign = True
 
     def age(self, entry: CachedResponse) -> float:
         return max(0.0, self.now() - entry.stored_at)
@@ -105,7 +206,8 @@ class PageCache:
             return
         entry = CachedResponse(content, next_url, self.now())
         try:
-            self._cache.set(self.key(url, authenticated), entry, expire=max(ttl, RETENTION))
+            self._cache.set(self.key(url, authenticated), encode_entry(entry),
+                            expire=max(ttl, RETENTION))
         except (sqlite3.DatabaseError, OSError) as exc:
             log.warning("cache write failed (%s); continuing without caching", exc)
 
@@ -127,7 +229,7 @@ class PageCache:
                 shutil.rmtree(child)
             else:
                 child.unlink()
-        self._cache = diskcache.Cache(str(self.directory))
+        self._cache = _open(self.directory)
         return 0
 
     def close(self) -> None:
