@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS
+from hfexplore.arguments import LATEST, OUTPUT_FORMATS, PLOT_EXTENSIONS, PREVIOUS
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import PlotFormatError
 from hfexplore.repo_type import REPO_TYPES, RepoType
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, py
     from hfexplore.store.snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -126,6 +127,27 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
             raise click.UsageError("--demo and --snapshot cannot be combined")
         return demo_snapshot()
     return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
+
+
+def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:
+    """`compute` over the snapshot the options choose. Damage the cheap checks cannot see (a
+    page failing its checksum) is found while `compute` reads; then, unless the snapshot was
+    named, the newest intact one is used instead, with the same warning as any damaged newest
+    snapshot. A snapshot named explicitly that is damaged is an error."""
+    from hfexplore.errors import DamagedSnapshotError
+
+    named = params.get("demo") or params.get("snapshot_ref") not in (None, LATEST, PREVIOUS)
+    snapshot = load_snapshot(params)
+    while True:
+        try:
+            return compute(snapshot)
+        except DamagedSnapshotError as exc:
+            if named or exc.name != snapshot.name:
+                raise
+            instead = load_snapshot(params)  # this one now counts as damaged: skipped, warned
+            if instead.path == snapshot.path:
+                raise
+            snapshot = instead
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

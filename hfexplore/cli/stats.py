@@ -10,7 +10,7 @@ from hfexplore.cli.options import (
     filters_from,
     hub_client,
     hub_options,
-    load_snapshot,
+    on_snapshot,
     output_options,
     snapshot_options,
     top_option,
@@ -43,7 +43,8 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     if use_snapshot and not live:
         from hfexplore.stats.reports import summary
 
-        emit(summary(load_snapshot(params), top=top, filters=filters_from(params)),
+        emit(on_snapshot(params, lambda snap: summary(snap, top=top,
+                                                       filters=filters_from(params))),
              output_format)
     else:
         from hfexplore.stats.live import live_totals

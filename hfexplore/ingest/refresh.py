@@ -116,7 +116,8 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
                   licenses: LicenseTable, anomalies: Anomalies, monitor: CrawlLog
                   ) -> tuple[dict[str, Any], int, str | None]:
     base_path = base.path / file_name(repo_type)
-    mark = pq.read_table(base_path, columns=["last_modified"])["last_modified"]
+    mark = pq.read_table(base_path, columns=["last_modified"],
+                         page_checksum_verification=True)["last_modified"]
     high_water = pc.max(mark)
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=REFRESH_SORT)
     batches: list[pa.RecordBatch] = []
@@ -140,7 +141,8 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
     rows = 0
     changed_ids = changed["_id"].combine_chunks()
     with pq.ParquetWriter(target, SCHEMA, compression="zstd") as writer:
-        for batch in pq.ParquetFile(base_path).iter_batches(batch_size=200_000):
+        for batch in pq.ParquetFile(base_path, page_checksum_verification=True).iter_batches(
+                batch_size=200_000):
             kept = batch.filter(pc.invert(pc.is_in(batch.column("_id"), changed_ids)))
             rows += kept.num_rows
             writer.write_table(pa.Table.from_batches([kept], schema=SCHEMA))

@@ -9,7 +9,8 @@ streams the aggregation: memory is bounded by the result, not by the catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from hfexplore.errors import SnapshotError
+from hfexplore.errors import DamagedSnapshotError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
@@ -69,9 +70,19 @@ class Scan:
     def relation(self, query: str, params: dict[str, Any] | None = None
                  ) -> duckdb.DuckDBPyRelation:
         """The query, not yet run (`rows` names the filtered rows)."""
+        self._check_pages(query)
         with self._errors():
             return self._connection.sql(self._sql(query),
                                         params={**self._params, **(params or {})})
+
+    def _check_pages(self, query: str) -> None:
+        """DuckDB does not check page checksums (see `store.pages`): the pages of the columns
+        the query and the filters name are checked before it reads them."""
+        if self._snapshot is None or self._table is not None:
+            return  # an Arrow table: pyarrow checked its pages when it read them
+        text = f"{query} WHERE {self._where}"
+        for snapshot in (self._snapshot, *self._attached):
+            snapshot.check_pages(self.repo_type, columns_named(text, self._columns))
 
     def _sql(self, query: str) -> str:
         rows = f"rows AS (SELECT * FROM source WHERE {self._where})"
@@ -93,6 +104,7 @@ class Scan:
     def materialise(self, name: str, query: str, params: dict[str, Any] | None = None) -> None:
         """Keeps a query's result in the engine as temporary table `name`, for later queries
         of this scan to use."""
+        self._check_pages(query)
         with self._errors():
             self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(query)}",
                                      {**self._params, **(params or {})})
@@ -103,7 +115,7 @@ class Scan:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """A file DuckDB cannot read is a damaged snapshot, said as such."""
+        """A file DuckDB cannot read is a damaged snapshot, said as such, on one line."""
         try:
             yield
         except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
@@ -113,9 +125,8 @@ class Scan:
                 raise
             damaged = next((s for s in self._attached if str(s.path) in str(exc)),
                            self._snapshot)
-            raise SnapshotError(f"snapshot {damaged.name}: cannot read "
-                                f"{file_name(self.repo_type)} ({exc}); the snapshot is damaged, "
-                                "create a new one") from exc
+            raise DamagedSnapshotError(damaged.name, [
+                f"{file_name(self.repo_type)} cannot be read ({first_line(exc)})"]) from exc
 
     def count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM rows"))
@@ -143,9 +154,13 @@ class Scan:
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
         if isinstance(source, pa.Table):
             self._table = source
+            self._columns: list[str] = source.column_names
             self._connection.register("source", source)
             return
         self._table = self._view("source", source)
+        with self._errors():
+            self._columns = [row[0] for row in
+                             self._connection.execute("DESCRIBE source").fetchall()]
 
     def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
         """The snapshot's file of this repo type as view `name` (a version-1 file is upgraded
@@ -163,11 +178,34 @@ class Scan:
 
     def _bare_base_ids(self) -> list[str]:
         """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
+        if self._snapshot is not None and self._table is None:
+            self._snapshot.check_pages(self.repo_type, ["base_models"])
         with self._errors():
             found = self._connection.sql(
                 "SELECT DISTINCT lower(trim(b)) FROM (SELECT unnest(base_models) AS b FROM "
                 "source) WHERE NOT contains(b, '/')").fetchall()
         return [row[0] for row in found if row[0]]
+
+
+_COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)
+_EVERY_COLUMN = re.compile(r"\*|\bcolumns\s*\(", re.IGNORECASE)
+
+
+def columns_named(sql: str, columns: Iterable[str]) -> list[str] | None:
+    """The columns among `columns` that a query can read: those its text names as a word
+    (over-counting is harmless: a name in a string or of another table's column), or None for
+    every column when it selects them all (`*`, `COLUMNS(...)`; `count(*)` reads none)."""
+    text = _COUNT_ALL.sub(" ", sql)
+    if _EVERY_COLUMN.search(text):
+        return None
+    return [name for name in columns
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)]
+
+
+def first_line(exc: BaseException) -> str:
+    """A DuckDB error's first line (the rest repeats the query with `^^^` markers)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 @cache
