@@ -32,6 +32,8 @@ family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -106,9 +108,13 @@ class Expectation:
 
 
 def _num(value: float | None) -> str:
+    """A number as a person reads it: 1,000,000, 0.25; beyond a quadrillion in e-notation (a
+    value of 1e308 would otherwise be written out in 309 digits)."""
     if value is None:
         return "?"
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -180,12 +186,15 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
     seen: set[str] = set()
     for path in paths:
         try:
-            document = tomllib.loads(path.read_text("utf-8"))
+            document = _read_toml(path, path.read_text("utf-8"), result.errors)
         except OSError as exc:
             result.errors.append(f"{path}: cannot read ({exc.strerror})")
             continue
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             result.errors.append(f"{path}: not valid TOML ({exc})")
+            continue
+        except RecursionError:
+            result.errors.append(f"{path}: {_TOO_DEEP}")
             continue
         try:
             articles = parse_articles(document.get("article", {}))
@@ -204,12 +213,46 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
             except ClaimDefinitionError as exc:
                 result.errors.append(f"{path}: claim {label}: {exc}")
                 continue
+            except RecursionError:
+                result.errors.append(f"{path}: claim {label}: {_TOO_DEEP}")
+                continue
             if claim.id in seen:
                 result.errors.append(f"{path}: claim {claim.id}: id: defined twice")
                 continue
             seen.add(claim.id)
             result.claims.append(claim)
     return result
+
+
+_TOO_DEEP = "tables and arrays nested too deeply to read (hundreds of levels inside one another)"
+_CLAIM_HEADER = re.compile(r"(?m)^(?=[ \t]*\[\[[ \t]*claim[ \t]*\]\])")
+_CLAIM_ID = re.compile(r"""(?m)^[ \t]*id[ \t]*=[ \t]*["']([^"'\n]*)["']""")
+
+
+def _read_toml(path: Path, text: str, errors: list[str]) -> dict[str, Any]:
+    """The claim file as data. TOML nested so deeply that the parser runs out of stack is
+    read again one `[[claim]]` table at a time: the claims that can be read still run, and
+    each one that cannot is named in `errors`."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        pass
+    head, *parts = _CLAIM_HEADER.split(text)
+    document: dict[str, Any] = tomllib.loads(head)  # a head nested too deeply: the whole file
+    claims: list[Any] = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            found = tomllib.loads(head + part)
+        except (RecursionError, tomllib.TOMLDecodeError) as exc:
+            named = _CLAIM_ID.search(part)
+            label = named.group(1) if named else f"#{number}"
+            problem = _TOO_DEEP if isinstance(exc, RecursionError) else f"not valid TOML ({exc})"
+            errors.append(f"{path}: claim {label}: {problem}")
+            continue
+        document.setdefault("article", {}).update(found.get("article", {}))
+        claims += found.get("claim", [])
+    document["claim"] = claims
+    return document
 
 
 def parse_articles(raw: Any) -> dict[str, Article]:
@@ -328,11 +371,12 @@ def parse_expectation(raw: Any, where: str) -> Expectation:
         low: Any = raw.get("min")
         high: Any = raw.get("max")
         if not (_is_number(low) and _is_number(high)) or low >= high:
-            raise ClaimDefinitionError(f"{where}: between needs numbers min < max")
+            raise ClaimDefinitionError(f"{where}: between needs finite numbers min < max")
         return Expectation(op, min=float(low), max=float(high))
     value: Any = raw.get("value")
     if not _is_number(value):
-        raise ClaimDefinitionError(f"{where}.value: must be a number, not {value!r}")
+        kind = "finite number" if _is_number(value, finite=False) else "number"
+        raise ClaimDefinitionError(f"{where}.value: must be a {kind}, not {value!r}")
     return Expectation(op, value=float(value))
 
 
@@ -366,5 +410,8 @@ def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: Any, *, finite: bool = True) -> bool:
+    """A number, finite unless said: TOML's nan and inf compare with nothing a count or share
+    can be (a claim of "> nan" would be judged refuted by a value no article wrote)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        (not finite or math.isfinite(value))
