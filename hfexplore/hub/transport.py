@@ -15,10 +15,10 @@ from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
-from huggingface_hub.utils import build_hf_headers
 from urllib3.exceptions import NewConnectionError
 
 from hfexplore import __version__
+from hfexplore.config import resolve_endpoint
 from hfexplore.errors import (
     CacheMissError,
     HubAuthError,
@@ -32,6 +32,12 @@ from hfexplore.errors import (
 from hfexplore.hub.cache import CacheMode, PageCache
 from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
 from hfexplore.hub.retry import RETRYABLE_STATUS, RetryPolicy
+
+try:
+    from huggingface_hub.utils import build_hf_headers
+except ValueError:  # huggingface_hub parses HF_ENDPOINT on import; a malformed one fails here
+    resolve_endpoint()  # the usage error that says what is wrong with it
+    raise
 
 log = logging.getLogger(__name__)
 
