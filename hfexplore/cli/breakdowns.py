@@ -17,6 +17,7 @@ from hfexplore.cli.options import (
     hub_options,
     knowledge_options,
     live_option,
+    not_empty,
     on_snapshot,
     output_options,
     plot_option,
@@ -151,8 +152,10 @@ def authors(repo_type: RepoType, by_family: bool,
 
 
 @click.command()
-@click.option("--family", metavar="NAME", help="Only bases published by this family.")
-@click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
+@click.option("--family", metavar="NAME", callback=not_empty,
+              help="Only bases published by this family.")
+@click.option("--base", metavar="REPO", callback=not_empty,
+              help="Only derivatives of this base model.")
 @top_option(20)
 @filter_options
 @families_option

@@ -111,9 +111,12 @@ def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | No
 
 
 def _resumable(root: Path, endpoint: str, repo_types: list[RepoType]) -> bool:
+    """Whether the stopped crawl saved a page to resume from (not when the first request
+    failed: then there is nothing saved to speak of)."""
     from hfexplore.store.unfinished import unfinished_crawls
 
-    return any(c.resumed_by(endpoint, repo_types) for c in unfinished_crawls(root))
+    return any(c.resumed_by(endpoint, repo_types) and c.pages > 0
+               for c in unfinished_crawls(root))
 
 
 def _unfinished_note(leftover: UnfinishedCrawl) -> str:

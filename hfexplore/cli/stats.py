@@ -4,6 +4,7 @@ from typing import Any
 
 import click
 
+from hfexplore.cli.hints import OFFLINE_ADVICE
 from hfexplore.cli.options import (
     emit,
     filter_options,
@@ -47,6 +48,14 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
                                                        filters=filters_from(params))),
              output_format)
     else:
+        from hfexplore.errors import HubUnreachableError
         from hfexplore.stats.live import live_totals
 
-        emit(live_totals(hub_client(params)), output_format)
+        try:
+            emit(live_totals(hub_client(params)), output_format)
+        except HubUnreachableError as exc:
+            if live:
+                raise
+            # The README's first command, run offline: say what works without the Hub.
+            raise HubUnreachableError(f"{exc}, and there is no snapshot to read instead; "
+                                      f"{OFFLINE_ADVICE}", url=exc.url) from exc

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from hfexplore.errors import DamagedSnapshotError
+from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
@@ -120,6 +120,9 @@ class Scan:
             yield
         except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
             raise  # a mistake in a query, not in the data
+        except (duckdb.ConversionException, duckdb.OutOfRangeException) as exc:
+            # a value out of range (a LIMIT beyond 64 bits...): not damage either
+            raise HfExploreError(f"the query failed: {first_line(exc)}") from exc
         except duckdb.Error as exc:
             if self._snapshot is None:
                 raise

@@ -185,6 +185,8 @@ def run(connection: duckdb.DuckDBPyConnection, query: str, *, explain: bool = Fa
     except _QUERY_MISTAKES as exc:
         raise QueryError(f"bad SQL: {_sentence(exc)}") from None
     except duckdb.Error as exc:
+        if _EXTENSION.search(str(exc)):  # sqlite_scan, read_json...: an extension to load
+            raise QueryError(f"refused: {_sentence(exc)}") from None
         raise HfExploreError(f"the query failed: {_sentence(exc)}") from None
 
 

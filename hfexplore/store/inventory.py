@@ -16,6 +16,7 @@ from hfexplore.errors import (
     AmbiguousSnapshotError,
     DamagedSnapshotError,
     DamagedSnapshotsError,
+    InvalidArgumentError,
     NoSnapshotError,
     SnapshotError,
     UnknownSnapshotError,
@@ -120,7 +121,7 @@ def resolve_snapshot(ref: str | None, data_dir: Path) -> Snapshot:
     if ref == PREVIOUS:
         return _newest_intact(data_dir, skip=1)
     if not ref.strip():
-        raise UnknownSnapshotError("an empty snapshot name names no snapshot")
+        raise InvalidArgumentError("a snapshot name must not be empty")
     candidate = Path(ref).expanduser()
     if candidate.is_dir():
         return _intact(open_snapshot(candidate))

@@ -11,9 +11,9 @@ import pytest
 
 from hfexplore.errors import MissingRepoTypeError, SnapshotError
 from hfexplore.stats import reports
-from hfexplore.stats.engine import Scan
+from hfexplore.stats.engine import Scan, columns_named
 from hfexplore.stats.filters import Filters
-from hfexplore.store.snapshot import open_snapshot
+from hfexplore.store.snapshot import demo_snapshot, open_snapshot
 from tests.store.test_upgrade import version_1_models
 
 
@@ -64,6 +64,54 @@ def test_an_unreadable_file_is_a_snapshot_error(tmp_path: Path, damage: str) -> 
         file.unlink()
     with pytest.raises(SnapshotError, match="damaged"):
         reports.authors(open_snapshot(path))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not parquet"])
+def test_a_damaged_file_is_said_on_one_line_without_the_query(tmp_path: Path,
+                                                               damage: str) -> None:
+    """DuckDB's message repeats the SQL with ^^^ markers on further lines: only the first,
+    the useful part, reaches the user."""
+    path = write_snapshot(tmp_path / "bad", version_1_models(), version=2)
+    file = path / "models.parquet"
+    file.write_bytes(file.read_bytes()[:-100] if damage == "truncated" else b"PAR1 junk PAR1")
+    with pytest.raises(SnapshotError) as caught:
+        reports.authors(open_snapshot(path))
+    message = str(caught.value)
+    assert message.startswith("snapshot bad is damaged (models.parquet cannot be read (")
+    assert "\n" not in message and "^" not in message and "LINE 1" not in message
+
+
+def test_the_columns_a_query_names() -> None:
+    names = ["id", "_id", "author", "license", "license_category", "downloads"]
+    assert columns_named("SELECT license, count(*) FROM rows GROUP BY ALL", names) == \
+        ["license"]
+    assert columns_named("SELECT lower(m.author) FROM models m WHERE \"_id\" > ''", names) == \
+        ["_id", "author"]
+    assert columns_named("select LICENSE_CATEGORY from x", names) == ["license_category"]
+    assert columns_named("SELECT * FROM rows", names) is None  # every column
+    assert columns_named("SELECT m.* EXCLUDE (id) FROM models m", names) is None
+    assert columns_named("SELECT COLUMNS('down.*') FROM models", names) is None
+    assert columns_named("SELECT downloads * 2 FROM models", names) is None  # harmless excess
+
+
+def test_a_query_checks_the_pages_of_the_columns_it_reads(tmp_path: Path) -> None:
+    from tests.store.damage import flip_bit_in_page
+
+    models = pq.read_table(demo_snapshot().file("model"))
+    path = tmp_path / "flipped"
+    path.mkdir()
+    pq.write_table(models, path / "models.parquet", compression="zstd",
+                   write_page_checksum=True)
+    (path / "manifest.json").write_text(json.dumps({
+        "schema_version": 2, "repo_types": {"model": {"count": models.num_rows}}}))
+    flip_bit_in_page(path / "models.parquet", "license")
+    snapshot = open_snapshot(path)
+    assert Scan(snapshot, "model").scalar("SELECT count(DISTINCT author) FROM rows") > 0
+    with pytest.raises(SnapshotError, match=r"snapshot flipped is damaged \(models\.parquet: "
+                                            r"column license, row group 0: the page at byte"):
+        Scan(snapshot, "model").frame("SELECT license, count(*) FROM rows GROUP BY ALL")
+    with pytest.raises(SnapshotError, match="column license"):  # read by a condition only
+        Scan(snapshot, "model").frame("SELECT count(*) FROM rows WHERE license = 'mit'")
 
 
 def test_a_missing_repo_type_is_named(tmp_path: Path) -> None:
