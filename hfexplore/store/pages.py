@@ -103,15 +103,25 @@ def _skip_elements(data: bytes, pos: int, kinds: list[int], depth: int) -> int:
 def _skip_struct(data: bytes, pos: int, depth: int) -> int:
     if depth > _MAX_DEPTH:
         raise _Malformed("values nested too deep")
-    while True:
+    while True:  # the common field types inline: page headers are read by the thousand
         head = data[pos]
         pos += 1
         kind = head & 0x0F
         if kind == 0:
             return pos
         if not head >> 4:  # the field id follows in full
-            pos = _skip(data, pos, _I16, depth)
-        pos = _skip(data, pos, kind, depth)
+            while data[pos] & 0x80:
+                pos += 1
+            pos += 1
+        if kind == _I32 or kind == _I64 or kind == _I16:
+            while data[pos] & 0x80:
+                pos += 1
+            pos += 1
+        elif kind == _BINARY:
+            length, pos = _varint(data, pos)
+            pos += length
+        elif kind != _TRUE and kind != _FALSE:
+            pos = _skip(data, pos, kind, depth)
 
 
 def _page_header(data: bytes, pos: int) -> tuple[int, int, int | None]:
