@@ -33,7 +33,6 @@ family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.repo_type import REPO_TYPES, RepoType
 
@@ -186,7 +186,7 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
     seen: set[str] = set()
     for path in paths:
         try:
-            document = _read_toml(path, path.read_text("utf-8"), result.errors)
+            document = read_claim_toml(path, path.read_text("utf-8"), result.errors)
         except OSError as exc:
             result.errors.append(f"{path}: cannot read ({exc.strerror})")
             continue
@@ -194,7 +194,7 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
             result.errors.append(f"{path}: not valid TOML ({exc})")
             continue
         except RecursionError:
-            result.errors.append(f"{path}: {_TOO_DEEP}")
+            result.errors.append(f"{path}: {TOO_DEEP}")
             continue
         try:
             articles = parse_articles(document.get("article", {}))
@@ -214,7 +214,7 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
                 result.errors.append(f"{path}: claim {label}: {exc}")
                 continue
             except RecursionError:
-                result.errors.append(f"{path}: claim {label}: {_TOO_DEEP}")
+                result.errors.append(f"{path}: claim {label}: {TOO_DEEP}")
                 continue
             if claim.id in seen:
                 result.errors.append(f"{path}: claim {claim.id}: id: defined twice")
@@ -222,37 +222,6 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
             seen.add(claim.id)
             result.claims.append(claim)
     return result
-
-
-_TOO_DEEP = "tables and arrays nested too deeply to read (hundreds of levels inside one another)"
-_CLAIM_HEADER = re.compile(r"(?m)^(?=[ \t]*\[\[[ \t]*claim[ \t]*\]\])")
-_CLAIM_ID = re.compile(r"""(?m)^[ \t]*id[ \t]*=[ \t]*["']([^"'\n]*)["']""")
-
-
-def _read_toml(path: Path, text: str, errors: list[str]) -> dict[str, Any]:
-    """The claim file as data. TOML nested so deeply that the parser runs out of stack is
-    read again one `[[claim]]` table at a time: the claims that can be read still run, and
-    each one that cannot is named in `errors`."""
-    try:
-        return tomllib.loads(text)
-    except RecursionError:
-        pass
-    head, *parts = _CLAIM_HEADER.split(text)
-    document: dict[str, Any] = tomllib.loads(head)  # a head nested too deeply: the whole file
-    claims: list[Any] = []
-    for number, part in enumerate(parts, start=1):
-        try:
-            found = tomllib.loads(head + part)
-        except (RecursionError, tomllib.TOMLDecodeError) as exc:
-            named = _CLAIM_ID.search(part)
-            label = named.group(1) if named else f"#{number}"
-            problem = _TOO_DEEP if isinstance(exc, RecursionError) else f"not valid TOML ({exc})"
-            errors.append(f"{path}: claim {label}: {problem}")
-            continue
-        document.setdefault("article", {}).update(found.get("article", {}))
-        claims += found.get("claim", [])
-    document["claim"] = claims
-    return document
 
 
 def parse_articles(raw: Any) -> dict[str, Article]:

@@ -43,6 +43,7 @@ class Scan:
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
         self._attached: list[Snapshot] = []
+        self._views: list[str] = []  # the names of the attached snapshots' views
         self._register_source(source, repo_type)
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
@@ -81,8 +82,9 @@ class Scan:
         if self._snapshot is None or self._table is not None:
             return  # an Arrow table: pyarrow checked its pages when it read them
         text = f"{query} WHERE {self._where}"
+        columns = columns_named(text, self._columns, ("rows", "source", *self._views))
         for snapshot in (self._snapshot, *self._attached):
-            snapshot.check_pages(self.repo_type, columns_named(text, self._columns))
+            snapshot.check_pages(self.repo_type, columns)
 
     def _sql(self, query: str) -> str:
         rows = f"rows AS (SELECT * FROM source WHERE {self._where})"
@@ -151,6 +153,7 @@ class Scan:
         """Another snapshot's file of this repo type, unfiltered, as view `name`: for queries
         that join two snapshots (a diff). Its damage is reported under its own name."""
         self._attached.append(snapshot)
+        self._views.append(name)
         self._view(name, snapshot)
 
     # -- the source -------------------------------------------------------------------------
@@ -191,18 +194,46 @@ class Scan:
 
 
 _COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)
-_EVERY_COLUMN = re.compile(r"\*|\bcolumns\s*\(", re.IGNORECASE)
+_COLUMNS_CALL = re.compile(r"\bcolumns\s*\(", re.IGNORECASE)
+_SELECT_WORD = re.compile(r"(?:select|distinct|all)\s*$", re.IGNORECASE)
+_STAR_OPTIONS = r"\s*(?:(?:exclude|replace)\s*\([^)]*\)\s*)?from\s*"
+_STAR_FROM_SUBQUERY = re.compile(_STAR_OPTIONS + r"\(", re.IGNORECASE)
+# `* FROM name [alias]` and then the end of that SELECT: the star selects that table only.
+_STAR_FROM_TABLE = re.compile(
+    _STAR_OPTIONS + r"(\w+)(?:\s+(?:as\s+)?(?!(?:where|group|order|limit|union|having|"
+    r"qualify|window|join|left|right|inner|full|cross|natural|positional|asof)\b)\w+)?\s*"
+    r"(?:\)|;|$|(?:where|group|order|limit|union|having|qualify|window)\b)", re.IGNORECASE)
 
 
-def columns_named(sql: str, columns: Iterable[str]) -> list[str] | None:
+def columns_named(sql: str, columns: Iterable[str],
+                  sources: Iterable[str] = ("rows", "source")) -> list[str] | None:
     """The columns among `columns` that a query can read: those its text names as a word
     (over-counting is harmless: a name in a string or of another table's column), or None for
-    every column when it selects them all (`*`, `COLUMNS(...)`; `count(*)` reads none)."""
+    every column when it may select them all: `*` from one of `sources` (the tables over the
+    file), a qualified `x.*`, a star before a join, `COLUMNS(...)`. A star selecting from a
+    subquery or from another table (a CTE), a multiplication and `count(*)` read nothing
+    themselves."""
     text = _COUNT_ALL.sub(" ", sql)
-    if _EVERY_COLUMN.search(text):
+    if _COLUMNS_CALL.search(text) or any(_star_reads_all(text, m.start(), set(
+            map(str.lower, sources))) for m in re.finditer(r"\*", text)):
         return None
     return [name for name in columns
             if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)]
+
+
+def _star_reads_all(text: str, at: int, sources: set[str]) -> bool:
+    before = text[:at].rstrip()
+    if before and (before[-1].isalnum() or before[-1] in "_)]\"'") and \
+            not _SELECT_WORD.search(before):
+        return False  # a multiplication: a value came just before
+    if before.endswith("."):
+        return True  # alias.*: which table is behind the alias is not worked out here
+    if _STAR_FROM_SUBQUERY.match(text, at + 1):
+        return False  # the subquery's own select list says what it reads
+    found = _STAR_FROM_TABLE.match(text, at + 1)
+    if found is None:
+        return True  # `*, more`, a join, ...: assume every column
+    return found.group(1).lower() in sources
 
 
 def first_line(exc: BaseException) -> str:

@@ -223,11 +223,15 @@ def _named(query: str, view: str) -> bool:
     return re.search(rf"(?<!\w){view}(?!\w)", query, re.IGNORECASE) is not None
 
 
+# The views over snapshot files: a `*` from one of them reads every column.
+_FILE_VIEWS = tuple(name for t in REPO_TYPES for name in (PLURAL[t], f"history_{PLURAL[t]}"))
+
+
 def _check_pages(query: str, snapshot: Snapshot) -> None:
     for repo_type in snapshot.repo_types():
         if _named(query, PLURAL[repo_type]):
-            snapshot.check_pages(repo_type, columns_named(query,
-                                                          snapshot.column_names(repo_type)))
+            snapshot.check_pages(repo_type, columns_named(
+                query, snapshot.column_names(repo_type), _FILE_VIEWS))
 
 
 def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:
@@ -241,7 +245,7 @@ def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:
         problems = snapshot.problems()
         for repo_type in read & set(snapshot.repo_types()) if not problems else ():
             problems += page_problems(snapshot.file(repo_type), columns_named(
-                query, snapshot.column_names(repo_type)))
+                query, snapshot.column_names(repo_type), _FILE_VIEWS))
         if not problems:
             kept.append(snapshot)
         elif read:

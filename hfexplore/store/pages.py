@@ -113,14 +113,14 @@ def _skip_struct(data: bytes, pos: int, depth: int) -> int:
             while data[pos] & 0x80:
                 pos += 1
             pos += 1
-        if kind == _I32 or kind == _I64 or kind == _I16:
+        if kind in (_I32, _I64, _I16):
             while data[pos] & 0x80:
                 pos += 1
             pos += 1
         elif kind == _BINARY:
             length, pos = _varint(data, pos)
             pos += length
-        elif kind != _TRUE and kind != _FALSE:
+        elif kind not in (_TRUE, _FALSE):
             pos = _skip(data, pos, kind, depth)
 
 

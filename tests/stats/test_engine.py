@@ -82,16 +82,31 @@ def test_a_damaged_file_is_said_on_one_line_without_the_query(tmp_path: Path,
 
 
 def test_the_columns_a_query_names() -> None:
-    names = ["id", "_id", "author", "license", "license_category", "downloads"]
-    assert columns_named("SELECT license, count(*) FROM rows GROUP BY ALL", names) == \
-        ["license"]
-    assert columns_named("SELECT lower(m.author) FROM models m WHERE \"_id\" > ''", names) == \
-        ["_id", "author"]
-    assert columns_named("select LICENSE_CATEGORY from x", names) == ["license_category"]
-    assert columns_named("SELECT * FROM rows", names) is None  # every column
-    assert columns_named("SELECT m.* EXCLUDE (id) FROM models m", names) is None
-    assert columns_named("SELECT COLUMNS('down.*') FROM models", names) is None
-    assert columns_named("SELECT downloads * 2 FROM models", names) is None  # harmless excess
+    """Every column the query may read is among those returned (None: all of them); a few
+    more do no harm, one fewer would leave a page unchecked."""
+    names = ["id", "_id", "author", "license", "license_category", "downloads", "created_at"]
+    cases = {
+        "SELECT license, count(*) FROM rows GROUP BY ALL": ["license"],
+        "SELECT lower(m.author) FROM models m WHERE \"_id\" > ''": ["_id", "author"],
+        "select LICENSE_CATEGORY from rows": ["license_category"],
+        "SELECT year(created_at) * 100 + month(created_at) FROM rows": ["created_at"],
+        "SELECT downloads*2 FROM rows": ["downloads"],
+        "WITH f AS (SELECT license FROM rows) SELECT * FROM f ORDER BY 1": ["license"],
+        "SELECT * FROM (SELECT author FROM rows) CROSS JOIN (SELECT count(*) FROM rows)":
+            ["author"],
+        # every column:
+        "SELECT * FROM rows": None,
+        "SELECT * FROM source WHERE x": None,
+        "SELECT * EXCLUDE (id) FROM rows r ORDER BY 1": None,
+        "SELECT * FROM (SELECT * FROM rows)": None,
+        "SELECT *, 1 FROM rows": None,
+        "SELECT * FROM f JOIN rows USING (id)": None,
+        "SELECT m.* FROM models m": None,
+        "SELECT COLUMNS('down.*') FROM rows": None,
+        "SELECT * FROM old": None,
+    }
+    for query, expected in cases.items():
+        assert columns_named(query, names, ("rows", "source", "old")) == expected, query
 
 
 def test_a_query_checks_the_pages_of_the_columns_it_reads(tmp_path: Path) -> None:
@@ -118,3 +133,52 @@ def test_a_missing_repo_type_is_named(tmp_path: Path) -> None:
     snapshot = open_snapshot(write_snapshot(tmp_path / "models-only", version_1_models()))
     with pytest.raises(MissingRepoTypeError, match="no datasets"):
         Scan(snapshot, "dataset")
+
+
+@pytest.mark.parametrize("report", ["summary", "licenses", "libraries", "tasks", "authors",
+                                    "lineage", "growth"])
+def test_the_pages_left_unchecked_are_pages_the_report_never_reads(tmp_path: Path,
+                                                                   report: str,
+                                                                   monkeypatch) -> None:
+    """A report checks the pages of the columns its queries name. Every other column of the
+    file is garbled (its data pages past their first header) and the report runs with no check
+    at all (DuckDB fails on, or misreads, whatever it reads of them): it must give exactly
+    what it gives on the intact file, so DuckDB never read what was left unchecked."""
+    from tests.store.damage import checksummed_snapshot
+
+    snapshot = open_snapshot(checksummed_snapshot(tmp_path / "intact", "2024-07-11T000000Z"))
+    checked: set[str] = set()
+    real = type(snapshot).check_pages
+
+    def spy(self, repo_type, columns=None):
+        checked.update(columns if columns is not None else ["*"])
+        return real(self, repo_type, columns)
+
+    monkeypatch.setattr(type(snapshot), "check_pages", spy)
+    expected = getattr(reports, report)(snapshot).document()
+    assert checked and "*" not in checked
+    damaged = open_snapshot(checksummed_snapshot(tmp_path / "damaged", "2024-07-11T000000Z"))
+    flipped = []
+    for repo_type in damaged.repo_types():
+        meta = pq.ParquetFile(damaged.file(repo_type)).metadata.row_group(0)
+        for index in range(meta.num_columns):
+            chunk = meta.column(index)
+            name = chunk.path_in_schema.split(".")[0]
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page \
+                else chunk.data_page_offset
+            if name in checked or start + chunk.total_compressed_size - \
+                    chunk.data_page_offset < 400:  # too little data to garble
+                continue
+            path = damaged.file(repo_type)
+            data = bytearray(path.read_bytes())  # past the first page's header: garbage
+            for offset in range(chunk.data_page_offset + 100,
+                                start + chunk.total_compressed_size, 61):
+                data[offset] ^= 0xFF
+            path.write_bytes(bytes(data))
+            flipped.append(name)
+    assert len(flipped) >= 10
+    # No check now: DuckDB reads whatever the queries make it read, flipped pages included.
+    monkeypatch.setattr(type(snapshot), "check_pages", lambda *args, **kwargs: None)
+    got = getattr(reports, report)(damaged).document()
+    assert {k: v for k, v in got.items() if k != "source"} == \
+        {k: v for k, v in expected.items() if k != "source"}
