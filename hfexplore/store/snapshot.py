@@ -150,7 +150,8 @@ class Snapshot:
                 continue
             if not matches:
                 problems.append(f"{path.name} does not match its sha256 in the manifest")
-            problems.extend(p for p in page_problems(path) if p not in problems)
+            if not _file_problems(path, repo_type, entry):  # pages to read: which one fails
+                problems.extend(page_problems(path))
         return problems
 
     def problems(self) -> list[str]:
