@@ -5,6 +5,7 @@ from typing import Any
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     emit,
     knowledge_options,
@@ -14,7 +15,11 @@ from hfexplore.cli.options import (
 )
 
 
-@click.command()
+@click.command(epilog=examples(
+    'hfexplore sql --demo "SELECT license_category, count(*) AS n FROM models GROUP BY '
+    'ALL ORDER BY n DESC"',
+    'hfexplore sql "SELECT snapshot, count(*) AS models FROM history_models GROUP BY ALL '
+    'ORDER BY 1"'))
 @click.argument("query")
 @click.option("--explain", is_flag=True, help="Show the query plan instead of running it.")
 @click.option("--export-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -34,9 +39,6 @@ def sql(query: str, explain: bool, export_dir: Path | None, output_format: str |
             history_spaces                    snapshot, date), or every date of --export-dir
     Tables: licenses (id, name, category, osi_approved, commercial_use, family)
             families (family, namespace)
-
-    Example: hfexplore sql --demo "SELECT license_category, count(*) AS n FROM models
-    GROUP BY ALL ORDER BY n DESC"
     """
     from hfexplore.config import resolve_data_dir
     from hfexplore.knowledge import Families, LicenseTable
