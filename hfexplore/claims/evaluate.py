@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -34,13 +34,12 @@ from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.hub import PLURAL, HubClient
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report, iso
+from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-LIVE_FILTERS = {"license": "license", "library": "library", "author": "author",
-                "task": "pipeline_tag"}
 ROW_COLUMNS = ["id", "verdict", "direction", "measured", "expected", "at_claim_date",
                "claim_date", "data_as_of", "as_of", "caveat", "source", "method", "note",
                "quote", "article", "evidence"]
@@ -100,8 +99,7 @@ class Evaluator:
 
     def _can_go_live(self, metric: Metric) -> bool:
         return (self.client is not None and not self.force_snapshot and metric.kind == "count"
-                and all(key in LIVE_FILTERS and len(values) == 1
-                        for key, values in metric.where))
+                and live_filters(metric.where) is not None)
 
     # -- measuring ---------------------------------------------------------------------------------
     def measure(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
@@ -110,10 +108,13 @@ class Evaluator:
         return self._on_snapshot(metric, source, claim_day)
 
     def _live(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
-        assert self.client is not None
-        filters: dict[str, Any] = {LIVE_FILTERS[key]: values[0] for key, values in metric.where}
+        asked = live_filters(metric.where)
+        assert self.client is not None and asked is not None
         try:
-            result = self.client.count(metric.repo_type, **filters)
+            result = self.client.count(metric.repo_type, author=asked.get("author"),
+                                       library=asked.get("library"),
+                                       license=asked.get("license"),
+                                       pipeline_tag=asked.get("pipeline_tag"))
         except HubError as exc:
             raise Inconclusive(f"the live count failed ({exc})") from exc
         value = float(result.count)
@@ -287,6 +288,18 @@ class Evaluator:
                 evidence["estimated_from"] = measured.method.split("estimated from ")[-1]
             return evidence
         return "unavailable: " + ("; ".join(reasons) or "no data can measure it")
+
+
+def live_filters(where: Filters) -> dict[str, str] | None:
+    """The live count's filters (`HubClient.count` arguments) asking what `where` asks of a
+    snapshot, or None when the Hub's count cannot: another filter, or several values of one."""
+    if replace(where, author=None, library=None, license=None, task=None) != Filters():
+        return None
+    asked = {"author": as_values(where.author), "library": as_values(where.library),
+             "license": as_values(where.license), "pipeline_tag": as_values(where.task)}
+    if any(len(values) > 1 for values in asked.values()):
+        return None
+    return {name: values[0] for name, values in asked.items() if values}
 
 
 def _is_share(metric: Metric) -> bool:
