@@ -42,6 +42,7 @@ from typing import Any
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
+from hfexplore.verdicts import Direction
 
 KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
@@ -71,16 +72,16 @@ class Expectation:
                 "<": measured < self.value, "<=": measured <= self.value,
                 "==": measured == self.value}[self.op]
 
-    def direction(self, measured: float) -> str:
+    def direction(self, measured: float) -> Direction:
         """How a claim that does not hold is wrong: it promised more, or less, than is true."""
         if self.op == "between":
             assert self.min is not None
-            return "overstated" if measured < self.min else "understated"
+            return Direction.OVERSTATED if measured < self.min else Direction.UNDERSTATED
         assert self.value is not None
         if self.op == "==":
             # For ranks a larger number is a worse position: the claim overstated it.
-            return "overstated"
-        return "overstated" if self.op in (">", ">=") else "understated"
+            return Direction.OVERSTATED
+        return Direction.OVERSTATED if self.op in (">", ">=") else Direction.UNDERSTATED
 
     def classify(self, low: float, high: float) -> str:
         """Whether the claim holds for "all", "none" or only "some" values in [low, high]."""
