@@ -14,6 +14,7 @@ from hfexplore.cli.breakdowns import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.cache import cache
 from hfexplore.cli.claims import claims
 from hfexplore.cli.doctor import doctor
+from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history import history
 from hfexplore.cli.options import SNAPSHOT_PARAMS
@@ -60,8 +61,10 @@ def _debug_requested(ctx: click.Context) -> bool:
     return bool(ctx.params.get("debug")) or os.environ.get("HFEXPLORE_DEBUG", "") not in ("", "0")
 
 
-@click.group(cls=HfExploreGroup, context_settings={"help_option_names": ["-h", "--help"],
-                                                   "max_content_width": 100})
+@click.group(cls=HfExploreGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=examples("hfexplore stats --demo", "hfexplore snapshot import hub-stats",
+                             "hfexplore licenses --open-weight --top 5"))
 @click.version_option(__version__, prog_name="hfexplore")
 @click.option("--debug", is_flag=True, help="Log HTTP activity and show tracebacks.")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress messages to stderr.")

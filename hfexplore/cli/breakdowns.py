@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     check_live,
     emit,
@@ -37,7 +38,10 @@ def _families(params: dict[str, Any]) -> Families:
     return Families.load(params.get("families_file"))
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore licenses --open-weight --top 5",
+    "hfexplore licenses --by category --repo-type dataset --demo",
+    "hfexplore licenses --live --by category"))
 @repo_type_option
 @click.option("--open-weight", is_flag=True,
               help="Only open-weight licenses (permissive, copyleft, open-weight-restricted), "
@@ -76,7 +80,10 @@ def licenses(repo_type: RepoType, open_weight: bool,
         license_table=table, families=_families(params))), output_format)
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore libraries --demo --top 5",
+    "hfexplore libraries --repo-type space",
+    "hfexplore libraries --live --top 10"))
 @repo_type_option
 @live_option
 @click.option("--library-list", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
@@ -115,7 +122,9 @@ def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: in
         snap, repo_type, top=top, filters=filters_from(params))), output_format)
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore tasks --demo --top 5",
+    "hfexplore tasks --repo-type dataset --created-after 2024-01-01"))
 @repo_type_option
 @top_option(20)
 @filter_options
@@ -129,7 +138,9 @@ def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: An
         snap, repo_type, top=top, filters=filters_from(params))), output_format)
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore authors --by-family --sort downloads --demo",
+    "hfexplore authors --repo-type dataset --top 5"))
 @repo_type_option
 @click.option("--by-family", is_flag=True,
               help="Group authors into organisation families (Meta, Mistral AI, ...).")
@@ -151,7 +162,9 @@ def authors(repo_type: RepoType, by_family: bool,
         families=_families(params))), output_format)
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore lineage --demo --family Meta --top 5",
+    "hfexplore lineage --base meta-llama/Llama-2-7b-hf"))
 @click.option("--family", metavar="NAME", callback=not_empty,
               help="Only bases published by this family.")
 @click.option("--base", metavar="REPO", callback=not_empty,
@@ -171,7 +184,9 @@ def lineage(family: str | None, base: str | None, top: int, output_format: str |
         families=_families(params))), output_format)
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore growth --demo --by year",
+    "hfexplore growth --repo-type dataset --plot growth.png"))
 @repo_type_option
 @click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
 @plot_option("the curve")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.config import resolve_cache_dir
 
 cache_dir_option = click.option(
@@ -9,12 +10,12 @@ cache_dir_option = click.option(
     help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir].")
 
 
-@click.group()
+@click.group(epilog=examples("hfexplore cache info", "hfexplore cache clear"))
 def cache() -> None:
     """Inspect or empty the page cache."""
 
 
-@cache.command("info")
+@cache.command("info", epilog=examples("hfexplore cache info"))
 @cache_dir_option
 def cache_info(cache_dir: str | None) -> None:
     """Where the cache is, how many pages it holds and their size."""
@@ -25,7 +26,7 @@ def cache_info(cache_dir: str | None) -> None:
                f"size:      {info.size_bytes / 1e6:,.1f} MB")
 
 
-@cache.command("clear")
+@cache.command("clear", epilog=examples("hfexplore cache clear"))
 @cache_dir_option
 def cache_clear(cache_dir: str | None) -> None:
     """Delete every cached page."""

@@ -5,6 +5,7 @@ from typing import Any
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import message_for
 from hfexplore.cli.options import (
     chosen_format,
@@ -17,7 +18,10 @@ from hfexplore.cli.options import (
 )
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore claims --demo",
+    "hfexplore claims my-claims.toml --no-builtin",
+    "hfexplore claims"))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-builtin", is_flag=True, help="Check only the FILES given.")
 @snapshot_choice(help="Measure every claim in this snapshot only (\"was it true then?\"): a "

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import data_dir_option, emit, hub_connection_options, output_options
 
 if TYPE_CHECKING:
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from hfexplore.report import Report
 
 
-@click.command()
+@click.command(epilog=examples("hfexplore doctor", "hfexplore doctor --offline -f json"))
 @hub_connection_options
 @data_dir_option
 @click.option("--offline", is_flag=True, help="Do not ask the Hub whether it answers.")

@@ -5,6 +5,7 @@ from typing import Literal
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     data_dir_option,
     emit,
@@ -17,7 +18,9 @@ from hfexplore.config import resolve_data_dir
 from hfexplore.repo_type import RepoType
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore history",
+    "hfexplore history --metric license --plot licenses.png"))
 @click.option("--metric", type=click.Choice(["total", "license", "library"]), default="total",
               show_default=True, help="Totals per repo type, license categories or libraries.")
 @repo_type_option

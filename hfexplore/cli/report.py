@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     families_option,
     filter_options,
@@ -20,7 +21,10 @@ from hfexplore.cli.options import (
 from hfexplore.errors import SnapshotError
 
 
-@click.command()
+@click.command(epilog=examples(
+    "hfexplore report --demo --html report.html",
+    "hfexplore report --html hub.html --claims my-claims.toml",
+    "hfexplore report --live --html hub.html"))
 @click.option("--html", "html_path", required=True, metavar="FILE",
               type=click.Path(path_type=Path),  # not a file: refused by output_target, exit 1
               help="Write the report to this HTML file (self-contained: opens offline).")

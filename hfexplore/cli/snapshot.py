@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hfexplore.arguments import EXPORT_FORMATS, LATEST, PREVIOUS
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     REPO_TYPE_LIST,
     data_dir_option,
@@ -35,12 +36,18 @@ def _export_formats(ctx: click.Context, param: click.Parameter, value: str) -> l
     return chosen
 
 
-@click.group()
+@click.group(epilog=examples(
+    "hfexplore snapshot import hub-stats",
+    "hfexplore snapshot list",
+    "hfexplore snapshot diff"))
 def snapshot() -> None:
     """Create, list and inspect dated snapshots of the whole catalogue."""
 
 
-@snapshot.command("create")
+@snapshot.command("create", epilog=examples(
+    "hfexplore snapshot create --repo-type model",
+    "hfexplore snapshot create --incremental --keep 8",
+    "hfexplore snapshot create --export hub-export --export-format parquet,csv"))
 @click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
               show_default=True, help="Comma-separated repo types to crawl.")
 @click.option("--fresh", is_flag=True, help="Discard an unfinished crawl instead of resuming it.")
@@ -127,7 +134,9 @@ def _unfinished_note(leftover: UnfinishedCrawl) -> str:
             "deletes it")
 
 
-@snapshot.command("list")
+@snapshot.command("list", epilog=examples(
+    "hfexplore snapshot list",
+    "hfexplore snapshot list -f json"))
 @data_dir_option
 @output_options
 def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
@@ -142,7 +151,7 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     emit(Report("Snapshots", inventory.frame(), source=str(root), notes=notes), output_format)
 
 
-@snapshot.command("discard")
+@snapshot.command("discard", epilog=examples("hfexplore snapshot discard --all"))
 @click.argument("name", required=False)
 @click.option("--all", "everything", is_flag=True, help="Discard every unfinished crawl.")
 @data_dir_option
@@ -157,7 +166,9 @@ def snapshot_discard(name: str | None, everything: bool, data_dir: str | None) -
                "".join(f"\n  {leftover.name}" for leftover in removed))
 
 
-@snapshot.command("show")
+@snapshot.command("show", epilog=examples(
+    "hfexplore snapshot show",
+    "hfexplore snapshot show previous --verify"))
 @click.argument("name", required=False)
 @data_dir_option
 @click.option("--verify", is_flag=True,
@@ -201,7 +212,10 @@ def _snapshot_path(ref: str | None, name: str, root: Path) -> Path:
     return given if given is not None and given.is_dir() else root / SNAPSHOTS / name
 
 
-@snapshot.command("prune")
+@snapshot.command("prune", epilog=examples(
+    "hfexplore snapshot prune --keep 4",
+    "hfexplore snapshot prune --keep 4 --export hub-export",
+    "hfexplore snapshot prune --damaged"))
 @click.option("--keep", type=click.IntRange(min=1), metavar="N",
               help="How many of the newest intact snapshots (and export dates) to keep.")
 @click.option("--damaged", is_flag=True,
@@ -233,7 +247,9 @@ def snapshot_prune(keep: int | None, damaged: bool, export_dir: Path | None,
                (f" and {len(dates)} export date(s)" if export_dir is not None else ""))
 
 
-@snapshot.command("diff")
+@snapshot.command("diff", epilog=examples(
+    "hfexplore snapshot diff",
+    "hfexplore snapshot diff 2024-06 latest --repo-type model --top 5"))
 @click.argument("old", default=PREVIOUS)
 @click.argument("new", default=LATEST)
 @click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=",".join(REPO_TYPES),
@@ -281,7 +297,10 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
         raise click.BadParameter(str(exc)) from None
 
 
-@snapshot.command("import")
+@snapshot.command("import", epilog=examples(
+    "hfexplore snapshot import hub-stats",
+    "hfexplore snapshot import hub-weekly --since 2025-01-01 --every month",
+    "hfexplore snapshot import models.parquet --as-of 2024-07-11"))
 @click.argument("source")
 @click.option("--date", "on", callback=_day, metavar="YYYY-MM-DD",
               help="hub-weekly: the dated folder nearest to this date.")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     emit,
     knowledge_options,
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from hfexplore.store.snapshot import Snapshot
 
 
-@click.command()
+@click.command(epilog=examples(
+    'hfexplore sql --demo "SELECT license_category, count(*) AS n FROM models GROUP BY '
+    'ALL ORDER BY n DESC"',
+    'hfexplore sql "SELECT snapshot, count(*) AS models FROM history_models GROUP BY ALL '
+    'ORDER BY 1"'))
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Read the query from FILE ('-' for standard input), for a query too long "
@@ -42,9 +47,6 @@ def sql(query: str | None, query_file: TextIO | None, explain: bool, export_dir:
             history_spaces                    snapshot, date), or every date of --export-dir
     Tables: licenses (id, name, category, osi_approved, commercial_use, family, standard,
             note); families (family, namespace, role, kind)
-
-    Example: hfexplore sql --demo "SELECT license_category, count(*) AS n FROM models
-    GROUP BY ALL ORDER BY n DESC"
     """
     from hfexplore.config import resolve_data_dir
     from hfexplore.knowledge import Families, LicenseTable

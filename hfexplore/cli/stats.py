@@ -4,6 +4,7 @@ from typing import Any
 
 import click
 
+from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import OFFLINE_ADVICE
 from hfexplore.cli.options import (
     emit,
@@ -19,7 +20,7 @@ from hfexplore.cli.options import (
 from hfexplore.config import resolve_data_dir
 
 
-@click.command()
+@click.command(epilog=examples("hfexplore stats --demo --top 3", "hfexplore stats --live"))
 @click.option("--live", is_flag=True, help="Count live on the Hub instead of reading a snapshot.")
 @top_option(10)
 @filter_options

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from click.testing import CliRunner
 
-from hfexplore.claims.loader import Expectation, builtin_claim_files, load_claim_files, parse_date
+from hfexplore.claims.evaluate import live_filters
+from hfexplore.claims.loader import (
+    Expectation,
+    builtin_claim_files,
+    load_claim_files,
+    parse_date,
+    parse_metric,
+)
 from hfexplore.cli import cli
+from hfexplore.stats.filters import Filters
 
 
 def test_the_builtin_claims_load_cleanly() -> None:
@@ -42,10 +50,31 @@ def test_each_builtin_claim_names_its_article_and_date() -> None:
 
 @pytest.mark.parametrize(("raw", "expected"), [
     (date(2026, 1, 25), date(2026, 1, 25)), ("2026-01-25", date(2026, 1, 25)),
-    ("unknown", None), (None, None),
+    ("unknown", None), (None, None), (datetime(2026, 1, 25, 18, 30), date(2026, 1, 25)),
 ])
 def test_claim_dates(raw, expected) -> None:
     assert parse_date(raw, "date") == expected
+
+
+def test_where_and_among_are_the_engines_filters_with_standard_license_a_bool() -> None:
+    metric = parse_metric({"kind": "share", "where": {"standard_license": False,
+                                                      "license": "mit"},
+                           "among": {"license_category": ["permissive", "copyleft"]}}, "metric")
+    assert metric.where == Filters(standard_license=False, license=("mit",))
+    assert metric.among == Filters(license_category=("permissive", "copyleft"))
+    assert parse_metric({"kind": "count"}, "metric").where == Filters()
+
+
+@pytest.mark.parametrize(("where", "asked"), [
+    ({}, {}),
+    ({"author": "meta-llama", "task": "text-generation"},
+     {"author": "meta-llama", "pipeline_tag": "text-generation"}),
+    ({"license": ["mit", "apache-2.0"]}, None),  # the Hub's count takes one value
+    ({"standard_license": True}, None),  # the Hub knows no license table
+    ({"family": "Meta"}, None),
+])
+def test_only_filters_the_hubs_count_understands_go_live(where, asked) -> None:
+    assert live_filters(parse_metric({"kind": "count", "where": where}, "metric").where) == asked
 
 
 def test_a_bad_date_or_article_is_named(tmp_path) -> None:
