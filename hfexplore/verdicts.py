@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-import pandas as pd
-
 from hfexplore.report import Report, iso, plain
+from hfexplore.rows import Rows
 
 INFINITY = math.inf
 ROW_COLUMNS = ["id", "verdict", "direction", "measured", "expected", "at_claim_date",
@@ -197,7 +196,6 @@ class Verdict:
                 "article": self.article.text if self.article else None, "evidence": evidence}
 
 
-@dataclass
 class ClaimsReport(Report):
     """The verdicts of a set of claims: a `Report` whose rows are `Verdict.row()` of each.
 
@@ -205,14 +203,15 @@ class ClaimsReport(Report):
     need values (the terminal blocks, the HTML cards) read `verdicts`.
     """
 
-    rows: pd.DataFrame = field(init=False)
-    verdicts: tuple[Verdict, ...] = ()
-    errors: tuple[str, ...] = ()  # one line per bad claim or claim file
-
-    def __post_init__(self) -> None:
+    def __init__(self, title: str, source: str, as_of: datetime | None = None, *,
+                 verdicts: tuple[Verdict, ...] = (), errors: tuple[str, ...] = (),
+                 notes: list[str] | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.verdicts = tuple(verdicts)
+        self.errors = tuple(errors)  # one line per bad claim or claim file
         # Object columns: a figure keeps its own type, whatever the other rows hold.
-        self.rows = pd.DataFrame([v.row() for v in self.verdicts], columns=ROW_COLUMNS,
-                                 dtype=object)
+        table = Rows(tuple(ROW_COLUMNS), [tuple(v.row()[c] for c in ROW_COLUMNS)
+                                          for v in self.verdicts], ("other",) * len(ROW_COLUMNS))
+        super().__init__(title, table, source, as_of, extra=extra, notes=notes)
 
     @property
     def counts(self) -> dict[Outcome, int]:

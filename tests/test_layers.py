@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hfexplore"
 # render reports and verdicts, which stats and claims (above the formats) make.
 LAYERS = ["", "knowledge", "hub", "normalize", "store", "ingest", "formats", "stats", "claims",
           "page", "facade", "cli"]
-BASE = {"errors", "config", "repo_type", "arguments", "sanitize", "report", "verdicts",
+BASE = {"errors", "config", "repo_type", "arguments", "sanitize", "report", "rows", "verdicts",
         "atomic_files", "data"}
 FACADES = {"api", "doctor"}  # the Python API and `doctor` sit over the layers, under the CLI
 

@@ -3,10 +3,12 @@ path (`stats/engine.py`, `stats/query.py`)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from hfexplore.claims.loader import Metric
-from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_of, value_counts
+from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_rows, value_count_rows
 
 # Claim column names -> snapshot columns (`family` is derived from `author`).
 COLUMN_OF = {"library": "libraries", "author": "author", "license": "license",
@@ -51,31 +53,35 @@ def compute(scan: Scan, metric: Metric) -> Figure:
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:
     total = scan.count()
-    counts = value_counts(scan, column, "value", total=total)
-    counts = counts[counts["value"] != NONE_LABEL]
-    top = counts.head(n)
-    shown = ", ".join(f"{v} {c:,}" for v, c in zip(top["value"], top["count"], strict=True))
-    return Figure(float(top["count"].sum()) / max(total, 1), total,
+    counts = value_count_rows(scan, column, "value", total=total)
+    top = [(value, count) for value, count, _ in counts.data if value != NONE_LABEL][:n]
+    shown = ", ".join(f"{v} {c:,}" for v, c in top)
+    return Figure(float(sum(c for _, c in top)) / max(total, 1), total,
                   detail=f"top {n}: {shown}")
 
 
 def _rank(scan: Scan, column: str, metric: Metric) -> Figure:
     value = metric.value or ""
-    found = rank_of(scan, column, value, by=metric.by)
+    found = rank_rows(scan, column, value, by=metric.by)
     if found is None:
         raise Inconclusive(f"{value!r} does not appear among the {metric.column} values")
     rank, ranking = found
     score = "downloads" if metric.by == "downloads" else "count"
-    mine = float(ranking.loc[ranking["value"] == value, score].iloc[0])
-    others = ranking.loc[ranking["value"] != value, [score, "value"]]
+    at = ranking.columns.index(score)
+    scores = [(row[0], _score(row[at])) for row in ranking.data]
+    mine = next(s for v, s in scores if v == value)
+    others = [(v, s) for v, s in scores if v != value]
     nearest = None
-    if len(others):
-        gaps = (others[score].astype(float) - mine).abs()
-        nearest = others.iloc[int(gaps.to_numpy().argmin())]  # the first of equal gaps
-    leader = ranking.iloc[0]
+    if others:  # the first of equal gaps
+        nearest = min(others, key=lambda item: abs(item[1] - mine)
+                      if not math.isnan(item[1]) else math.inf)
+    leader = scores[0]
     detail = (f"{value}: {mine:,.0f} {'downloads' if score == 'downloads' else 'repos'}"
-              + (f"; first: {leader['value']} {float(leader[score]):,.0f}" if rank > 1 else
-                 f"; next: {nearest['value']} {float(nearest[score]):,.0f}"
-                 if nearest is not None else ""))
-    return Figure(float(rank), runner_up=None if nearest is None else float(nearest[score]),
+              + (f"; first: {leader[0]} {leader[1]:,.0f}" if rank > 1 else
+                 f"; next: {nearest[0]} {nearest[1]:,.0f}" if nearest is not None else ""))
+    return Figure(float(rank), runner_up=None if nearest is None else nearest[1],
                   own_score=mine, detail=detail)
+
+
+def _score(value: Any) -> float:
+    return math.nan if value is None else float(value)

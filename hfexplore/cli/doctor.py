@@ -38,6 +38,7 @@ def doctor(endpoint: str | None, token: str | None, cache_dir: str | None,
 
 def doctor_report(found: Diagnosis) -> Report:
     from hfexplore.report import Report
+    from hfexplore.rows import Rows
 
     rows = [
         ("version", found.version),
@@ -54,10 +55,7 @@ def doctor_report(found: Diagnosis) -> Report:
              *(f"{c.description[0].upper()}{c.description[1:]}; "
                f"`hfexplore snapshot discard {c.name}` deletes it"
                for c in found.unfinished_crawls)]
-    import pandas as pd
-
-
-    return Report("hfexplore doctor", pd.DataFrame(rows, columns=["check", "value"]),
+    return Report("hfexplore doctor", Rows(("check", "value"), rows, ("text", "text")),
                   source="configuration", notes=notes, extra={"diagnosis": asdict(found)})
 
 

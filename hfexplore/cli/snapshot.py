@@ -148,7 +148,7 @@ def snapshot_list(data_dir: str | None, output_format: str | None) -> None:
     root = resolve_data_dir(data_dir)
     inventory = list_snapshot_inventory(root)
     notes = [_unfinished_note(leftover) for leftover in inventory.unfinished]
-    emit(Report("Snapshots", inventory.frame(), source=str(root), notes=notes), output_format)
+    emit(Report("Snapshots", inventory.table(), source=str(root), notes=notes), output_format)
 
 
 @snapshot.command("discard", epilog=examples("hfexplore snapshot discard --all"))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Any
 
-import pandas as pd
-
 from hfexplore.report import Report
+from hfexplore.rows import Rows
 from hfexplore.sanitize import clean_text
 
-__all__ = ["Format", "clean_text", "display_frame"]
+__all__ = ["Format", "clean_text", "display_cells", "human_size"]
 
 class Format(ABC):
     name: str
@@ -20,30 +20,24 @@ class Format(ABC):
         """The whole report as text, ending with a newline."""
 
 
-def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for human eyes: clean strings, thousands separators, shares as percentages,
-    sizes (`*bytes` columns) in kB, MB, GB."""
-    shown = frame.copy()
-    for column in shown.columns:
-        series = shown[column]
+def display_cells(table: Rows) -> list[list[str]]:
+    """The cells as a person reads them: clean strings, thousands separators, shares as
+    percentages, sizes (`*bytes` columns) in kB, MB, GB."""
+    shown = []
+    for column, kind in zip(table.columns, table.kinds, strict=True):
         if column == "share" or column.endswith("_share"):
-            shown[column] = series.map(_percent)
-        elif column.endswith("bytes") and pd.api.types.is_numeric_dtype(series):
-            shown[column] = series.map(human_size)
-        elif pd.api.types.is_bool_dtype(series):
-            continue
-        elif pd.api.types.is_integer_dtype(series):
-            shown[column] = series.map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
-        elif pd.api.types.is_float_dtype(series):
-            shown[column] = series.map(_number)
+            shown.append(_percent)
+        elif column.endswith("bytes") and kind in ("int", "float"):
+            shown.append(human_size)
         else:
-            shown[column] = series.map(_cell)
-    return shown
+            shown.append(_cell)
+    return [[show(value) for show, value in zip(shown, row, strict=True)]
+            for row in table.data]
 
 
 def human_size(value: Any) -> str:
     """Bytes in decimal units with three significant figures: 950 B, 1.28 MB, 31.4 GB."""
-    if value is None or pd.isna(value):
+    if _missing(value):
         return ""
     size = float(value)
     for unit in ("B", "kB", "MB", "GB", "TB"):
@@ -55,22 +49,30 @@ def human_size(value: Any) -> str:
     return f"{size:.3g} {unit}" if size < 100 else f"{size:,.0f} {unit}"
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _percent(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else f"{100 * float(value):.2f}%"
+    return "" if _missing(value) else f"{100 * float(value):.2f}%"
 
 
 def _number(value: Any) -> str:
-    if value is None or pd.isna(value):
+    if _missing(value):
         return ""
+    if math.isinf(value):
+        return str(value)
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3f}"
 
 
 def _cell(value: Any) -> str:
-    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+    if _missing(value):
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return _number(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, list | tuple):
         return clean_text(", ".join(str(v) for v in value))

@@ -20,8 +20,9 @@ class CsvFormat(Format):
     def render(self, report: Report) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(list(report.rows.columns))
-        for row in records(report.rows):
+        table = report.table
+        writer.writerow(list(table.columns))
+        for row in records(table):
             writer.writerow([neutralise(_cell(v)) for v in row.values()])
         return buffer.getvalue()
 

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import pandas as pd
-from tabulate import tabulate
-
-from hfexplore.formats.base import Format, clean_text, display_frame
+from hfexplore.formats.base import Format, clean_text, display_cells
 from hfexplore.report import Report, iso
+from hfexplore.rows import Rows
 
 
 def provenance(report: Report) -> str:
@@ -31,13 +29,13 @@ class TableFormat(Format):
 
     def render(self, report: Report) -> str:
         parts = [self.heading(clean_text(report.title))]
-        for name, frame in report.lead.items():
+        for name, frame in report.lead.light().items():
             parts.append(self.heading(_section_title(name)))
             parts.append(self._table(frame))
         if report.rows_heading:
             parts.append(self.heading(clean_text(report.rows_heading)))
-        parts.append(self._table(report.rows))
-        for name, frame in report.sections.items():
+        parts.append(self._table(report.table))
+        for name, frame in report.sections.light().items():
             title = report.section_titles.get(name) or _section_title(name)
             parts.append(self.heading(clean_text(title)))
             parts.append(self._table(frame))
@@ -45,11 +43,12 @@ class TableFormat(Format):
         parts.append(provenance(report))
         return "\n\n".join(parts) + "\n"
 
-    def _table(self, frame: pd.DataFrame) -> str:
-        if frame.empty:
+    def _table(self, table: Rows) -> str:
+        from tabulate import tabulate
+
+        if table.empty:
             return "(no rows)"
-        shown = display_frame(frame)
-        numeric = ["right" if frame[c].dtype.kind in "iuf" or c.endswith("share") else "left"
-                   for c in frame.columns]
-        return tabulate(shown.values.tolist(), headers=list(frame.columns),
+        numeric = ["right" if kind in ("int", "float") or name.endswith("share") else "left"
+                   for name, kind in zip(table.columns, table.kinds, strict=True)]
+        return tabulate(display_cells(table), headers=list(table.columns),
                         tablefmt=self.style, colalign=numeric, disable_numparse=True)

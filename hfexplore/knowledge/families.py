@@ -13,12 +13,12 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from hfexplore.errors import HfExploreError
+
+if TYPE_CHECKING:  # imported where used: reports look families up without pyarrow
+    import pyarrow as pa
 
 KINDS = ("company", "academic", "nonprofit", "project", "")
 
@@ -119,6 +119,9 @@ class Families:
     # -- columns -----------------------------------------------------------------------------------
     def origin_arrow(self, repo_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Origin family per repo id (null where none): namespace, mirror, or alias."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         lowered = pc.utf8_lower(pc.utf8_trim_whitespace(repo_ids))
         namespace = pc.list_element(pc.split_pattern(lowered, "/", max_splits=1), 0)
         has_namespace = pc.fill_null(pc.match_substring(lowered, "/"), False)
@@ -132,6 +135,9 @@ class Families:
 
 
 def _lookup(keys: pa.Array | pa.ChunkedArray, table: dict[str, str]) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     names = list(table)
     index = pc.index_in(keys, value_set=pa.array(names, pa.string()))
     result = pc.take(pa.array([table[k] for k in names], pa.string()), index)

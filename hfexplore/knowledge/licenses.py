@@ -18,13 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
 
 from hfexplore.errors import HfExploreError
+
+if TYPE_CHECKING:  # imported where used: a report reads the table without them
+    import pandas as pd
+    import pyarrow as pa
 
 CATEGORIES = ("permissive", "copyleft", "open-weight-restricted", "non-commercial", "other",
               "unknown", "none")
@@ -89,6 +89,8 @@ class LicenseTable:
         return bool(entry and entry.standard)
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([vars(e) for e in self.entries.values()])
 
 
@@ -96,6 +98,10 @@ def categories_by_policy(licenses: pa.ChunkedArray | pa.Array, table: LicenseTab
     """`category_of_all` for a whole list<string> column, without a Python loop per row: the
     restrictiveness rank of every license, then its maximum per repo (numpy's reduceat over
     each repo's run of licenses)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if isinstance(licenses, pa.ChunkedArray):
         licenses = licenses.combine_chunks() if licenses.num_chunks else \
             pa.array([], licenses.type)

@@ -29,30 +29,49 @@ The rules, in order of the columns:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    SCHEMA: pa.Schema
 
 SCHEMA_VERSION = 2
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 FORMAT_NAMES = ("gguf", "mlx", "onnx", "safetensors", "gptq", "awq", "exl2", "openvino",
                 "coreml", "tflite")
 
-_TS = pa.timestamp("ms", tz="UTC")
-_STRINGS = pa.list_(pa.string())
-SCHEMA = pa.schema([
-    ("id", pa.string()), ("_id", pa.string()), ("author", pa.string()),
-    ("created_at", _TS), ("last_modified", _TS),
-    ("downloads", pa.int64()), ("downloads_all_time", pa.int64()), ("likes", pa.int64()),
-    ("trending_score", pa.float64()),
-    ("library_name", pa.string()), ("pipeline_tag", pa.string()),
-    ("license", pa.string()), ("license_name", pa.string()), ("licenses", _STRINGS),
-    ("license_category", pa.string()),
-    ("gated", pa.string()), ("private", pa.bool_()), ("disabled", pa.bool_()),
-    ("base_models", _STRINGS), ("base_relation", pa.string()), ("formats", _STRINGS),
-    ("tags", _STRINGS), ("sdk", pa.string()),
-    ("base_relations", _STRINGS), ("libraries", _STRINGS), ("tasks", _STRINGS),
-])
+
+def __getattr__(name: str) -> Any:
+    # `SCHEMA` is built when first asked for: a report reads the schema version and the
+    # relation names, and needs no pyarrow for them.
+    if name == "SCHEMA":
+        return _schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _schema() -> pa.Schema:
+    import pyarrow as pa
+
+    stamp = pa.timestamp("ms", tz="UTC")
+    strings = pa.list_(pa.string())
+    return pa.schema([
+        ("id", pa.string()), ("_id", pa.string()), ("author", pa.string()),
+        ("created_at", stamp), ("last_modified", stamp),
+        ("downloads", pa.int64()), ("downloads_all_time", pa.int64()), ("likes", pa.int64()),
+        ("trending_score", pa.float64()),
+        ("library_name", pa.string()), ("pipeline_tag", pa.string()),
+        ("license", pa.string()), ("license_name", pa.string()), ("licenses", strings),
+        ("license_category", pa.string()),
+        ("gated", pa.string()), ("private", pa.bool_()), ("disabled", pa.bool_()),
+        ("base_models", strings), ("base_relation", pa.string()), ("formats", strings),
+        ("tags", strings), ("sdk", pa.string()),
+        ("base_relations", strings), ("libraries", strings), ("tasks", strings),
+    ])
+
+
 # Columns added after schema version 1: readers of older snapshots derive them (store/upgrade.py).
 ADDED_IN_V2 = ("base_relations", "libraries", "tasks")
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from hfexplore import __version__
 from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import HfExploreError
-from hfexplore.formats.base import display_frame
+from hfexplore.formats.base import display_cells
 from hfexplore.hub import PLURAL
 from hfexplore.page.charts import (
     CATEGORY_COLOURS,
@@ -32,6 +32,7 @@ from hfexplore.page.charts import (
 )
 from hfexplore.page.gather import ReportPage, manifest_figures, provenance
 from hfexplore.report import Report, iso
+from hfexplore.rows import Rows
 from hfexplore.sanitize import clean_text
 from hfexplore.stats.reports import NONE_LABEL
 from hfexplore.verdicts import (
@@ -118,9 +119,8 @@ def _ranked_summary(labels: list[str], counts: list[int], shares: list[float] | 
 
 
 def _table(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    shown = display_frame(frame)
-    return ([str(c).replace("_", " ") for c in shown.columns],
-            [[str(v) for v in row] for row in shown.itertuples(index=False)])
+    table = Rows.of(frame)
+    return [str(c).replace("_", " ") for c in table.columns], display_cells(table)
 
 
 def _license_categories(report: Report, top: int) -> Chart | None:

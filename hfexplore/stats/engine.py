@@ -2,9 +2,10 @@
 memory), with the shared filters applied. Reports, claims and diffs all aggregate through a
 `Scan`, so a figure means the same thing wherever it is shown.
 
-A query names the filtered rows `rows`: `scan.frame("SELECT license, count(*) FROM rows GROUP
-BY ALL")`. DuckDB reads only the columns and row groups a query needs, on every core, and
-streams the aggregation: memory is bounded by the result, not by the catalogue.
+A query names the filtered rows `rows`: `scan.fetch("SELECT license, count(*) FROM rows GROUP
+BY ALL")` gives `Rows` (`frame` a DataFrame, `table` an Arrow table). DuckDB reads only the
+columns and row groups a query needs, on every core, and streams the aggregation: memory is
+bounded by the result, not by the catalogue.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
+from hfexplore.rows import Rows
 from hfexplore.stats.filters import Filters, Knowledge
 from hfexplore.store.snapshot import Snapshot, file_name
-from hfexplore.store.upgrade import readable_columns
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # an Arrow table is one kind of source; reports need neither library
     import pandas as pd
+    import pyarrow as pa
 
 
 class Scan:
@@ -65,6 +66,7 @@ class Scan:
     def narrowed(self, *more: Filters) -> Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
+        assert source is not None
         return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge)
 
     # -- running queries --------------------------------------------------------------------
@@ -94,6 +96,11 @@ class Scan:
     def table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
         with self._errors():
             return self.relation(query, params).to_arrow_table()
+
+    def fetch(self, query: str, params: dict[str, Any] | None = None) -> Rows:
+        """The query's result as `Rows` (plain Python values: no pandas, no pyarrow)."""
+        with self._errors():
+            return Rows.from_relation(self.relation(query, params))
 
     def frame(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         with self._errors():
@@ -140,13 +147,20 @@ class Scan:
         """An Arrow table the queries can join on (knowledge, or an intermediate result)."""
         self._connection.register(name, table)
 
+    def register_values(self, name: str, columns: dict[str, list[str | None]]) -> None:
+        """Text columns of equal length as temporary table `name`, for the queries to join on
+        (passed to DuckDB as list parameters: no Arrow table needed)."""
+        names = list(columns)
+        select = ", ".join(f"unnest(${n}::VARCHAR[]) AS {n}" for n in names)
+        self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select}",
+                                 {n: list(columns[n]) for n in names})
+
     def with_publishers(self) -> str:
         """Registers `publishers(namespace, family)` (lower-case namespaces) and returns the
         join that adds each row's publisher family as `family`."""
         mapping = self.families.publisher_map()
-        self.register("publishers", pa.table({
-            "namespace": pa.array(list(mapping), pa.string()),
-            "family": pa.array(list(mapping.values()), pa.string())}))
+        self.register_values("publishers", {"namespace": list(mapping),
+                                            "family": list(mapping.values())})
         return "LEFT JOIN publishers ON publishers.namespace = lower(rows.author)"
 
     def attach(self, name: str, snapshot: Snapshot) -> None:
@@ -158,7 +172,7 @@ class Scan:
 
     # -- the source -------------------------------------------------------------------------
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
-        if isinstance(source, pa.Table):
+        if not isinstance(source, Snapshot):  # an Arrow table
             self._table = source
             self._columns: list[str] = source.column_names
             self._connection.register("source", source)
@@ -178,6 +192,8 @@ class Scan:
                 self._connection.execute(
                     f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
             return None
+        from hfexplore.store.upgrade import readable_columns  # pyarrow, for old snapshots only
+
         table = snapshot.table(self.repo_type, readable_columns(path))
         self._connection.register(name, table)
         return table

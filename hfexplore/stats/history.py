@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
-import pandas as pd
 
 from hfexplore.arguments import check_arguments
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
+from hfexplore.rows import Rows
 from hfexplore.stats.engine import columns_named, first_line
 from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
@@ -31,20 +31,19 @@ def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license"
     Totals come from the manifests; the breakdowns are one streaming DuckDB query over every
     snapshot's file, so memory follows the result, not the number of snapshots."""
     check_arguments(repo_type=repo_type, metric=(metric, METRICS))
-    if metric == "total":
-        frames = [pd.DataFrame([{"date": iso(snapshot.as_of), "snapshot": snapshot.name,
-                                 "repo_type": t, "count": snapshot.count(t)}
-                                for t in snapshot.repo_types()]) for snapshot in snapshots]
-    else:
-        snapshots, skipped = _checked(snapshots, repo_type, _value(metric, repo_type))
-        dates = {snapshot.name: iso(snapshot.as_of) for snapshot in snapshots}
-        with closing(connect(history=snapshots, knowledge=False)) as connection:
-            counts = _counts(connection, metric, repo_type, "snapshot")
-        frames = [counts.assign(date=counts["snapshot"].map(dates))]
-        report = _history_report(frames, metric, repo_type, top, "snapshots")
-        report.notes.extend(skipped)
-        return report
-    return _history_report(frames, metric, repo_type, top, "snapshots")
+    if metric == "total":  # (date, snapshot, repo_type, count)
+        found = [(iso(snapshot.as_of), snapshot.name, str(t), snapshot.count(t))
+                 for snapshot in snapshots for t in snapshot.repo_types()]
+        return _history_report(found, metric, repo_type, top, "snapshots")
+    snapshots, skipped = _checked(snapshots, repo_type, _value(metric, repo_type))
+    dates = {snapshot.name: iso(snapshot.as_of) for snapshot in snapshots}
+    with closing(connect(history=snapshots, knowledge=False)) as connection:
+        counts = _counts(connection, metric, repo_type, "snapshot")
+    # (date, snapshot, key, count)
+    report = _history_report([(dates[name], name, key, n) for name, key, n in counts], metric,
+                             repo_type, top, "snapshots")
+    report.notes.extend(skipped)
+    return report
 
 
 def _checked(snapshots: Sequence[Snapshot], repo_type: RepoTypeLike, value: str
@@ -82,13 +81,13 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
             present = _views(connection)
             parts = [f"select cast(date as varchar) as date, '{t}' as repo_type, count(*) as count "
                      f"from {view} group by all" for t, view in views.items() if view in present]
-            frame = _query(connection, " union all ".join(parts) + " order by date, repo_type") \
-                if parts else pd.DataFrame(columns=["date", "repo_type", "count"])
-            frames = [frame.assign(snapshot="")]
+            totals = _query(connection, " union all ".join(parts) + " order by date, repo_type") \
+                if parts else []
+            found = [(day, "", kind, n) for day, kind, n in totals]
         else:
-            frames = [_counts(connection, metric, repo_type, "cast(date as varchar)")
-                      .rename(columns={"snapshot": "date"}).assign(snapshot="")]
-    report = _history_report(frames, metric, repo_type, top, str(dest))
+            found = [(day, "", key, n) for day, key, n in
+                     _counts(connection, metric, repo_type, "cast(date as varchar)")]
+    report = _history_report(found, metric, repo_type, top, str(dest))
     problem = not_an_export(dest)
     if problem:
         report.notes.append(problem)
@@ -96,11 +95,12 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
 
 
 def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoTypeLike,
-            group: str) -> pd.DataFrame:
-    """Rows per (group, key) of the metric's column in the repo type's history view."""
+            group: str) -> list[tuple[Any, ...]]:
+    """(group, key, count) per (group, key) of the metric's column in the repo type's history
+    view."""
     view = f"history_{PLURAL[repo_type]}"
     if view not in _views(connection):
-        return pd.DataFrame(columns=["snapshot", "key", "count"])
+        return []
     value = _value(metric, repo_type)
     return _query(connection, f"select snapshot, coalesce(value, '(none)') as key, count(*) as "
                               f"count from (select {group} as snapshot, {value} as value from "
@@ -112,9 +112,9 @@ def _views(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows.fetchall()}
 
 
-def _query(connection: duckdb.DuckDBPyConnection, text: str) -> pd.DataFrame:
+def _query(connection: duckdb.DuckDBPyConnection, text: str) -> list[tuple[Any, ...]]:
     try:
-        return connection.sql(text).df()
+        return connection.sql(text).fetchall()
     except duckdb.Error as exc:
         raise SnapshotError(f"cannot compute the history: {first_line(exc)}") from exc
 
@@ -123,32 +123,32 @@ def _per(source: str) -> str:
     return "snapshot" if source == "snapshots" else "export date"
 
 
-def _history_report(frames: list[pd.DataFrame], metric: str, repo_type: str, top: int,
+def _history_report(found: list[tuple[Any, ...]], metric: str, repo_type: str, top: int,
                     source: str) -> Report:
-    frames = [f for f in frames if not f.empty]
+    """The report over (date, snapshot, key, count) rows: for totals one row per snapshot and
+    a column per repo type; otherwise the `top` keys (by their largest count), one row per
+    (snapshot, key)."""
     if metric == "total":
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["date", "snapshot", "repo_type", "count"])
-        rows["date"] = rows["date"].astype(str)
-        wide = rows.pivot_table(index=["date", "snapshot"], columns="repo_type",
-                                values="count", aggfunc="sum").reset_index()
-        wide.columns.name = None
-        for column in REPO_TYPES:
-            if column in wide:
-                wide[column] = wide[column].astype("Int64")
-        title = f"Repos per {_per(source)}"
-        return Report(title, wide.sort_values("date", kind="stable"), source=source,
-                      extra={"metric": metric})
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["date", "snapshot", "key", "count"])
-    rows["date"] = rows["date"].astype(str)
-    keep = rows.groupby("key")["count"].max().sort_values(ascending=False).head(top).index \
-        if top else rows["key"].unique()
-    rows = rows[rows["key"].isin(keep)]
+        kinds = sorted({str(row[2]) for row in found})
+        wide: dict[tuple[str, str], dict[str, int]] = {}
+        for day, name, kind, n in found:
+            per = wide.setdefault((str(day), name), {})
+            per[kind] = per.get(kind, 0) + int(n)
+        rows = Rows(("date", "snapshot", *kinds),
+                    [(*key, *(wide[key].get(k) for k in kinds)) for key in sorted(wide)],
+                    ("text", "text", *["int"] * len(kinds)))
+        return Report(f"Repos per {_per(source)}", rows, source=source, extra={"metric": metric})
+    largest: dict[str, int] = {}
+    for _, _, key, n in found:
+        largest[key] = max(largest.get(key, n), n)
+    ranked = sorted(largest, key=lambda k: -largest[k])
+    keep = set(ranked[:top] if top else ranked)
     label = "category" if metric == "license" else "library"
-    rows = rows.rename(columns={"key": label})[["date", "snapshot", label, "count"]]
     shown = {"license": "license category", "library": "SDK" if repo_type == "space"
              else "library"}[metric]
+    data = sorted(((str(day), name, key, int(n)) for day, name, key, n in found if key in keep),
+                  key=lambda row: (row[0], -row[3]))
     return Report(f"{PLURAL[repo_type].capitalize()} per {shown}, per {_per(source)}",
-                  rows.sort_values(["date", "count"], ascending=[True, False], kind="stable"),
+                  Rows(("date", "snapshot", label, "count"), data, ("text", "text", "text",
+                                                                     "int")),
                   source=source, extra={"metric": metric, "repo_type": repo_type})

@@ -10,19 +10,22 @@ counted by the engine only for the bases and families shown.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from hfexplore.normalize.schema import RELATIONS
+from hfexplore.rows import Rows
 from hfexplore.stats.engine import Scan
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RELATION_COLUMNS = [*RELATIONS, "unspecified"]
 # Grouped on the raw values first (cheap), then case-folded on the groups (few).
 EDGE_GROUPS = ("SELECT lower(trim(b)) AS base_key, trim(b) AS base_model, coalesce(r, "
-               "'unspecified') AS relation, sum(n) AS n FROM (SELECT b, r, count(*) AS n FROM "
-               "(SELECT unnest(base_models) AS b, unnest(base_relations) AS r FROM rows) "
+               "'unspecified') AS relation, sum(n)::BIGINT AS n FROM (SELECT b, r, count(*) AS "
+               "n FROM (SELECT unnest(base_models) AS b, unnest(base_relations) AS r FROM rows) "
                "GROUP BY ALL) GROUP BY ALL")
 AUTHOR_PAIRS = ("SELECT lower(trim(b)) AS base_key, lower(author) AS author FROM (SELECT "
                 "DISTINCT b, author FROM (SELECT unnest(base_models) AS b, author FROM rows))")
@@ -30,81 +33,95 @@ AUTHOR_PAIRS = ("SELECT lower(trim(b)) AS base_key, lower(author) AS author FROM
 
 @dataclass
 class Lineage:
-    per_base: pd.DataFrame  # base_model, base_family, derivatives, one column per relation, authors
-    per_family: pd.DataFrame  # base_family, derivatives, relations..., authors
+    bases: Rows  # base_model, base_family, derivatives, one column per relation, authors
+    families: Rows  # base_family, derivatives, relations..., authors
     edges: int
 
+    @property
+    def per_base(self) -> pd.DataFrame:
+        return self.bases.frame()
 
-def edge_groups(scan: Scan) -> pd.DataFrame:
+    @property
+    def per_family(self) -> pd.DataFrame:
+        return self.families.frame()
+
+
+@dataclass(frozen=True)
+class EdgeGroup:
+    """Edges of one (base key, spelling, relation), and the origin family of the key."""
+
+    key: str
+    spelling: str
+    relation: str
+    edges: int
+    family: str | None
+
+
+def edge_groups(scan: Scan) -> list[EdgeGroup]:
     """Edges per (base_key, spelling, relation) with each key's origin family."""
-    groups = scan.frame(EDGE_GROUPS)
-    keys = pa.array(groups["base_key"].unique(), pa.string())
-    origin = dict(zip(keys.to_pylist(), scan.families.origin_arrow(keys).to_pylist(),
-                      strict=True))
-    groups["base_family"] = groups["base_key"].map(origin)
-    return groups
+    found = scan.rows(EDGE_GROUPS)
+    origin = {key: scan.families.origin_of(key) for key in {row[0] for row in found}}
+    return [EdgeGroup(key, spelling, relation, int(n), origin[key])
+            for key, spelling, relation, n in found]
 
 
 def lineage_of(scan: Scan, *, family: str | None = None, base: str | None = None,
                top: int = 0) -> Lineage:
     groups = edge_groups(scan)
     if family:
-        groups = groups[groups["base_family"] == scan.families.get(family).name]
+        name = scan.families.get(family).name
+        groups = [g for g in groups if g.family == name]
     if base:
-        groups = groups[groups["base_key"] == base.strip().lower()]
-    spelling = groups.groupby(["base_key", "base_model"])["n"].sum().reset_index().sort_values(
-        ["base_key", "n", "base_model"], ascending=[True, False, True], kind="stable"
-    ).drop_duplicates("base_key").set_index("base_key")["base_model"]
-    per_base = _pivot(groups, "base_key")
-    per_base.insert(0, "base_model", spelling.reindex(per_base["base_key"]).to_numpy())
-    per_base["base_family"] = per_base["base_key"].map(
-        groups.drop_duplicates("base_key").set_index("base_key")["base_family"]).fillna("")
-    per_base = per_base.sort_values(["derivatives", "base_model"], ascending=[False, True],
-                                    kind="stable")
-    shown = per_base if not top or top <= 0 else per_base.head(top)
-    per_family = _pivot(groups[groups["base_family"].notna()], "base_family")
-    authors = _distinct_authors(scan, shown["base_key"].tolist(), groups)
-    shown = shown.assign(authors=shown["base_key"].map(authors["key"]).fillna(0))
-    per_family["authors"] = per_family["base_family"].map(authors["family"]).fillna(0)
-    per_family = per_family.sort_values(["derivatives", "base_family"], ascending=[False, True],
-                                        kind="stable")
-    return Lineage(_typed(shown[["base_model", "base_family", "derivatives",
-                                 *RELATION_COLUMNS, "authors"]]),
-                   _typed(per_family[["base_family", "derivatives", *RELATION_COLUMNS,
-                                      "authors"]]),
-                   int(groups["n"].sum()))
+        groups = [g for g in groups if g.key == base.strip().lower()]
+    spelt: dict[tuple[str, str], int] = defaultdict(int)
+    for group in groups:
+        if group.key is None:
+            continue  # a null base id: an edge, in no base's row (as pandas' group-by drops it)
+        spelt[group.key, group.spelling] += group.edges
+    spelling: dict[str, str] = {}  # the most frequent spelling, then the first in code order
+    for (key, text), _ in sorted(spelt.items(), key=lambda item: (-item[1], item[0][1])):
+        spelling.setdefault(key, text)
+    family_of = {g.key: g.family for g in groups}
+    per_base = _pivot((g.key, g) for g in groups if g.key is not None)
+    ranked = sorted(per_base.items(), key=lambda item: (-item[1][0], spelling[item[0]]))
+    shown = ranked if not top or top <= 0 else ranked[:top]
+    per_family = _pivot((g.family, g) for g in groups if g.family is not None)
+    authors = _distinct_authors(scan, [key for key, _ in shown], family_of)
+    kinds = ("text", "text", *["int"] * (len(RELATION_COLUMNS) + 2))
+    bases = Rows(("base_model", "base_family", "derivatives", *RELATION_COLUMNS, "authors"),
+                 [(spelling[key], family_of[key] or "", *counts,
+                   authors["key"].get(key, 0)) for key, counts in shown], kinds)
+    families = Rows(("base_family", "derivatives", *RELATION_COLUMNS, "authors"),
+                    [(name, *counts, authors["family"].get(name, 0)) for name, counts in
+                     sorted(per_family.items(), key=lambda item: (-item[1][0], item[0]))],
+                    kinds[1:])
+    return Lineage(bases, families, sum(g.edges for g in groups))
 
 
-def _pivot(groups: pd.DataFrame, key: str) -> pd.DataFrame:
-    if groups.empty:
-        return pd.DataFrame(columns=[key, "derivatives", *RELATION_COLUMNS])
-    pivot = groups.pivot_table(index=key, columns="relation", values="n", aggfunc="sum",
-                               fill_value=0).reindex(columns=RELATION_COLUMNS, fill_value=0)
-    pivot.insert(0, "derivatives", pivot.sum(axis=1))
-    return pivot.reset_index().rename_axis(None, axis=1)
+def _pivot(keyed: Any) -> dict[str, list[int]]:
+    """Per key: derivatives (the edges of the known relations), then the edges per relation
+    of RELATION_COLUMNS."""
+    found: dict[str, list[int]] = {}
+    for key, group in keyed:
+        counts = found.setdefault(key, [0] * (len(RELATION_COLUMNS) + 1))
+        if group.relation in RELATION_COLUMNS:
+            counts[1 + RELATION_COLUMNS.index(group.relation)] += group.edges
+            counts[0] += group.edges
+    return found
 
 
-def _distinct_authors(scan: Scan, keys: list[str], groups: pd.DataFrame
-                      ) -> dict[str, pd.Series]:
+def _distinct_authors(scan: Scan, keys: list[str], family_of: dict[str, str | None]
+                      ) -> dict[str, dict[str, int]]:
     """Distinct (case-folded) authors of the edges of each base in `keys`, and of each
     origin family, counted by the engine in one pass."""
-    families = groups[groups["base_family"].notna()].drop_duplicates("base_key")
-    scan.register("shown_bases", pa.table({"base_key": pa.array(keys, pa.string())}))
-    scan.register("origins", pa.table({
-        "base_key": pa.array(families["base_key"].tolist(), pa.string()),
-        "base_family": pa.array(families["base_family"].tolist(), pa.string())}))
-    found = scan.frame(
+    origins = {key: name for key, name in family_of.items() if name is not None}
+    scan.register_values("shown_bases", {"base_key": list(keys)})
+    scan.register_values("origins", {"base_key": list(origins),
+                                     "base_family": list(origins.values())})
+    found = scan.rows(
         "SELECT shown, base_family, count(DISTINCT author) AS authors FROM (SELECT "
         "shown_bases.base_key AS shown, origins.base_family, author FROM "
         f"({AUTHOR_PAIRS}) AS e LEFT JOIN shown_bases USING (base_key) "
         "LEFT JOIN origins USING (base_key)) GROUP BY GROUPING SETS ((shown), (base_family))")
-    by_key = found[found["shown"].notna()].set_index("shown")["authors"]
-    by_family = found[found["base_family"].notna()].set_index("base_family")["authors"]
-    return {"key": by_key, "family": by_family}
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.reset_index(drop=True)
-    for column in ["derivatives", *RELATION_COLUMNS, "authors"]:
-        frame[column] = frame[column].astype("int64")
-    return frame
+    return {"key": {shown: int(n) for shown, _, n in found if shown is not None},
+            "family": {name: int(n) for _, name, n in found if name is not None}}

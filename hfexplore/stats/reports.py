@@ -6,24 +6,24 @@ path the claims and diffs use too.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
-from typing import Literal
-
-import pandas as pd
+from typing import Any, Literal
 
 from hfexplore.arguments import check_arguments
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 from hfexplore.report import Report
+from hfexplore.rows import Rows
 from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
     NO_FILTERS,
     NONE_LABEL,
     Filters,
     Scan,
-    count_folded,
-    top_rows,
-    value_counts,
+    count_folded_rows,
+    value_count_rows,
 )
 from hfexplore.store.snapshot import Snapshot
 
@@ -34,11 +34,24 @@ MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so share
                     "to more than 100%")
 
 
-def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters,
+def _report(title: str, rows: Rows, snapshot: Snapshot, filters: Filters,
             **extra: object) -> Report:
     notes = [f"filters: {filters.describe()}"] if filters.describe() else []
-    return Report(title=title, rows=rows.reset_index(drop=True), source=snapshot.source,
+    return Report(title=title, rows=rows, source=snapshot.source,
                   as_of=snapshot.as_of, extra=dict(extra), notes=notes)
+
+
+def _summed(pairs: Iterable[tuple[Hashable, int]]) -> dict[Any, int]:
+    """Counts added up per key, in the order keys first appear."""
+    found: dict[Any, int] = defaultdict(int)
+    for key, count in pairs:
+        found[key] += count
+    return found
+
+
+def _ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
+    """(key, count), the largest count first, then by key."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weight: bool = False,
@@ -57,70 +70,74 @@ def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weig
 
 
 def _license_groups(scan: Scan, open_weight: bool, recategorise: bool,
-                    multi: bool = True) -> pd.DataFrame:
+                    multi: bool = True) -> Rows:
     """Repos per (license, category[, publisher family]) and whether they are multi-licensed
-    (unless `multi` is false): the one pass over the rows a license report needs."""
-    keys = ["license", "licenses" if recategorise else "license_category",
-            "len(licenses) > 1 AS multi" if multi else "NULL AS multi"] + (
-        ["publishers.family AS family"] if open_weight else [])
+    (unless `multi` is false): the one pass over the rows a license report needs. Columns:
+    license, license_category, multi, family, count."""
+    keys = [f"coalesce(license, '{NONE_LABEL}') AS license",
+            "licenses" if recategorise else
+            f"coalesce(license_category, '{NONE_LABEL}') AS license_category",
+            "len(licenses) > 1 AS multi" if multi else "NULL::BOOLEAN AS multi",
+            "publishers.family AS family" if open_weight else "NULL::VARCHAR AS family"]
     join = scan.with_publishers() if open_weight else ""
-    groups = scan.frame(f"SELECT {', '.join(keys)}, count(*) AS count FROM rows {join} "
+    groups = scan.fetch(f"SELECT {', '.join(keys)}, count(*) AS count FROM rows {join} "
                         "GROUP BY ALL")
-    if recategorise:
-        groups["license_category"] = [
-            scan.license_table.category_of_all(list(v) if v is not None else [])
-            for v in groups.pop("licenses")]
-    for column in ("license", "license_category"):
-        groups[column] = groups[column].astype(object).where(groups[column].notna(), NONE_LABEL)
-    return groups
+    if not recategorise:
+        return groups
+    table = scan.license_table
+    return Rows(("license", "license_category", *groups.columns[2:]),
+                [(row[0], table.category_of_all(list(row[1] or [])), *row[2:])
+                 for row in groups.data], (*groups.kinds[:1], "text", *groups.kinds[2:]))
 
 
-def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
+def _licenses_report(snapshot: Snapshot, scan: Scan, groups: Rows, *,
                      open_weight: bool, by: str, top: int) -> Report:
     table = scan.license_table
-    total = int(groups["count"].sum())  # the groups cover every row of the scan
+    found = groups.data  # license, license_category, multi, family, count
+    total = sum(row[4] for row in found)  # the groups cover every row of the scan
     filters = _filters(scan)
     repo_type = scan.repo_type
-    multi = int(groups.loc[groups["multi"].fillna(False).astype(bool), "count"].sum())
-    primary = groups["license"].map(lambda v: table.category(None if v == NONE_LABEL else v))
-    moved = int(groups.loc[primary != groups["license_category"], "count"].sum())
+    multi = sum(row[4] for row in found if row[2])
+    moved = sum(row[4] for row in found
+                if table.category(None if row[0] == NONE_LABEL else row[0]) != row[1])
     if open_weight:
-        groups = groups[groups["license_category"].isin(OPEN_WEIGHT_CATEGORIES)]
-    pairs = groups.groupby(["license", "license_category"], as_index=False)["count"].sum()
+        found = [row for row in found if row[1] in OPEN_WEIGHT_CATEGORIES]
+    pairs = _summed(((row[0], row[1]), row[4]) for row in found)
+    kinds: tuple[str, ...] = ("text", "int", "float")
+    data: list[tuple[Any, ...]]
     if by == "license":  # each license with its own category (the table's, not the policy's)
-        rows = pairs.groupby("license", as_index=False)["count"].sum()
-        rows["category"] = [table.category(None if v == NONE_LABEL else v)
-                            for v in rows["license"]]
-        rows = rows[["license", "category", "count"]]
-    elif by == "category":
-        rows = pairs.groupby("license_category", as_index=False)["count"].sum().rename(
-            columns={"license_category": "category"})
+        counted = _ranked(_summed((key[0], n) for key, n in pairs.items()))
+        columns: tuple[str, ...] = ("license", "category", "count", "share")
+        data = [(key, table.category(None if key == NONE_LABEL else key), n, n / max(total, 1))
+                for key, n in counted]
+        kinds = ("text", *kinds)
     else:
-        family_of = {e.id: e.family for e in table.entries.values()}
-        family = pairs["license"].map(family_of).fillna(
-            pairs["license"].where(pairs["license"] == NONE_LABEL, "custom"))
-        rows = pairs.assign(family=family).groupby("family", as_index=False)["count"].sum()
-    key = rows.columns[0]
-    rows = rows.sort_values(["count", key], ascending=[False, True], kind="stable")
-    rows["share"] = rows["count"] / max(total, 1)
+        if by == "category":
+            keyed = ((key[1], n) for key, n in pairs.items())
+        else:
+            family_of = {e.id: e.family for e in table.entries.values()}
+            keyed = ((family_of.get(key[0], key[0] if key[0] == NONE_LABEL else "custom"), n)
+                     for key, n in pairs.items())
+        columns = ("category" if by == "category" else "family", "count", "share")
+        data = [(key, n, n / max(total, 1)) for key, n in _ranked(_summed(keyed))]
     title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
-    report = _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
-                     total=total, matching=int(pairs["count"].sum()), multi_licensed=multi,
-                     moved_by_policy=moved)
+    report = _report(title, Rows(columns, data, kinds).head(top), snapshot, filters,
+                     repo_type=repo_type, total=total, matching=sum(pairs.values()),
+                     multi_licensed=multi, moved_by_policy=moved)
     if moved:
         report.notes.append(f"{multi:,} repos declare several licenses; {moved:,} of them are "
                             "counted under the most restrictive category of their licenses, "
                             "not their first license's")
     if open_weight:
-        published = groups[groups["family"].notna()]
-        by_publisher = published.groupby(["family", "license"])["count"].sum().reset_index()
-        by_publisher = by_publisher.sort_values(["count", "family", "license"],
-                                                ascending=[False, True, True], kind="stable")
-        report.sections["by_publisher"] = top_rows(by_publisher[["family", "license", "count"]],
-                                                   top)
+        by_publisher = _summed(((row[3], row[0]), row[4]) for row in found
+                               if row[3] is not None)
+        ranked = sorted(by_publisher.items(), key=lambda item: (-item[1], item[0]))
+        report.sections["by_publisher"] = Rows(
+            ("family", "license", "count"), [(*key, n) for key, n in ranked],
+            ("text", "text", "int")).head(top)
         report.section_titles["by_publisher"] = \
             f"Open-weight {PLURAL[repo_type]} by publisher family"
-        report.extra["open_weight_share"] = int(groups["count"].sum()) / max(total, 1)
+        report.extra["open_weight_share"] = sum(row[4] for row in found) / max(total, 1)
     return report
 
 
@@ -135,7 +152,7 @@ def libraries(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, top: int
 def _libraries(snapshot: Snapshot, scan: Scan, top: int, total: int | None = None) -> Report:
     if scan.repo_type == "space":
         total = scan.count() if total is None else total
-        rows = value_counts(scan, "sdk", "sdk", total=total, top=top)
+        rows = value_count_rows(scan, "sdk", "sdk", total=total, top=top)
         return _report("Spaces by SDK", rows, snapshot, _filters(scan), repo_type="space",
                        total=total)
     return _per_value(snapshot, scan, "libraries", "library", "library:", top, total)
@@ -156,7 +173,7 @@ def _per_value(snapshot: Snapshot, scan: Scan, column: str, label: str, tag: str
                total: int | None) -> Report:
     repo_type = scan.repo_type
     total = scan.count() if total is None else total
-    rows = value_counts(scan, column, label, total=total, top=top)
+    rows = value_count_rows(scan, column, label, total=total, top=top)
     report = _report(f"{PLURAL[repo_type].capitalize()} by {label}", rows, snapshot,
                      _filters(scan), repo_type=repo_type, total=total)
     if repo_type == "dataset":
@@ -180,23 +197,18 @@ def _authors(snapshot: Snapshot, scan: Scan, by_family: bool, sort: str, top: in
     downloads = "downloads" if repo_type != "space" else "NULL::BIGINT"
     if by_family:
         key = "family"
-        grouped = scan.frame(
-            f"SELECT publishers.family, count(*) AS count, sum({downloads}) AS downloads, "
-            f"sum(likes) AS likes FROM rows {scan.with_publishers()} "
-            "WHERE publishers.family IS NOT NULL GROUP BY ALL")
-        grouped["count"] = grouped["count"].astype("int64")
-        distinct = len(grouped)
-        rows = grouped[[key, "count", "downloads", "likes"]].sort_values(
-            [sort, key], ascending=[False, True], kind="stable")
+        rows = scan.fetch(
+            f"SELECT publishers.family, count(*) AS count, sum({downloads})::BIGINT AS "
+            f"downloads, sum(likes)::BIGINT AS likes FROM rows {scan.with_publishers()} "
+            f"WHERE publishers.family IS NOT NULL GROUP BY ALL ORDER BY {sort} DESC NULLS LAST, "
+            "family")
+        distinct = len(rows)
     else:
         key = "author"
-        rows, distinct = count_folded(scan, "author", order=sort, top=top,
-                                      downloads=downloads, likes="likes")
-        rows = rows[[key, "count", "downloads", "likes"]]
-    rows["downloads"] = rows["downloads"].astype("Int64")
-    rows["likes"] = rows["likes"].astype("Int64")
+        rows, distinct = count_folded_rows(scan, "author", order=sort, top=top,
+                                           downloads=downloads, likes="likes")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
-    return _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
+    return _report(title, rows.head(top), snapshot, _filters(scan), repo_type=repo_type,
                    distinct=distinct)
 
 
@@ -209,10 +221,10 @@ def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None =
     models, with_base = scan.rows(
         "SELECT count(*), count(*) FILTER (WHERE len(base_models) > 0) FROM rows")[0]
     found = lineage_of(scan, family=family, base=base, top=top)
-    report = _report("Derivatives per base model", found.per_base, snapshot, filters,
+    report = _report("Derivatives per base model", found.bases, snapshot, filters,
                      models=int(models), models_with_base=int(with_base),
                      base_share=int(with_base) / max(int(models), 1), edges=found.edges)
-    report.sections["by_family"] = found.per_family
+    report.sections["by_family"] = found.families
     report.section_titles["by_family"] = "Derivatives per origin family of the base model"
     report.notes.append("a model with several bases counts once per base, each with its own "
                         "relation; families by origin (mirrors and legacy ids included)")
@@ -228,30 +240,23 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     # creation time is counted in the same pass.
     period = "year(created_at)" if by == "year" else \
         "year(created_at) * 100 + month(created_at)"
-    found = scan.frame(
+    found = scan.rows(
         f"SELECT {period} AS period, count(*) AS count, count(*) FILTER (WHERE created_at >= "
         "$placeholder AND created_at < $placeholder + INTERVAL 1 MINUTE) AS placeholder "
         "FROM rows GROUP BY ALL", {"placeholder": PLACEHOLDER})
-    dated = found[found["period"].notna()]
-    unknown = int(found.loc[found["period"].isna(), "count"].sum())
-    counted = pd.Series(dated["count"].to_numpy(dtype="int64"),
-                        index=dated["period"].to_numpy(dtype="int64")).sort_index()
-    if by == "year":
-        index = pd.PeriodIndex([pd.Period(year=int(k), freq="Y") for k in counted.index],
-                               freq="Y")
-    else:
-        index = pd.PeriodIndex([pd.Period(year=int(k) // 100, month=int(k) % 100, freq="M")
-                                for k in counted.index], freq="M")
-    counts = pd.Series(counted.to_numpy(), index=index, dtype="int64")
-    if len(counts):
-        counts = counts.reindex(pd.period_range(counts.index.min(), counts.index.max(),
-                                                freq="Y" if by == "year" else "M"),
-                                fill_value=0)
-    rows = pd.DataFrame({by: counts.index.astype(str), "created": counts.to_numpy()})
-    rows["cumulative"] = rows["created"].cumsum()
+    counted = {int(p): int(n) for p, n, _ in found if p is not None}
+    unknown = sum(int(n) for p, n, _ in found if p is None)
+    data: list[tuple[str, int, int]] = []
+    if counted:
+        cumulative = 0
+        for step in _periods(min(counted), max(counted), by):
+            cumulative += counted.get(step, 0)
+            label = str(step) if by == "year" else f"{step // 100:04d}-{step % 100:02d}"
+            data.append((label, counted.get(step, 0), cumulative))
+    rows = Rows((by, "created", "cumulative"), data, ("text", "int", "int"))
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
                      filters, repo_type=repo_type, undated=unknown)
-    placeholder = int(found["placeholder"].sum())
+    placeholder = sum(int(n) for _, _, n in found)
     report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
@@ -259,12 +264,19 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     return report
 
 
+def _periods(first: int, last: int, by: str) -> list[int]:
+    """Every period from `first` to `last`: years, or months as year*100+month."""
+    if by == "year":
+        return list(range(first, last + 1))
+    return [year * 100 + month for year in range(first // 100, last // 100 + 1)
+            for month in range(1, 13) if first <= year * 100 + month <= last]
+
+
 def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS) -> Report:
     """Totals per repo type and the top of each breakdown, each section naming its repo type."""
     scans = {t: Scan(snapshot, t, filters) for t in snapshot.repo_types()}
     totals = {t: scan.count() for t, scan in scans.items()}
-    rows = pd.DataFrame([{"repo_type": t, "count": n} for t, n in totals.items()],
-                        columns=["repo_type", "count"])
+    rows = Rows(("repo_type", "count"), list(totals.items()), ("text", "int"))
     report = _report("Hub catalogue", rows, snapshot, filters,
                      totals={PLURAL[t]: n for t, n in totals.items()},
                      snapshot_name=snapshot.name)
@@ -296,7 +308,7 @@ def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS)
                          _libraries(snapshot, scans[RepoType.SPACE], top,
                                     totals[RepoType.SPACE])))
     for name, title, part in sections:
-        report.sections[name] = part.rows
+        report.sections[name] = part.table
         report.section_titles[name] = title
     return report
 

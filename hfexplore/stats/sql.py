@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
+from hfexplore.rows import Rows
 from hfexplore.stats.engine import columns_named
 from hfexplore.store.export import export_dates, export_files, not_an_export
 from hfexplore.store.pages import page_problems
@@ -124,7 +122,10 @@ def _export_views(connection: duckdb.DuckDBPyConnection, export_dir: Path,
 
 def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: LicenseTable,
                       families: Families) -> None:
-    licenses = pa.Table.from_pylist([vars(e) for e in license_table.entries.values()])
+    licenses = [vars(e) for e in license_table.entries.values()]
+    _table(connection, "licenses", {name: [entry[name] for entry in licenses] for name in (
+        "id", "name", "category", "osi_approved", "commercial_use", "family", "standard",
+        "note")}, booleans=("osi_approved", "commercial_use", "standard"))
     # One row per namespace: `role` publisher (the family publishes there) or mirror (it
     # re-hosts the family's models: an origin in lineage, not a publisher).
     members = [(family.name, namespace, role, family.kind)
@@ -133,12 +134,16 @@ def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: Lice
                                     ("mirror", family.mirrors))
                for namespace in spaces]
     names = ["family", "namespace", "role", "kind"]
-    families_table = pa.table({name: [m[i] for m in members] for i, name in enumerate(names)},
-                              schema=pa.schema([(name, pa.string()) for name in names]))
-    for name, table in (("licenses", licenses), ("families", families_table)):
-        connection.register(f"_{name}", table)
-        connection.execute(f"create table {name} as select * from _{name}")
-        connection.unregister(f"_{name}")
+    _table(connection, "families", {name: [m[i] for m in members] for i, name in
+                                    enumerate(names)})
+
+
+def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[Any]],
+           booleans: tuple[str, ...] = ()) -> None:
+    """A table of text (and `booleans`) columns, from Python lists passed as parameters."""
+    select = ", ".join(f"unnest(${column}::{'BOOLEAN' if column in booleans else 'VARCHAR'}[])"
+                       f" AS {column}" for column in columns)
+    connection.execute(f"create table {name} as select {select}", columns)
 
 
 def _lock(connection: duckdb.DuckDBPyConnection, allowed: Sequence[Path]) -> None:
@@ -170,15 +175,17 @@ def check_select(connection: duckdb.DuckDBPyConnection, query: str) -> str:
 
 
 def run(connection: duckdb.DuckDBPyConnection, query: str, *, explain: bool = False,
-        params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-    """The rows of one SELECT on a connection from `connect`, or its plan with `explain`."""
+        params: Sequence[Any] | dict[str, Any] | None = None) -> Rows:
+    """The rows of one SELECT on a connection from `connect`, or its plan with `explain`:
+    whole-number decimals (DuckDB's sums) as integers, other decimals as floats, nested values
+    as Python lists and dicts."""
     text = check_select(connection, query)
     try:
         if explain:
             plan = "\n".join(str(row[-1]) for row in connection.execute(f"explain {text}",
                                                                       params).fetchall())
-            return pd.DataFrame({"plan": plan.splitlines()})
-        return arrow_frame(_arrow(connection.sql(text, params=params)))
+            return Rows(("plan",), [(line,) for line in plan.splitlines()], ("text",))
+        return Rows.from_relation(connection.sql(text, params=params))
     except duckdb.PermissionException as exc:
         raise QueryError("refused: a query may read only the snapshot's own files "
                          f"({_sentence(exc)})") from None
@@ -188,11 +195,6 @@ def run(connection: duckdb.DuckDBPyConnection, query: str, *, explain: bool = Fa
         if _EXTENSION.search(str(exc)):  # sqlite_scan, read_json...: an extension to load
             raise QueryError(f"refused: {_sentence(exc)}") from None
         raise HfExploreError(f"the query failed: {_sentence(exc)}") from None
-
-
-def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
-    fetch = getattr(relation, "to_arrow_table", None)  # DuckDB 2; 1.x names it arrow()
-    return fetch() if fetch is not None else relation.arrow()
 
 
 _EXTENSION = re.compile(r"required extension '?(\w+)")
@@ -252,33 +254,6 @@ def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:
             log.warning("snapshot %s is damaged (%s); the history views leave it out",
                         snapshot.name, "; ".join(problems))
     return kept
-
-
-def arrow_frame(table: pa.Table) -> pd.DataFrame:
-    """A DataFrame every format can show: whole-number decimals (DuckDB's sums) as integers,
-    other decimals as floats, nested values as Python lists and dicts."""
-    columns: dict[str, Any] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_decimal(kind):
-            columns[name] = _decimal(column)
-        elif pa.types.is_nested(kind):
-            columns[name] = pd.Series(column.to_pylist(), dtype=object)
-        else:
-            columns[name] = column.to_pandas()
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
-    frame.columns = table.column_names  # duplicate names (`select 1, 1`) survive as they are
-    return frame
-
-
-def _decimal(column: pa.ChunkedArray) -> pd.Series:
-    if column.type.scale == 0:
-        try:
-            return pc.cast(column, pa.int64()).to_pandas(types_mapper={
-                pa.int64(): pd.Int64Dtype()}.get)
-        except pa.ArrowInvalid:  # beyond int64: keep the magnitude as a float
-            pass
-    return pc.cast(column, pa.float64()).to_pandas()
 
 
 def sql(query: str, snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (),

@@ -7,8 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hfexplore.arguments import LATEST, PREVIOUS
 from hfexplore.atomic_files import remove_tree
@@ -23,8 +22,12 @@ from hfexplore.errors import (
 )
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.report import iso
+from hfexplore.rows import Rows
 from hfexplore.store.snapshot import MANIFEST, SNAPSHOTS, Snapshot, open_snapshot
 from hfexplore.store.unfinished import UnfinishedCrawl, unfinished_crawls
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -227,16 +230,17 @@ class SnapshotInventory:
     snapshots: list[SnapshotListing] = field(default_factory=list)
     unfinished: list[UnfinishedCrawl] = field(default_factory=list)
 
-    def frame(self) -> pd.DataFrame:
+    def table(self) -> Rows:
         """One row per snapshot: name, started_at (ISO), models, datasets, spaces, size_bytes,
         status ("ok" or "damaged: ...")."""
-        rows = [{"name": s.name, "started_at": iso(s.started_at) if s.started_at else None,
-                 **{t.plural: s.counts.get(t) for t in REPO_TYPES},
-                 "size_bytes": s.size_bytes, "status": s.status} for s in self.snapshots]
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        for column in [*(t.plural for t in REPO_TYPES), "size_bytes"]:
-            frame[column] = frame[column].astype("Int64")
-        return frame
+        return Rows(tuple(COLUMNS), [
+            (s.name, iso(s.started_at) if s.started_at else None,
+             *(s.counts.get(t) for t in REPO_TYPES), s.size_bytes, s.status)
+            for s in self.snapshots], ("text", "text", *["int"] * (len(REPO_TYPES) + 1), "text"))
+
+    def frame(self) -> pd.DataFrame:
+        """`table` as a DataFrame (the counts as Int64)."""
+        return self.table().frame()
 
 
 def list_snapshot_inventory(data_dir: Path) -> SnapshotInventory:

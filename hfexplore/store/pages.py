@@ -17,7 +17,8 @@ at the speed of `zlib.crc32`, once per file version and process. A checksum cove
 bytes, not its header: a flip among the few dozen header bytes of a page is found here only
 when it breaks the header or its sizes. Pages written without a checksum (snapshots written
 before checksums, the bundled demo) pass unchecked; `snapshot show --verify` checks every
-file's sha256 whatever wrote it.
+file's sha256 whatever wrote it. Where each column chunk starts comes from the footer, read by
+DuckDB (`store/footer.py`): a report checks its pages without importing pyarrow.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from hfexplore.store.footer import Footer, FooterError, read_footer
 
 # Thrift compact protocol type ids (parquet.thrift's PageHeader is read with these).
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = \
@@ -39,7 +39,7 @@ _MAX_DEPTH = 32
 # Checks already made in this process: file identity (path, size, mtime, inode) -> column ->
 # its problems. A file rewritten in place is a new identity, checked again.
 _checked: dict[tuple[object, ...], dict[str, list[str]]] = {}
-_footers: dict[tuple[object, ...], pq.FileMetaData] = {}
+_footers: dict[tuple[object, ...], Footer] = {}
 
 
 class _Malformed(Exception):
@@ -188,10 +188,10 @@ def page_problems(path: Path, columns: Iterable[str] | None = None) -> list[str]
     meta = _footers.get(identity)
     if meta is None:
         try:
-            meta = _footers[identity] = pq.ParquetFile(path).metadata
-        except (OSError, pa.ArrowException) as exc:
+            meta = _footers[identity] = read_footer(path)
+        except (OSError, FooterError) as exc:
             return [f"{path.name} cannot be read ({read_error(exc)})"]
-    names = {meta.schema.column(i).path.split(".")[0] for i in range(meta.num_columns)}
+    names = set(meta.columns())
     wanted = names if columns is None else names & set(columns)
     missing = wanted - checked.keys()
     if missing:
@@ -220,28 +220,22 @@ def read_error(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _column_problems(path: Path, meta: pq.FileMetaData, columns: set[str]
-                     ) -> dict[str, list[str]]:
+def _column_problems(path: Path, meta: Footer, columns: set[str]) -> dict[str, list[str]]:
     """The first problem of each column (by top-level name) among `columns`."""
     found: dict[str, list[str]] = {}
     try:
         with open(path, "rb") as handle:
-            for group in range(meta.num_row_groups):
-                row_group = meta.row_group(group)
-                for index in range(row_group.num_columns):
-                    chunk = row_group.column(index)
-                    name = chunk.path_in_schema.split(".")[0]
-                    if name not in columns or name in found:
-                        continue
-                    start = chunk.dictionary_page_offset if chunk.has_dictionary_page \
-                        else chunk.data_page_offset
-                    handle.seek(start)
-                    data = handle.read(chunk.total_compressed_size)
-                    problem = f"column {name}, row group {group}: the file ends inside it" \
-                        if len(data) < chunk.total_compressed_size \
-                        else _chunk_problem(data, name, group, start)
-                    if problem:
-                        found[name] = [problem]
+            for chunk in meta.chunks:
+                name = chunk.column
+                if name not in columns or name in found:
+                    continue
+                handle.seek(chunk.start)
+                data = handle.read(chunk.size)
+                problem = f"column {name}, row group {chunk.group}: the file ends inside it" \
+                    if len(data) < chunk.size else _chunk_problem(data, name, chunk.group,
+                                                                  chunk.start)
+                if problem:
+                    found[name] = [problem]
     except OSError as exc:
         return {name: [f"cannot be read ({read_error(exc)})"] for name in columns}
     return found

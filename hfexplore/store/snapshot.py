@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from hfexplore import __version__
 from hfexplore.errors import (
@@ -27,8 +23,12 @@ from hfexplore.errors import (
 )
 from hfexplore.normalize.schema import EXPAND, SCHEMA_VERSION
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
+from hfexplore.store.footer import Footer, FooterError, read_footer
 from hfexplore.store.pages import known_problems, page_problems, read_error
-from hfexplore.store.upgrade import upgrade_columns
+
+if TYPE_CHECKING:  # imported where used: reports and `snapshot list` need neither
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,11 @@ class Snapshot:
     def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
         """Columns of a repo type's file, each page checked against its checksum as it is
         read (DamagedSnapshotError naming the snapshot when one fails)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from hfexplore.store.upgrade import upgrade_columns
+
         path = self.file(repo_type)
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
@@ -111,8 +116,8 @@ class Snapshot:
         """The columns of a repo type's file, from its footer."""
         path = self.file(repo_type)
         try:
-            return list(pq.read_schema(path).names)
-        except (OSError, pa.ArrowException) as exc:
+            return read_footer(path).columns()
+        except (OSError, FooterError) as exc:
             raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
                                                    f"({read_error(exc)})"]) from exc
 
@@ -125,8 +130,12 @@ class Snapshot:
 
     def num_rows(self, repo_type: str) -> int:
         """Rows in a repo type's file, from the parquet footer (no data read)."""
-        self.table(repo_type, [])  # the same checks and errors as a real read
-        return int(pq.ParquetFile(self.path / file_name(repo_type)).metadata.num_rows)
+        path = self.file(repo_type)
+        try:
+            return read_footer(path).num_rows
+        except (OSError, FooterError) as exc:
+            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
+                                                   f"({read_error(exc)})"]) from exc
 
     def frame(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
         return self.table(repo_type, columns).to_pandas()
@@ -171,10 +180,10 @@ def _file_problems(path: Path, repo_type: str, entry: dict[str, Any]) -> list[st
         return [f"{path.name} is missing"]
     size, expected = path.stat().st_size, entry.get("bytes")
     try:
-        meta = pq.ParquetFile(path).metadata
+        meta = read_footer(path)
     except PermissionError:
         return [f"{path.name} cannot be read (permission denied)"]
-    except (OSError, pa.ArrowException):
+    except (OSError, FooterError):
         if isinstance(expected, int) and size < expected:
             return [f"{path.name} is truncated ({size:,} of {expected:,} bytes)"]
         return [f"{path.name} is not a readable parquet file"]
@@ -189,24 +198,18 @@ def _file_problems(path: Path, repo_type: str, entry: dict[str, Any]) -> list[st
     return []
 
 
-def _held_repo_type(meta: pq.FileMetaData) -> str | None:
+def _held_repo_type(meta: Footer) -> str | None:
     """Which repo type a file's column statistics point to, where they tell: only Spaces have
     an `sdk` and lack `downloads`; only models have a `library_name`."""
-    rows = meta.num_rows
-    if rows == 0:
+    if meta.num_rows == 0:
         return None
     filled: dict[str, int] = {}
-    for group in range(meta.num_row_groups):
-        row_group = meta.row_group(group)
-        for index in range(row_group.num_columns):
-            column = row_group.column(index)
-            name = column.path_in_schema
-            if name not in ("sdk", "downloads", "library_name"):
-                continue
-            stats = column.statistics
-            if stats is None or not stats.has_null_count:
-                return None
-            filled[name] = filled.get(name, 0) + row_group.num_rows - stats.null_count
+    for chunk in meta.chunks:
+        if chunk.column not in ("sdk", "downloads", "library_name"):
+            continue
+        if chunk.null_count is None:
+            return None
+        filled[chunk.column] = filled.get(chunk.column, 0) + chunk.group_rows - chunk.null_count
     if len(filled) < 3:
         return None
     if filled["sdk"] or not filled["downloads"]:
