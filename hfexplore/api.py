@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+# The API answers in pandas DataFrames (`Report.rows`): it loads pandas with itself, as it
+# always has. The CLI never imports this module, so a command loads pandas only if it needs it.
+import pandas  # noqa: F401
+
 from hfexplore.arguments import check_arguments
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ class Rows:
     columns: tuple[str, ...]
     data: list[tuple[Any, ...]]
     kinds: tuple[str, ...]
+    # pandas dtypes for `frame` where the kind alone does not say (DuckDB's sums: Int64).
+    dtypes: tuple[str | None, ...] = field(default=(), compare=False)
 
     @classmethod
     def of(cls, table: Rows | pd.DataFrame) -> Rows:
@@ -61,7 +63,9 @@ class Rows:
         if decimals:
             data = [tuple(_number(v) if i in decimals else v for i, v in enumerate(row))
                     for row in data]
-        return cls(columns, data, kinds)
+        wide = tuple("Int64" if t in ("HUGEINT", "UHUGEINT") or t.startswith("DECIMAL") and
+                     t.endswith(",0)") else None for t in types)
+        return cls(columns, data, kinds, wide)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Rows:
@@ -93,12 +97,14 @@ class Rows:
 
     def head(self, count: int) -> Rows:
         """The first `count` rows (all for 0 or less)."""
-        return self if count <= 0 else Rows(self.columns, self.data[:count], self.kinds)
+        return self if count <= 0 else Rows(self.columns, self.data[:count], self.kinds,
+                                            self.dtypes)
 
     def select(self, names: Sequence[str]) -> Rows:
         at = [self.columns.index(n) for n in names]
         return Rows(tuple(names), [tuple(row[i] for i in at) for row in self.data],
-                    tuple(self.kinds[i] for i in at))
+                    tuple(self.kinds[i] for i in at),
+                    tuple(self.dtypes[i] for i in at) if self.dtypes else ())
 
     def frame(self) -> pd.DataFrame:
         """As a pandas DataFrame: integers as int64 (Int64 with missing values), floats as
@@ -109,8 +115,10 @@ class Rows:
         for index, (name, kind) in enumerate(zip(self.columns, self.kinds, strict=True)):
             values = [row[index] for row in self.data]
             missing = any(v is None for v in values)
-            if kind == "int":
-                dtype: Any = "Int64" if missing else "int64"
+            if self.dtypes and self.dtypes[index]:
+                dtype: Any = self.dtypes[index]
+            elif kind == "int":
+                dtype = "Int64" if missing else "int64"
             elif kind == "float":
                 dtype = "float64"
             elif kind == "bool" and not missing:

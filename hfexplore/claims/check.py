@@ -7,13 +7,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from hfexplore.claims.evaluate import check_claims, evaluator_for
 from hfexplore.claims.loader import builtin_claim_files, load_claim_files
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError
-from hfexplore.hub import HubClient
 from hfexplore.knowledge import Families
+
+if TYPE_CHECKING:  # the client's modules load only when a claim is counted live
+    from hfexplore.hub import HubClient
 from hfexplore.store.inventory import intact_snapshots, resolve_snapshot
 from hfexplore.store.snapshot import Snapshot, demo_snapshot
 from hfexplore.verdicts import ClaimsReport
@@ -69,8 +72,8 @@ def check_claim_files(
             snapshots, warnings = intact_snapshots(resolve_data_dir(data_dir))
         except SnapshotError as exc:  # none, or only damaged ones: live counts still work
             problem = exc
-    live = None if forced or client is None else client if isinstance(client, HubClient) \
-        else client()
+    live = None if forced or client is None else cast("HubClient", client) \
+        if hasattr(client, "count") else cast("Callable[[], HubClient]", client)()
     evaluator = evaluator_for(live, snapshots, force_snapshot=forced,
                               snapshot_error=f"{problem}: this claim needs a snapshot"
                               if problem else "", families=Families.load(families_file),

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from hfexplore.claims.loader import Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
@@ -26,11 +27,15 @@ from hfexplore.claims.timing import (
     timing_caveat,
 )
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
-from hfexplore.hub import PLURAL, HubClient
 from hfexplore.knowledge import Families, LicenseTable
+from hfexplore.repo_type import PLURAL
 from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the client's modules load only when a claim is counted live
+    from hfexplore.hub import HubClient
+
 from hfexplore.verdicts import (
     INFINITY,
     Citation,

@@ -80,10 +80,25 @@ def chosen_format(output_format: str | None) -> str:
 
 
 def emit(report: Report, output_format: str | None) -> None:
-    from hfexplore.formats import get_format
+    from hfexplore.formats import TableFormat, get_format
 
     name = chosen_format(output_format)
-    click.echo(get_format(name).render(report), nl=False)
+    shown = get_format(name)
+    if name == "table" and isinstance(shown, TableFormat):
+        shown.width = terminal_width()
+    click.echo(shown.render(report), nl=False)
+
+
+def terminal_width() -> int | None:
+    """The width a table must fit: $COLUMNS, else the terminal's; None (no limit) when the
+    output goes to a file or a pipe and $COLUMNS is not set."""
+    import os
+    import shutil
+
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return shutil.get_terminal_size().columns if on_terminal() else None
 
 
 # -- snapshots and reports -----------------------------------------------------------------------
