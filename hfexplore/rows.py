@@ -129,6 +129,8 @@ class Rows:
                 continue
             else:
                 dtype = object
+                if kind == "text" and missing:  # as pyarrow and DuckDB give text to pandas
+                    values = [math.nan if v is None else v for v in values]
             series.append(pd.Series(values, dtype=dtype, name=name))
         if not series:
             return pd.DataFrame(index=pd.RangeIndex(len(self.data)))

@@ -61,7 +61,8 @@ def clock() -> FakeClock:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's token, cache or snapshots."""
-    for name in ("HF_TOKEN", "HF_ENDPOINT", "HFEXPLORE_CACHE", "HFEXPLORE_HOME", "HFEXPLORE_DEBUG"):
+    for name in ("HF_TOKEN", "HF_ENDPOINT", "HFEXPLORE_CACHE", "HFEXPLORE_HOME", "HFEXPLORE_DEBUG",
+                 "COLUMNS"):  # a table fits $COLUMNS: tests choose their own width
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
