@@ -63,8 +63,8 @@ class Rows:
         if decimals:
             data = [tuple(_number(v) if i in decimals else v for i, v in enumerate(row))
                     for row in data]
-        wide = tuple("Int64" if t in ("HUGEINT", "UHUGEINT") or t.startswith("DECIMAL") and
-                     t.endswith(",0)") else None for t in types)
+        wide = tuple("Int64" if t in ("HUGEINT", "UHUGEINT") or (t.startswith("DECIMAL") and
+                     t.endswith(",0)")) else None for t in types)
         return cls(columns, data, kinds, wide)
 
     @classmethod

@@ -17,7 +17,6 @@ from hfexplore.rows import Rows
 from hfexplore.stats.engine import columns_named, first_line
 from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
-from hfexplore.store.export import not_an_export
 from hfexplore.store.pages import page_problems
 from hfexplore.store.snapshot import Snapshot
 
@@ -88,6 +87,8 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
             found = [(day, "", key, n) for day, key, n in
                      _counts(connection, metric, repo_type, "cast(date as varchar)")]
     report = _history_report(found, metric, repo_type, top, str(dest))
+    from hfexplore.store.export import not_an_export  # its writers load pyarrow
+
     problem = not_an_export(dest)
     if problem:
         report.notes.append(problem)

@@ -26,7 +26,6 @@ from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
 from hfexplore.rows import Rows
 from hfexplore.stats.engine import columns_named
-from hfexplore.store.export import export_dates, export_files, not_an_export
 from hfexplore.store.pages import page_problems
 from hfexplore.store.snapshot import Snapshot, file_name
 
@@ -104,6 +103,8 @@ def _history_views(connection: duckdb.DuckDBPyConnection,
 
 def _export_views(connection: duckdb.DuckDBPyConnection, export_dir: Path,
                   plain: bool) -> list[Path]:
+    from hfexplore.store.export import export_dates, export_files  # its writers need pyarrow
+
     if not export_dir.is_dir():
         raise SnapshotError(f"no export directory at {export_dir}")
     every = export_files(export_dir)
@@ -268,6 +269,8 @@ def sql(query: str, snapshot: Snapshot | None = None, *, history: Sequence[Snaps
     if snapshot is not None:
         _check_pages(query, snapshot)
     history = _intact_history(query, history)
+    if export_dir is not None:
+        from hfexplore.store.export import export_dates, not_an_export  # loads pyarrow
     if export_dir is not None and export_dir.is_dir() and not history:
         problem = not_an_export(export_dir)
         if problem:

@@ -21,16 +21,16 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from hfexplore.arguments import EXPORT_FORMATS
 from hfexplore.atomic_files import remove_tree, write_atomic
 from hfexplore.errors import HfExploreError
 from hfexplore.sanitize import neutralise
 from hfexplore.store.snapshot import Snapshot
-
-if TYPE_CHECKING:  # imported by the writers: `sql` and `history` read an export without it
-    import pyarrow as pa
 
 MANIFESTS = "_manifests"
 _ROOT_OF = {"parquet": "", "csv": "_csv", "jsonl": "_jsonl"}
@@ -39,8 +39,6 @@ _ROOT_OF = {"parquet": "", "csv": "_csv", "jsonl": "_jsonl"}
 def export_snapshot(snapshot: Snapshot, dest: Path, formats: Iterable[str] = ("parquet",),
                     *, include_private: bool = False) -> list[Path]:
     """Write `snapshot` under `dest`; return the partition directories written."""
-    import pyarrow.compute as pc
-
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
@@ -76,8 +74,6 @@ def _write_partition(partition: Path, table: pa.Table, fmt: str) -> None:
     try:
         target = staging / f"part-0.{fmt}"
         if fmt == "parquet":
-            import pyarrow.parquet as pq
-
             pq.write_table(table, target, compression="zstd", write_page_checksum=True)
         elif fmt == "csv":
             _write_csv(table, target)

@@ -236,7 +236,8 @@ class SnapshotInventory:
         return Rows(tuple(COLUMNS), [
             (s.name, iso(s.started_at) if s.started_at else None,
              *(s.counts.get(t) for t in REPO_TYPES), s.size_bytes, s.status)
-            for s in self.snapshots], ("text", "text", *["int"] * (len(REPO_TYPES) + 1), "text"))
+            for s in self.snapshots], ("text", "text", *["int"] * (len(REPO_TYPES) + 1), "text"),
+            (None, None, *["Int64"] * (len(REPO_TYPES) + 1), None))
 
     def frame(self) -> pd.DataFrame:
         """`table` as a DataFrame (the counts as Int64)."""

@@ -172,16 +172,18 @@ def _unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod 000; as root (who reads it anyway) the footer read is refused as it would be."""
     path.chmod(0)
     if os.geteuid() == 0:
+        import hfexplore.store.pages as pages_module
         import hfexplore.store.snapshot as snapshot_module
 
-        real = snapshot_module.pq.ParquetFile
+        real = snapshot_module.read_footer
 
         def refuse(source, *args, **kwargs):
             if Path(source) == path:
                 raise PermissionError(13, "Permission denied", str(path))
             return real(source, *args, **kwargs)
 
-        monkeypatch.setattr(snapshot_module.pq, "ParquetFile", refuse)
+        for module in (snapshot_module, pages_module):  # the footer is read by DuckDB there
+            monkeypatch.setattr(module, "read_footer", refuse)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "unreadable", "manifest", "missing"])

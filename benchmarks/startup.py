@@ -1,0 +1,138 @@
+"""Whole-process wall time of the report commands beside a DuckDB peer (issue 25).
+
+Each command runs as a fresh `python -m hfexplore ... --format json` process: one warm-up run,
+then the median of 5. Its peer is one fresh Python process that imports DuckDB and runs the
+same queries on the same parquet files (the families' lookup tables built from the same
+knowledge, as list parameters), timed the same way, in the same run, alternating with it.
+
+    python -m benchmarks.startup [--snapshot DIR ...]    # the demo, then each snapshot
+
+The `claims` peer runs the queries of the built-in claims' metrics that a snapshot answers
+(counts, ranks, shares, distinct authors), written by hand: an approximation of the work, not
+the claims' own code.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.duckdb_peer import SAME, STATS_OF_OTHER_TYPES
+
+DEMO = Path(__file__).resolve().parent.parent / "hfexplore" / "data" / "demo"
+SQL = "SELECT license_category, count(*) AS n FROM models GROUP BY ALL ORDER BY n DESC"
+OPEN = "('permissive', 'copyleft', 'open-weight-restricted')"
+COMMANDS = {
+    "stats": ["stats"], "licenses": ["licenses"], "libraries": ["libraries"],
+    "tasks": ["tasks"], "authors": ["authors"], "lineage": ["lineage"], "growth": ["growth"],
+    "claims": ["claims"], "sql": ["sql", SQL],
+}
+PEER = {
+    "stats": SAME["stats"],
+    "licenses": ["select count(*) from m",
+                 "select license, license_category, len(licenses) > 1, count(*) from m "
+                 "group by all"],
+    "libraries": ["select count(*) from m", "select library_name, count(*) c from m group by 1 "
+                  "order by c desc, 1 limit 20"],
+    "tasks": ["select count(*) from m", "select pipeline_tag, count(*) c from m group by 1 "
+              "order by c desc, 1 limit 20"],
+    "authors": [SAME["authors"][0] + " limit 20"],
+    "lineage": SAME["lineage"],
+    "growth": SAME["growth"],
+    "claims": [
+        "select count(*) from m", "select count(*) from d",
+        "select library_name, count(*) c, sum(downloads) from m group by 1",
+        "select count(*) filter (where library_name = 'transformers'), count(*) from m",
+        f"select p.family, count(*) from m join publishers p on p.namespace = lower(m.author) "
+        f"where m.license_category in {OPEN} group by all",
+        f"select count(*) from (select lower(author) from m left join publishers p on "
+        f"p.namespace = lower(m.author) where license_category in {OPEN} and p.family is null "
+        f"group by 1 having count(*) >= 3)",
+        "select count(distinct license), count(distinct license_name), count(*) filter (where "
+        "license_category = 'none') from m",
+        "select license, count(*) c from m where license_category <> 'none' group by 1 "
+        "order by c desc limit 3",
+    ],
+    "sql": [SQL.replace("models", "m")],
+}
+
+
+def peer(name: str, folder: str) -> None:
+    """The peer's process: DuckDB alone, the same queries on the same files."""
+    import duckdb
+
+    from hfexplore.knowledge import Families
+
+    connection = duckdb.connect()
+    statements = list(PEER[name])
+    for view, file in (("m", "models"), ("d", "datasets"), ("s", "spaces")):
+        path = Path(folder) / f"{file}.parquet"
+        if path.exists():
+            connection.execute(f"create view {view} as select * from read_parquet('{path}')")
+            if name == "stats":
+                statements += STATS_OF_OTHER_TYPES.get(view, [])
+    families = Families.load()
+    publishers = families.publisher_map()
+    _table(connection, "publishers", {"namespace": list(publishers),
+                                      "family": list(publishers.values())})
+    for statement in statements:
+        if statement == "ORIGINS":
+            keys = [k for (k,) in connection.execute("select distinct k from e").fetchall()]
+            _table(connection, "origins", {"k": keys,
+                                           "family": [families.origin_of(k) for k in keys]})
+            continue
+        connection.execute(statement).fetchall()
+
+
+def _table(connection: object, name: str, columns: dict[str, list[str | None]]) -> None:
+    select = ", ".join(f"unnest(${c}::VARCHAR[]) AS {c}" for c in columns)
+    connection.execute(f"create temp table {name} as select {select}", columns)  # type: ignore[attr-defined]
+
+
+def wall(argv: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def median_pair(ours: list[str], theirs: list[str], runs: int = 5) -> tuple[float, float]:
+    """Medians of `runs` timings of each, after one warm-up each, runs alternating."""
+    wall(ours), wall(theirs)
+    found: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        found[0].append(wall(ours))
+        found[1].append(wall(theirs))
+    return statistics.median(found[0]), statistics.median(found[1])
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--peer"]:
+        peer(argv[1], argv[2])
+        return
+    folders = [DEMO] + [Path(a) for a in argv[argv.index("--snapshot") + 1:]] \
+        if "--snapshot" in argv else [DEMO]
+    python = sys.executable
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    help_time = statistics.median([wall([python, "-m", "hfexplore", "--help"])
+                                   for _ in range(6)][1:])
+    print(f"--help: {help_time:.3f} s")
+    print("| data | command | hfexplore (s) | DuckDB peer (s) | ratio |")
+    print("|---|---|---:|---:|---:|")
+    for folder in folders:
+        where = ["--demo"] if folder == DEMO else ["--snapshot", str(folder)]
+        label = "demo" if folder == DEMO else folder.name
+        for name, command in COMMANDS.items():
+            ours, theirs = median_pair(
+                [python, "-m", "hfexplore", *command, *where, "--format", "json"],
+                [python, "-m", "benchmarks.startup", "--peer", name, str(folder)])
+            print(f"| {label} | {name} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} |",
+                  flush=True)
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
