@@ -196,12 +196,22 @@ class Verdict:
                 "article": self.article.text if self.article else None, "evidence": evidence}
 
 
+@dataclass(init=False, repr=False, eq=False)
 class ClaimsReport(Report):
     """The verdicts of a set of claims: a `Report` whose rows are `Verdict.row()` of each.
 
     `rows` is the table view the generic formats (CSV, a notebook) show; the renderers that
-    need values (the terminal blocks, the HTML cards) read `verdicts`.
+    need values (the terminal blocks, the HTML cards) read `verdicts`. A dataclass of the
+    arguments it is made from, so `dataclasses.replace` makes a changed copy.
     """
+
+    title: str
+    source: str
+    as_of: datetime
+    verdicts: tuple[Verdict, ...]
+    errors: tuple[str, ...]
+    notes: list[str]
+    extra: dict[str, Any]
 
     def __init__(self, title: str, source: str, as_of: datetime | None = None, *,
                  verdicts: tuple[Verdict, ...] = (), errors: tuple[str, ...] = (),

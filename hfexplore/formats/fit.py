@@ -47,7 +47,7 @@ def fit_table(table: Rows, cells: list[list[str]], render: Callable[[Rows, list[
         text = render(table, cells)
     shortened: set[str] = set()
     text = _shorten(table, cells, render, width, text, shortened, first=False)
-    dropped = []
+    dropped: list[str] = []
     while _widest(text) > width and len(table.columns) > 1:
         dropped.insert(0, table.columns[-1])
         table, cells = _without(table, cells, [len(table.columns) - 1])
