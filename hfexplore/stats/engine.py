@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -24,6 +23,7 @@ from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
 from hfexplore.rows import Rows
 from hfexplore.stats.filters import Filters, Knowledge
+from hfexplore.store.footer import database
 from hfexplore.store.snapshot import Snapshot, file_name
 
 if TYPE_CHECKING:  # an Arrow table is one kind of source; reports need neither library
@@ -258,8 +258,7 @@ def first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-@cache
 def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory database per process; each scan has its own cursor (connection) in it, so
-    a scan's views and registered tables are its own."""
-    return duckdb.connect()
+    """One in-memory database per process (shared with the footer reads); each scan has its
+    own cursor (connection) in it, so a scan's views and registered tables are its own."""
+    return database()

@@ -59,7 +59,7 @@ def read_footer(path: Path) -> Footer:
 
     try:
         with _lock:
-            cursor = _connection().cursor()
+            cursor = database().cursor()
         with cursor:
             rows, groups = cursor.execute(
                 "SELECT num_rows, num_row_groups FROM parquet_file_metadata($path)",
@@ -92,7 +92,9 @@ _lock = threading.Lock()
 
 
 @cache
-def _connection() -> duckdb.DuckDBPyConnection:
+def database() -> duckdb.DuckDBPyConnection:
+    """The process's in-memory DuckDB: footers are read and queries run (`stats/engine.py`)
+    on cursors of this one, so a report starts one database, not two."""
     import duckdb
 
     return duckdb.connect()

@@ -17,7 +17,6 @@ from pathlib import Path
 from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import REPO_TYPES
-from hfexplore.store.lock import data_dir_lock
 from hfexplore.store.snapshot import SNAPSHOTS
 
 PREFIX = ".partial-"
@@ -130,6 +129,8 @@ def not_resumed_by(data_dir: Path, endpoint: str,
 
 def discard_unfinished(data_dir: Path, name: str | None = None) -> list[UnfinishedCrawl]:
     """Delete the unfinished crawl `name` (every one when None); return what was deleted."""
+    from hfexplore.store.lock import data_dir_lock  # filelock: loaded by the writers only
+
     with data_dir_lock(data_dir):
         crawls = unfinished_crawls(data_dir)
         if name is not None:
