@@ -191,8 +191,9 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
     """Each value through the count twin; if the twin fails at any point, all values by one
     walk of the listing (cheaper than a walk per value: ceil(total / 1,000) requests)."""
     start = client.transport.stats.requests
-    try:
-        total = client.count(repo_type, walk_fallback=False, **base)  # type: ignore[arg-type]
+    try:  # the total by the twin too: if it cannot count, no value will be counted by it
+        total = client.count(repo_type, shields=False, walk_fallback=False,
+                             **base)  # type: ignore[arg-type]
         _warn_if_pages_short(client, len(values), total)
         results: dict[str, CountResult] = {}
         for value in values:

@@ -35,6 +35,7 @@ NEEDS_HUB = {
     "hfexplore libraries --live --top 10": "counts live on the Hub",
     "hfexplore claims": "measures plain counts live on the Hub",
     "hfexplore doctor": "asks the Hub whether it answers",
+    "hfexplore doctor --protocol --record hub-answers": "tests the Hub's protocol, all of it",
     "hfexplore report --live --html hub.html": "counts the headline totals live on the Hub",
     "hfexplore snapshot create --repo-type model": "crawls the Hub",
     "hfexplore snapshot create --incremental --keep 8": "fetches the repos changed on the Hub",

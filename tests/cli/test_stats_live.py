@@ -131,3 +131,42 @@ def test_a_cached_count_is_labelled_and_expires_after_minutes(tmp_path) -> None:
     offline = live_totals(client(CacheMode.OFFLINE), ["model"])
     assert offline.source == "cache" and offline.extra["age_s"] == 3_600 + 0.0
     assert offline.extra["totals"] == {"models": 1_500}
+
+
+def test_a_walk_standing_in_for_a_count_says_its_cost_first(make_hub, tmp_path) -> None:
+    sim = make_hub(models=1_500, datasets=200, spaces=100, counts_enabled=False,
+                   shields_enabled=False)
+    result = CliRunner().invoke(cli, ["stats", "--live", "--endpoint", sim.url, "--cache-dir",
+                                      str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["totals"] == {"models": 1_500, "datasets": 200, "spaces": 100}
+    assert doc["methods"] == dict.fromkeys(("models", "datasets", "spaces"), "listing-walk")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    assert [w.split(" (")[0] for w in warnings] == [
+        f"WARNING hfexplore.hub.client: counting {kind} by walking the listing"
+        for kind in ("models", "datasets", "spaces")]
+    assert all("snapshot import hub-stats" in w and "resumes" in w for w in warnings)
+
+
+def test_on_a_terminal_a_count_walk_shows_a_bar(make_hub, monkeypatch) -> None:
+    import io
+    import sys
+
+    from hfexplore.cli.options import hub_client
+    from hfexplore.cli.progress import CrawlProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    sim = make_hub(models=2_500, counts_enabled=False, shields_enabled=False)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert hub_client({"endpoint": sim.url, "no_cache": True}).walk_progress is None
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    client = hub_client({"endpoint": sim.url, "no_cache": True})
+    assert client.walk_progress is CrawlProgress
+    assert client.count("model").count == 2_500
+    shown = terminal.getvalue()
+    assert "  models:" in shown and "2.50k" in shown and "pages=3" in shown
