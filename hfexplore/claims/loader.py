@@ -32,6 +32,7 @@ family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
@@ -108,9 +110,13 @@ class Expectation:
 
 
 def _num(value: float | None) -> str:
+    """A number as a person reads it: 1,000,000, 0.25; beyond a quadrillion in e-notation (a
+    value of 1e308 would otherwise be written out in 309 digits)."""
     if value is None:
         return "?"
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -182,12 +188,15 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
     seen: set[str] = set()
     for path in paths:
         try:
-            document = tomllib.loads(path.read_text("utf-8"))
+            document = read_claim_toml(path, path.read_text("utf-8"), result.errors)
         except OSError as exc:
             result.errors.append(f"{path}: cannot read ({exc.strerror})")
             continue
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             result.errors.append(f"{path}: not valid TOML ({exc})")
+            continue
+        except RecursionError:
+            result.errors.append(f"{path}: {TOO_DEEP}")
             continue
         try:
             articles = parse_articles(document.get("article", {}))
@@ -205,6 +214,9 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
                 claim = parse_claim(entry, str(path), articles)
             except ClaimDefinitionError as exc:
                 result.errors.append(f"{path}: claim {label}: {exc}")
+                continue
+            except RecursionError:
+                result.errors.append(f"{path}: claim {label}: {TOO_DEEP}")
                 continue
             if claim.id in seen:
                 result.errors.append(f"{path}: claim {claim.id}: id: defined twice")
@@ -332,11 +344,12 @@ def parse_expectation(raw: Any, where: str) -> Expectation:
         low: Any = raw.get("min")
         high: Any = raw.get("max")
         if not (_is_number(low) and _is_number(high)) or low >= high:
-            raise ClaimDefinitionError(f"{where}: between needs numbers min < max")
+            raise ClaimDefinitionError(f"{where}: between needs finite numbers min < max")
         return Expectation(op, min=float(low), max=float(high))
     value: Any = raw.get("value")
     if not _is_number(value):
-        raise ClaimDefinitionError(f"{where}.value: must be a number, not {value!r}")
+        kind = "finite number" if _is_number(value, finite=False) else "number"
+        raise ClaimDefinitionError(f"{where}.value: must be a {kind}, not {value!r}")
     return Expectation(op, value=float(value))
 
 
@@ -377,5 +390,8 @@ def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: Any, *, finite: bool = True) -> bool:
+    """A number, finite unless said: TOML's nan and inf compare with nothing a count or share
+    can be (a claim of "> nan" would be judged refuted by a value no article wrote)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        (not finite or math.isfinite(value))

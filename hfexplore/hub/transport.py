@@ -18,9 +18,9 @@ from urllib.parse import urljoin
 
 import orjson
 import requests
-from huggingface_hub.utils import build_hf_headers
 
 from hfexplore import __version__
+from hfexplore.config import resolve_endpoint
 from hfexplore.errors import CacheMissError, HfExploreError, HubError, HubRateLimitError
 from hfexplore.hub.cache import CacheMode, PageCache
 from hfexplore.hub.failures import (
@@ -35,6 +35,12 @@ from hfexplore.hub.failures import (
 from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
 from hfexplore.hub.record import MAX_BODY, Recorder
 from hfexplore.hub.retry import RETRYABLE_STATUS, Failure, Patience, RetryPolicy
+
+try:
+    from huggingface_hub.utils import build_hf_headers
+except ValueError:  # huggingface_hub parses HF_ENDPOINT on import; a malformed one fails here
+    resolve_endpoint()  # the usage error that says what is wrong with it
+    raise
 
 log = logging.getLogger(__name__)
 

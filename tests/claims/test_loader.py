@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
+from click.testing import CliRunner
 
 from hfexplore.claims.evaluate import live_filters
 from hfexplore.claims.loader import (
@@ -12,6 +14,7 @@ from hfexplore.claims.loader import (
     parse_date,
     parse_metric,
 )
+from hfexplore.cli import cli
 from hfexplore.stats.filters import Filters
 
 
@@ -136,3 +139,63 @@ def test_expectations_and_directions() -> None:
     assert band.direction(1_000_000) == "understated" and band.direction(5) == "overstated"
     assert Expectation("<", value=3).direction(9) == "understated"
     assert band.describe() == "between 10,000 and 100,000"
+
+
+@pytest.mark.parametrize(("expect", "message"), [
+    ('{ op = ">", value = nan }', "expect.value: must be a finite number, not nan"),
+    ('{ op = "<", value = inf }', "expect.value: must be a finite number, not inf"),
+    ('{ op = ">", value = -inf }', "expect.value: must be a finite number, not -inf"),
+    ('{ op = "between", min = 0, max = inf }', "expect: between needs finite numbers min < "),
+    ('{ op = "between", min = nan, max = 1 }', "expect: between needs finite numbers min < "),
+])
+def test_nan_and_infinity_are_no_expected_value(tmp_path, expect: str, message: str) -> None:
+    """A count or share compared with nan is always false: the claim would be judged refuted
+    by a value no article wrote."""
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD + f'[[claim]]\nid = "odd"\nmetric = {{ kind = "count" }}\n'
+                           f'expect = {expect}\n')
+    loaded = load_claim_files([path])
+    assert [c.id for c in loaded.claims] == ["fine"]
+    [error] = loaded.errors
+    assert error.startswith(f"{path}: claim odd: {message}")
+
+
+def test_huge_expected_values_are_written_in_a_few_characters() -> None:
+    assert Expectation("<", value=1e308).describe() == "< 1e+308"
+    assert Expectation(">", value=1e15).describe() == "> 1e+15"
+    assert Expectation(">", value=999_999_999_999_999).describe() == "> 999,999,999,999,999"
+    assert Expectation("between", min=0.5, max=2e20).describe() == "between 0.5 and 2e+20"
+
+
+def _nested_all(depth: int) -> str:
+    metric = '{ kind = "count" }'
+    for _ in range(depth):
+        metric = f'{{ kind = "all", parts = [{metric}] }}'
+    return metric
+
+
+def test_a_claim_nested_too_deeply_is_named_and_the_others_still_load(tmp_path) -> None:
+    """`all` parts inside parts, 2,000 deep: the TOML reader runs out of stack. The file is
+    read again claim by claim: the deep claim is named, the others load."""
+    path = tmp_path / "deep.toml"
+    path.write_text(f'[article.a]\ntitle = "A"\ndate = 2024-01-01\n{GOOD}'
+                    f'[[claim]]\nid = "deep"\narticle = "a"\nmetric = {_nested_all(2_000)}\n'
+                    '[[claim]]\nid = "after"\narticle = "a"\n'
+                    'metric = { kind = "count" }\nexpect = { op = ">", value = 1 }\n')
+    loaded = load_claim_files([path])
+    assert [c.id for c in loaded.claims] == ["fine", "after"]
+    assert loaded.claims[1].date == date(2024, 1, 1)  # its article still found
+    assert loaded.errors == [f"{path}: claim deep: tables and arrays nested too deeply to read "
+                             "(hundreds of levels inside one another)"]
+
+
+def test_deep_claims_through_the_cli_are_one_line_each(tmp_path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(f'{GOOD}[[claim]]\nid = "deep"\nmetric = {_nested_all(2_000)}\n')
+    result = CliRunner().invoke(cli, ["claims", "--demo", "--no-builtin", str(path),
+                                      "-f", "json"])
+    assert result.exit_code == 1  # a claim file has errors; the other claim ran
+    assert [row["id"] for row in json.loads(result.stdout)["rows"]] == ["fine"]
+    assert result.stderr.splitlines() == [
+        f"error: {path}: claim deep: tables and arrays nested too deeply to read (hundreds of "
+        "levels inside one another)"]
