@@ -127,6 +127,27 @@ def test_a_broken_assumption_is_reported_by_its_check_alone(catalogs, dumps, cha
     assert not result.holds and result.requests == served < 30
 
 
+def test_a_check_without_a_usable_answer_is_unreachable_and_the_others_still_run(
+        catalogs, dumps, clock) -> None:
+    # The CDN fails every read of the dump's bytes: the footer check gets no answer at all,
+    # which says nothing about the protocol (unreachable, not differs).
+    files = files_for(catalogs, dumps)
+    files.faults.append(FileFault("500", at=frozenset(range(1, 20)), path="models.parquet"))
+    with HubSim(catalogs, files=files) as sim:
+        result = check_protocol(sim.url, clock=clock, sleep=clock.sleep)
+    found = statuses(result)
+    assert found == {**dict.fromkeys(NAMES, "holds"), "dump-footer": "unreachable"}
+    (footer,) = [c for c in result.checks if c.check == "dump-footer"]
+    assert "HTTP 500" in footer.detail and files.stats["faults"] == 2  # one retry, then given up
+    report = CliRunner().invoke(cli, ["doctor", "--protocol", "--endpoint", "http://127.0.0.1:9",
+                                      "--timeout", "1", "--format", "json"])
+    assert report.exit_code == 1
+    assert json.loads(report.stdout)["notes"] == [
+        "0 of 11 checks hold; 1 request",
+        "an unreachable check got no usable answer (the network, the Hub's load or its quota): "
+        "run it again later; `hfexplore doctor` says whether the Hub answers at all"]
+
+
 def test_without_a_hub_every_check_is_unreachable_after_one_attempt() -> None:
     with socket.socket() as held:  # bound, not listening: connections are refused
         held.bind(("127.0.0.1", 0))

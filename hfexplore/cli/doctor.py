@@ -66,12 +66,18 @@ def protocol_report(result: ProtocolCheck, record: str | None) -> Report:
     rows = pd.DataFrame([asdict(c) for c in result.checks], columns=["check", "status",
                                                                       "detail"])
     held = sum(c.status == "holds" for c in result.checks)
-    notes = [f"{held} of {len(result.checks)} checks hold; {result.requests} requests"]
-    if not result.holds:
+    differs = sum(c.status == "differs" for c in result.checks)
+    notes = [f"{held} of {len(result.checks)} checks hold; {result.requests} "
+             f"request{'s' if result.requests != 1 else ''}"]
+    if differs:
         notes.append("a check that differs means the Hub changed (or this endpoint is not the "
                      "Hub): report it with this output" + (
                          f" and the recording in {record}" if record else
                          ", and the Hub's answers saved by running it again with --record DIR"))
+    elif not result.holds:
+        notes.append("an unreachable check got no usable answer (the network, the Hub's load or "
+                     "its quota): run it again later; `hfexplore doctor` says whether the Hub "
+                     "answers at all")
     return Report("Hub protocol self-test", rows, source=result.endpoint, notes=notes,
                   extra={"endpoint": result.endpoint, "requests": result.requests,
                          "holds": result.holds})
