@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlencode
@@ -222,11 +222,6 @@ class HubClient:
         if not walk_fallback:
             raise error or HubError(f"no count endpoint of {self.endpoint} counts "
                                     f"{PLURAL[repo_type]} with these filters")
-        if bound is None and self.endpoint == DEFAULT_ENDPOINT:
-            bound = published_bound(repo_type)
-        plan = plan_walk(repo_type, bound=bound, filtered=bool(filters),
-                         authenticated=self.transport.authenticated,
-                         observed=self.transport.pacer.last.get("api"), page_size=PAGE_SIZE)
         api_filters = list(tags)
         if license:
             api_filters.append(f"license:{license}")
@@ -235,36 +230,64 @@ class HubClient:
         query = ListQuery(repo_type, expand=(CHEAP_EXPAND,), author=author, search=search,
                           pipeline_tag=pipeline_tag, filters=tuple(api_filters))
         seen = SeenIds()
-        ages = self._count_by_walking(query, plan, seen, "; ".join(problems))
+        plan = self.walk_plan(repo_type, bound=bound, filtered=bool(filters))
+        ages = [page.age for page in self.counting_walk(query, plan, seen=seen,
+                                                        why="; ".join(problems))
+                if page.from_cache]
         return CountResult(repo_type, len(seen), "listing-walk",
                            self.transport.stats.requests - before, filters, bool(ages),
                            max((a for a in ages if a is not None), default=None))
 
-    def _count_by_walking(self, query: ListQuery, plan: WalkPlan, seen: SeenIds,
-                          why: str) -> list[float | None]:
-        """Walk `query`'s listing into `seen`, saying first what it costs; the cache ages of
-        the pages answered from the page cache (an interrupted walk's, resumed)."""
+    def walk_bound(self, repo_type: RepoType) -> tuple[int, str] | None:
+        """How many repos a walk of `repo_type`'s whole listing meets, with where the figure
+        comes from: the shields badge (one request), else for the real Hub its published size."""
+        if repo_type in SHIELDS:
+            try:
+                value, _ = self._shields_count(repo_type)
+                return value, f"{PLURAL[repo_type]} in all, by the Hub's shields badge"
+            except HubUnreachableError:
+                raise
+            except HubError as exc:
+                log.info("shields endpoint unavailable (%s)", exc)
+        return published_bound(repo_type) if self.endpoint == DEFAULT_ENDPOINT else None
+
+    def walk_plan(self, repo_type: RepoType, *, bound: tuple[int, str] | None,
+                  filtered: bool) -> WalkPlan:
+        """What a walk standing in for a count will cost (`counting.py`), at the quota the
+        Hub's last RateLimit headers stated; `bound`: see `walk_bound` (for the real Hub, its
+        published size stands in when None)."""
+        if bound is None and self.endpoint == DEFAULT_ENDPOINT:
+            bound = published_bound(repo_type)
+        return plan_walk(repo_type, bound=bound, filtered=filtered,
+                         authenticated=self.transport.authenticated,
+                         observed=self.transport.pacer.last.get("api"), page_size=PAGE_SIZE)
+
+    def counting_walk(self, query: ListQuery, plan: WalkPlan, *, seen: SeenIds, why: str = "",
+                      ttl: float = COUNT_WALK_TTL) -> Generator[Page, None, None]:
+        """The pages of a walk standing in for one or more counts. First a warning says what it
+        costs and what is faster; then a bar (`walk_progress`) and progress lines on the log at
+        least every `log_every` seconds; Ctrl-C says what is kept. Pages serve from the page
+        cache for `ttl` seconds, so a stopped walk resumes. Close the generator (or exhaust
+        it) before other requests: until then, the transport's waits tick its progress."""
         transport = self.transport
         resumable = transport.cache is not None and transport.cache_mode.writes
         log.warning("%s", plan.describe(why or "no count endpoint answers",
                                         resumable=resumable))
         bar = self.walk_progress(query.repo_type, None if plan.filtered else plan.repos, 0, 0) \
             if self.walk_progress is not None else None
-        ages: list[float | None] = []
         pages = 0
         try:
             with progress_lines(transport, self.log_every, logger=log, label="counting",
                                 expected_pages=None if plan.filtered else plan.requests
                                 ) as monitor:
                 monitor.begin(query.repo_type, 0, 0)
-                for page in self.iter_pages(query, seen=seen, ttl=COUNT_WALK_TTL):
+                for page in self.iter_pages(query, seen=seen, ttl=ttl):
                     pages += 1
                     monitor.page(page)
                     monitor.tick()
-                    if page.from_cache:
-                        ages.append(page.age)
                     if bar is not None:
                         bar.update(page, transport.stats)
+                    yield page
         except KeyboardInterrupt:
             kept = ("they stay in the page cache for an hour: the same command resumes from "
                     "there" if resumable else "nothing is kept without the page cache")
@@ -274,7 +297,6 @@ class HubClient:
         finally:
             if bar is not None:
                 bar.close()
-        return ages
 
     def _shields_count(self, repo_type: RepoType) -> tuple[int, Response]:
         url = shields_url(self.endpoint, repo_type)

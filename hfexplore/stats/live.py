@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +14,6 @@ import pandas as pd
 from hfexplore.arguments import check_arguments
 from hfexplore.errors import HubError, HubUnreachableError, InvalidArgumentError, WalkLimitError
 from hfexplore.hub import PLURAL, REPO_TYPES, CountResult, HubClient, ListQuery, RepoType, SeenIds
-from hfexplore.hub.cache import COUNT_TTL
 from hfexplore.hub.quotas import api_quota
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, LicenseTable, load_library_names
 from hfexplore.report import Report
@@ -203,7 +203,8 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
         raise
     except HubError as exc:
         log.info("count endpoint unavailable (%s); counting by one walk of the listing", exc)
-        tally = _walk_values(client, repo_type, dimension, values, base, max_walk_requests)
+        tally = _walk_values(client, repo_type, dimension, values, base, max_walk_requests,
+                             str(exc))
         tally.requests = client.transport.stats.requests - start
         tally.fallback_reason = str(exc)
         return tally
@@ -214,8 +215,17 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
 
 
 def _walk_values(client: HubClient, repo_type: RepoType, dimension: str, values: list[str],
-                 base: dict[str, str], max_walk_requests: int | None) -> _Tally:
+                 base: dict[str, str], max_walk_requests: int | None, why: str) -> _Tally:
+    """Every value by one walk of the listing, said first with its cost (`HubClient.
+    counting_walk`); refused before it starts when the whole listing is known to need more
+    than `max_walk_requests` pages, else stopped there."""
     limit = max_walk_requests or api_quota(client.transport.authenticated)
+    plan = client.walk_plan(repo_type, bound=client.walk_bound(repo_type), filtered=bool(base))
+    if not plan.filtered and plan.requests is not None and plan.requests > limit:
+        raise WalkLimitError(
+            f"the Hub's count endpoint is unavailable, and counting by walking the listing "
+            f"would take about {plan.requests:,} requests ({plan.repos:,} {plan.repos_from}), "
+            f"beyond its limit of {limit:,}", limit=limit, seen=0)
     wanted = set(values)
     query = ListQuery(repo_type, expand=("tags",) if dimension == "license" else
                       ("library_name",), author=base.get("author"),
@@ -225,17 +235,19 @@ def _walk_values(client: HubClient, repo_type: RepoType, dimension: str, values:
     counts: Counter[str] = Counter()
     ages: list[float] = []
     pages = 0
-    for page in client.iter_pages(query, seen=seen, ttl=COUNT_TTL):
-        pages += 1
-        if page.from_cache:
-            ages.append(page.age or 0.0)
-        for item in page.items:
-            counts.update(_values_of(item, dimension) & wanted)
-        if not page.is_last and pages >= limit:
-            raise WalkLimitError(
-                f"the Hub's count endpoint is unavailable, and counting by walking the "
-                f"listing stopped at its limit of {limit:,} requests ({len(seen):,} "
-                f"{PLURAL[repo_type]} seen, more to come)", limit=limit, seen=len(seen))
+    with closing(client.counting_walk(query, plan, seen=seen,
+                                      why=f"the website's count endpoint: {why}")) as walk:
+        for page in walk:
+            pages += 1
+            if page.from_cache:
+                ages.append(page.age or 0.0)
+            for item in page.items:
+                counts.update(_values_of(item, dimension) & wanted)
+            if not page.is_last and pages >= limit:
+                raise WalkLimitError(
+                    f"the Hub's count endpoint is unavailable, and counting by walking the "
+                    f"listing stopped at its limit of {limit:,} requests ({len(seen):,} "
+                    f"{PLURAL[repo_type]} seen, more to come)", limit=limit, seen=len(seen))
     age = max(ages) if ages else None
     return _Tally(len(seen), dict(counts), "listing-walk", pages,
                   dict.fromkeys(values, age) if ages else {}, age, walk_pages=pages)
