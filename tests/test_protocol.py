@@ -91,6 +91,8 @@ BREAKS = [
     ({"single_repo": False}, ["single-repo"], "HTTP 404"),
     ({"send_ratelimit": False}, ["ratelimit-headers"], 'no RateLimit header for the "api"'),
     ({"send_ratelimit_policy": False}, ["ratelimit-headers"], "no readable RateLimit-Policy"),
+    ({"ratelimit_form": "draft-7"}, ["ratelimit-headers"],
+     "RateLimit 'limit=1000000000, remaining="),
     ({"faults": "garbage@1"}, ["listing-link", "count-twin-filters", "single-repo"],
      "not JSON"),
     ({"files": "no-weekly"}, ["weekly-files"], "hub_weekly_snapshots"),

@@ -14,7 +14,8 @@ try hfexplore against a Hub that changed): `counts_enabled=False` (the count twi
 page looks like the last), `max_limit=N` (pages capped at N items, not 1,000),
 `unexpandable=(...)` (expand values refused with a 400), `ignored_count_filters=(...)` (count
 twin filters the website ignores), `send_ratelimit=False` (no RateLimit headers),
-`send_ratelimit_policy=False` (RateLimit without RateLimit-Policy),
+`send_ratelimit_policy=False` (RateLimit without RateLimit-Policy), `ratelimit_form="draft-7"`
+(`RateLimit: limit=500, remaining=499, reset=120`, an older draft's form, with no bucket),
 `single_repo=False` (the single-repo endpoint answers 404).
 """
 
@@ -59,10 +60,14 @@ class QuotaBook:
     """Fixed windows per bucket, as the Hub counts them."""
 
     def __init__(self, limits: dict[str, tuple[int, float]], clock: Callable[[], float],
-                 send_headers: bool = True, send_policy: bool = True):
+                 send_headers: bool = True, send_policy: bool = True,
+                 form: str = "structured"):
+        if form not in ("structured", "draft-7"):
+            raise ValueError(f"unknown RateLimit form {form!r}")
         self.clock = clock
         self.send_headers = send_headers
         self.send_policy = send_policy
+        self.form = form
         self.buckets = {name: Quota(q, w, 0, clock()) for name, (q, w) in limits.items()}
         self.lock = threading.Lock()
 
@@ -85,6 +90,10 @@ class QuotaBook:
         reset_text = f"{int(np.ceil(reset))}" if quota.window >= 60 else f"{reset:.3f}"
         if not self.send_headers:
             return allowed, {}
+        if self.form == "draft-7":  # the IETF draft's older form, with no bucket name
+            return allowed, {"RateLimit": f"limit={quota.quota}, remaining={remaining}, "
+                                          f"reset={reset_text}",
+                             "RateLimit-Policy": f"{quota.quota};w={quota.window:g}"}
         headers = {"RateLimit": f'"{bucket}";r={remaining};t={reset_text}'}
         if self.send_policy:
             headers["RateLimit-Policy"] = \
@@ -133,13 +142,13 @@ class HubSim:
                  send_link: bool = True, max_limit: int = MAX_LIMIT,
                  unexpandable: tuple[str, ...] = (), ignored_count_filters: tuple[str, ...] = (),
                  send_ratelimit: bool = True, send_ratelimit_policy: bool = True,
-                 single_repo: bool = True):
+                 ratelimit_form: str = "structured", single_repo: bool = True):
         self.catalogs = catalogs
         self.files = files  # dataset files (resolve, tree), when the test serves any
         # The Hub sends RateLimit headers on every answer: default to quotas nobody reaches.
         self.quotas = QuotaBook(quotas or {"api": (10**9, 300.0), "pages": (10**9, 300.0)},
                                 clock, send_headers=send_ratelimit,
-                                send_policy=send_ratelimit_policy)
+                                send_policy=send_ratelimit_policy, form=ratelimit_form)
         self.counts_enabled = counts_enabled
         self.shields_enabled = shields_enabled
         self.send_link = send_link
