@@ -156,3 +156,47 @@ def test_a_recording_replays_what_the_stand_in_answered(make_hub, tmp_path) -> N
         replayed = live_totals(HubClient(Transport(endpoint))).document()
     assert replayed["totals"] == live["totals"] == {"models": 2_345, "datasets": 120,
                                                     "spaces": 50}
+
+
+def test_every_request_of_an_import_and_a_crawl_is_recorded(make_hub, tmp_path) -> None:
+    """HEADs answered by a redirect, the CDN's ranged downloads and a crawl's pages (fetched
+    on another thread than they are decoded): all go through the one request loop, so the
+    recording holds as many exchanges as the stand-in answered, and a download's body is the
+    file byte for byte."""
+    import hashlib
+
+    from tests.hubsim import SyntheticCatalog
+    from tests.hubsim.dumps import hub_stats_repo
+    from tests.hubsim.files import FileStore
+
+    store = FileStore(redirect=True)
+    catalogs = {t: SyntheticCatalog(t, n) for t, n in (("model", 1_200), ("dataset", 2_500),
+                                                       ("space", 50))}
+    written = hub_stats_repo(store, catalogs, "2025-02", tmp_path / "dump")
+    sim = make_hub(catalogs=catalogs, files=store)
+    directory = tmp_path / "rec"
+    runner = CliRunner()
+    for args in (["snapshot", "import", "hub-stats"],
+                 ["snapshot", "create", "--repo-type", "dataset"]):
+        result = runner.invoke(cli, [*args, "--endpoint", sim.url, "--data-dir",
+                                     str(tmp_path / "data"), "--no-cache", "--record",
+                                     str(directory)])
+        assert result.exit_code == 0, result.output
+    served = sim.stats["requests"] + sum(store.stats[k] for k in ("head", "tree", "cdn",
+                                                                  "resolve"))
+    exchanges = recording(directory)[1]
+    assert len(exchanges) == served
+    assert [e["n"] for e in exchanges] == list(range(1, served + 1))
+    heads = [e for e in exchanges if e["method"] == "HEAD"]
+    assert [(e["status"], e["url"].rsplit("/", 1)[1]) for e in heads] == [
+        (302, "models.parquet"), (302, "datasets.parquet"), (302, "spaces.parquet")]
+    assert all("/_cdn/" in e["headers"]["Location"] for e in heads)
+    models = written["model"].read_bytes()
+    (download,) = [e for e in exchanges if e["url"].endswith(heads[0]["headers"]["Location"])]
+    assert (download["status"], download["request_headers"]) == \
+        (206, {"Range": f"bytes=0-{len(models) - 1}"})
+    assert download["body_complete"] and download["body_bytes"] == len(models)
+    assert hashlib.sha256(body_of(directory, download)).digest() == \
+        hashlib.sha256(models).digest()
+    pages = [e for e in exchanges if "/api/datasets?" in e["url"]]
+    assert len(pages) == 3 and all(e["status"] == 200 for e in pages)  # 2,500 datasets
