@@ -288,7 +288,8 @@ def check_weekly(probe: _Probe) -> str:
                   and DAY.fullmatch(e.path.rsplit("/", 1)[-1]))
     if not days:
         raise Differs(f"{HUB_WEEKLY}/models holds no dated folder (YYYY-MM-DD)")
-    return f"{HUB_WEEKLY}/models: {len(days):,} dated folders, {days[0]} to {days[-1]}"
+    folders = f"{len(days):,} dated folder{'s' if len(days) > 1 else ''}"
+    return f"{HUB_WEEKLY}/models: {folders}, {days[0]} to {days[-1]}"
 
 
 def check_dump_footer(probe: _Probe) -> str:
