@@ -197,6 +197,10 @@ class Families:
         origin."""
         return dict(self._fixture)
 
+    def origin_rules(self) -> list[OriginPattern]:
+        """The origin patterns in the order they are tried (the first match wins)."""
+        return list(self._patterns)
+
     def origin_patterns(self) -> list[tuple[str, str]]:
         """(SQL LIKE pattern, family) in the order they are tried; the first match wins.
 
@@ -214,14 +218,21 @@ class Families:
         by_namespace = _lookup(namespace, self._origin)
         patterned = {rule.namespace for rule in self._patterns}
         if patterned:
-            # Only ids in a namespace some pattern names can match one: look those up one by
-            # one (few distinct ids), and let what a pattern says win over the namespace.
-            candidates = pc.filter(lowered, pc.is_in(namespace, value_set=pa.array(
-                sorted(patterned), pa.string())))
-            ruled = {key: rule.family for key in pc.unique(candidates).to_pylist()
-                     if key is not None and (rule := self.origin_rule_of(key)) is not None}
-            if ruled:
-                by_namespace = pc.coalesce(_lookup(lowered, ruled), by_namespace)
+            # Only ids in a namespace some pattern names can match one: the distinct ones are
+            # matched against each pattern in the order they are tried (the first match wins),
+            # and what a pattern says wins over the namespace.
+            candidates = pc.unique(pc.filter(lowered, pc.is_in(namespace, value_set=pa.array(
+                sorted(patterned), pa.string()))))
+            ruled = pa.nulls(len(candidates), pa.string())
+            for rule in self._patterns:
+                hit = pc.equal(candidates, rule.pattern.lower()) if rule.exact else \
+                    pc.match_like(candidates, rule.like())
+                ruled = pc.if_else(pc.and_(pc.is_null(ruled), hit), rule.family, ruled)
+            known = pc.is_valid(ruled)
+            table = dict(zip(pc.filter(candidates, known).to_pylist(),
+                             pc.filter(ruled, known).to_pylist(), strict=True))
+            if table:
+                by_namespace = pc.coalesce(_lookup(lowered, table), by_namespace)
         if not self.aliases:
             return pc.if_else(has_namespace, by_namespace, pa.scalar(None, pa.string()))
         bare = pc.unique(pc.filter(lowered, pc.invert(has_namespace)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from hfexplore.errors import SnapshotError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
+from hfexplore.stats.closure import LineageGraph
 from hfexplore.stats.filters import Filters, Knowledge
 from hfexplore.store.snapshot import Snapshot, file_name
 from hfexplore.store.upgrade import readable_columns
@@ -36,18 +38,20 @@ class Scan:
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
                  license_table: LicenseTable | None = None,
-                 knowledge: Knowledge | None = None) -> None:
+                 knowledge: Knowledge | None = None, graph: _SharedGraph | None = None) -> None:
         self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
         self._attached: list[Snapshot] = []
         self._register_source(source, repo_type)
+        self._graph = graph or _SharedGraph()
+        self._graph_registered = False
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
         for number, item in enumerate(self.filters):
-            found, params = item.compile(self.knowledge, self._bare_base_ids, f"f{number}")
+            found, params = item.compile(self.knowledge, self.lineage, f"f{number}")
             conditions += found
             self._params.update(params)
         self._where = " AND ".join(conditions) or "true"
@@ -63,7 +67,26 @@ class Scan:
     def narrowed(self, *more: Filters) -> Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
-        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge)
+        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
+                    graph=self._graph)
+
+    @property
+    def unfiltered(self) -> bool:
+        """Whether the rows are the whole source."""
+        return self._where == "true"
+
+    def lineage(self) -> LineageGraph:
+        """The base_model graph of the whole source (`stats/closure.py`), built on first use
+        and shared with the scans narrowed from this one; its `lineage_*` tables are then
+        registered in this scan's connection, for queries to join on."""
+        with self._errors():
+            graph = self._graph.graph
+            if graph is None:
+                graph = self._graph.graph = LineageGraph.build(self._connection, self.families)
+            if not self._graph_registered:
+                graph.register(self._connection)
+                self._graph_registered = True
+        return graph
 
     # -- running queries --------------------------------------------------------------------
     def relation(self, query: str, params: dict[str, Any] | None = None
@@ -161,13 +184,13 @@ class Scan:
         self._connection.register(name, table)
         return table
 
-    def _bare_base_ids(self) -> list[str]:
-        """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
-        with self._errors():
-            found = self._connection.sql(
-                "SELECT DISTINCT lower(trim(b)) FROM (SELECT unnest(base_models) AS b FROM "
-                "source) WHERE NOT contains(b, '/')").fetchall()
-        return [row[0] for row in found if row[0]]
+
+
+@dataclass
+class _SharedGraph:
+    """The lineage graph of a source, once built: shared by a scan and those narrowed from it."""
+
+    graph: LineageGraph | None = None
 
 
 @cache

@@ -2,10 +2,13 @@
 
 Views: `models`, `datasets`, `spaces` (one snapshot); `history_models`, `history_datasets`,
 `history_spaces` (every snapshot given, with `snapshot` and `date` columns, or every date of an
-export directory, with `date`); tables `licenses` (the license table) and `families` (family,
-namespace). Once the views exist the connection may open only the parquet files behind them
-and its configuration is locked; a user's query must be one SELECT, so it can neither write a
-file nor read one outside the snapshot.
+export directory, with `date`); over `models`, the lineage: `lineage_edges(model, base)` and
+its transitive closure `ancestors(model, ancestor, depth)` (lower-case ids, computed when a
+query reads it: `stats/closure.py`); tables `licenses` (the license table), `families` (family,
+namespace, role, kind) and `origin_patterns` (the repo-id patterns that attribute re-hosted
+copies, in the order they are tried). Once the views exist the connection may open only the
+parquet files behind them and its configuration is locked; a user's query must be one SELECT,
+so it can neither write a file nor read one outside the snapshot.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, S
 from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
+from hfexplore.stats.closure import EDGES, closure_sql
 from hfexplore.store.export import export_dates, export_files
 from hfexplore.store.snapshot import Snapshot, file_name
 
@@ -55,6 +59,10 @@ def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (
             allowed += _export_views(connection, export_dir, plain=snapshot is None)
         else:
             allowed += _history_views(connection, history)
+        if connection.execute("select count(*) from duckdb_views() "
+                              "where view_name = 'models'").fetchall()[0][0]:
+            _view(connection, "lineage_edges", EDGES.format(source="models"))
+            _view(connection, "ancestors", closure_sql("lineage_edges", depth=True))
         if knowledge:
             _knowledge_tables(connection, license_table or LicenseTable.load(),
                               families or Families.load())
@@ -129,7 +137,17 @@ def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: Lice
     names = ["family", "namespace", "role", "kind"]
     families_table = pa.table({name: [m[i] for m in members] for i, name in enumerate(names)},
                               schema=pa.schema([(name, pa.string()) for name in names]))
-    for name, table in (("licenses", licenses), ("families", families_table)):
+    # The first pattern an id matches (`lower(trim(id)) LIKE like_pattern ESCAPE '\'`, lowest
+    # priority first) attributes it; an id matching none falls back to its namespace.
+    rules = families.origin_rules()
+    origin_patterns = pa.table({
+        "priority": pa.array(range(1, len(rules) + 1), pa.int32()),
+        "pattern": pa.array([rule.pattern for rule in rules], pa.string()),
+        "like_pattern": pa.array([rule.like() for rule in rules], pa.string()),
+        "family": pa.array([rule.family for rule in rules], pa.string()),
+        "reason": pa.array([rule.reason for rule in rules], pa.string())})
+    for name, table in (("licenses", licenses), ("families", families_table),
+                        ("origin_patterns", origin_patterns)):
         connection.register(f"_{name}", table)
         connection.execute(f"create table {name} as select * from _{name}")
         connection.unregister(f"_{name}")

@@ -13,10 +13,11 @@ from hfexplore.cli import cli
 
 REPORTS = [
     ["stats"], ["licenses"], ["licenses", "--open-weight"], ["licenses", "--by", "category"],
-    ["licenses", "--by", "family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
+    ["licenses", "--by", "license_family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
     ["tasks", "--repo-type", "dataset"], ["authors"], ["authors", "--by-family"],
     ["authors", "--sort", "downloads", "--repo-type", "space"], ["lineage"],
-    ["lineage", "--family", "Meta"], ["growth", "--by", "year"],
+    ["lineage", "--family", "Meta"], ["lineage", "--parent-family", "Meta"],
+    ["growth", "--by", "year"],
 ]
 
 
@@ -132,3 +133,40 @@ def test_options_that_would_be_ignored_are_refused(tmp_path, args: list[str], te
     result = run(*[str(table) if a == "TABLE" else a for a in args],
                  *(["--data-dir", str(tmp_path / "d")] if args[0] == "snapshot" else []))
     assert result.exit_code == 2 and text in result.stderr
+
+
+def test_license_family_is_the_license_grouping_and_family_its_old_spelling() -> None:
+    new = json.loads(run("licenses", "--demo", "--by", "license_family", "-f", "json").stdout)
+    old = json.loads(run("licenses", "--demo", "--by", "family", "-f", "json").stdout)
+    assert new == old
+    assert set(new["rows"][0]) == {"license_family", "count", "share"}
+    assert {row["license_family"] for row in new["rows"]} >= {"apache", "mit", "(none)"}
+    table = run("licenses", "--demo", "--by", "license_family", "--top", "3", "-f", "table").stdout
+    assert table.startswith("Models by license family\n")
+    assert "license_family" in run("licenses", "--help").stdout
+
+
+def test_growth_flags_a_partial_period_in_every_format() -> None:
+    """The demo ends on 2024-07-11: July 2024 holds 11 days; --created-after cuts the first."""
+    doc = json.loads(run("growth", "--demo", "-f", "json").stdout)
+    partial = [row["month"] for row in doc["rows"] if row["partial"] is True]
+    assert partial == ["2024-07"] and doc["rows"][-1]["month"] == "2024-07"
+    assert all(row["partial"] is False for row in doc["rows"][:-1])
+    assert "2024-07 is partial: the data ends on 2024-07-11" in doc["notes"]
+    cut = json.loads(run("growth", "--demo", "--created-after", "2023-03-15",
+                         "--created-before", "2023-06-01", "-f", "json").stdout)
+    assert [(r["month"], r["partial"]) for r in cut["rows"]] == [
+        ("2023-03", True), ("2023-04", False), ("2023-05", False)]
+    rows = list(csv.DictReader(io.StringIO(run("growth", "--demo", "--by", "year",
+                                               "-f", "csv").stdout)))
+    assert [(r["year"], r["partial"]) for r in rows] == [("2022", "False"), ("2023", "False"),
+                                                         ("2024", "True")]
+    table = run("growth", "--demo", "--by", "year", "-f", "table").stdout
+    assert "partial" in table.splitlines()[2] and "2024 is partial" in table
+
+
+def test_lineage_family_help_says_what_it_does() -> None:
+    text = " ".join(run("lineage", "--help").stdout.split())
+    assert "Only bases of this family's tree" in text and "descending from one at any depth" \
+        in text
+    assert "--parent-family" in text and "published by this family" not in text
