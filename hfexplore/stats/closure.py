@@ -49,10 +49,9 @@ import pyarrow.compute as pc
 
 from hfexplore.knowledge import Families
 
-# A relation's (model, base) pairs as written; stripped, case-folded and numbered in Arrow, where
-# folding the distinct ids costs less than folding every pair.
-PAIRS = ("SELECT id AS model, unnest(base_models) AS base FROM {source} "
-         "WHERE len(base_models) > 0")
+# The models of a relation that declare a base, as written: stripped, case-folded and numbered
+# in Arrow (its string kernels fold ASCII ids several times faster than SQL's lower()).
+DECLARING = "SELECT id, base_models FROM {source} WHERE len(base_models) > 0"
 # The same edges in SQL, as lower-case ids (for the `sql` command's views).
 EDGES = ("SELECT lower(trim(id)) AS model, lower(trim(b)) AS base FROM (SELECT id, "
          "unnest(base_models) AS b FROM {source} WHERE len(base_models) > 0) "
@@ -116,34 +115,39 @@ class LineageGraph:
     (computed on first use)."""
 
     keys: pa.Array  # node number -> lower-case id
-    spellings: pa.Table  # id (as the source spells it), node: joins rows to nodes cheaply
+    spellings: pa.Table  # id (as spelt), node: each model declaring a base, to join rows on
     models: pa.Table  # node, rows: the source's rows (models declaring a base) per node
     edges: pa.Table  # model, base (node numbers)
-    families: pa.Array  # node number -> the family it is attributed to by itself, or null
+    families: pa.Array  # node -> the family a base is attributed to by itself (null: none)
     _ancestors: pa.Table | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, connection: duckdb.DuckDBPyConnection, families: Families,
               source: str = "source") -> LineageGraph:
         """The graph of relation `source` (with `id` and `base_models`) on `connection`."""
-        pairs = connection.sql(PAIRS.format(source=source)).to_arrow_table()
-        count = pairs.num_rows
-        ids = pa.concat_arrays([pairs["model"].combine_chunks(), pairs["base"].combine_chunks()])
-        spelt = pc.dictionary_encode(ids)
-        folded = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(spelt.dictionary)))
-        keys = folded.dictionary
-        nodes = pc.take(pc.cast(folded.indices, pa.int32()), spelt.indices)
-        model, base = nodes.slice(0, count), nodes.slice(count)
+        declaring = connection.sql(DECLARING.format(source=source)).to_arrow_table()
+        ids = declaring["id"].combine_chunks()
+        lists = declaring["base_models"].combine_chunks()
+        count = len(ids)
+        spelt = pa.concat_arrays([ids, pc.list_flatten(lists)])
+        encoded = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(spelt)))
+        keys = encoded.dictionary
+        nodes = pc.cast(encoded.indices, pa.int32())
+        of_row, base = nodes.slice(0, count), nodes.slice(count)
+        model = pc.take(of_row, pc.list_parent_indices(lists))
         # No edge to an empty id or a missing one, nor from a model to itself.
         empty = pc.index(keys, "").as_py()
-        keep = pc.and_(pc.not_equal(model, base), pc.not_equal(base, empty))
-        edges = pa.table({"model": model, "base": base}).filter(pc.fill_null(keep, False))
-        spellings = pa.table({"id": spelt.dictionary, "node": pc.cast(
-            pc.take(folded.indices, _numbers(len(spelt.dictionary))), pa.int32())})
-        counted = pc.value_counts(pc.take(spellings["node"], pc.unique(
-            spelt.indices.slice(0, count))))
+        keep = pc.fill_null(pc.and_(pc.not_equal(model, base), pc.not_equal(base, empty)), False)
+        edges = pa.table({"model": model, "base": base}).filter(keep)
+        # Each row is one model (ids are unique): rows per node, and each id's node.
+        counted = pc.value_counts(of_row)
         models = pa.table({"node": counted.field("values"), "rows": counted.field("counts")})
-        return cls(keys, spellings, models, edges, families.origin_arrow(keys))
+        spellings = pa.table({"id": ids, "node": of_row})
+        # Only bases can be ancestors: they alone are attributed.
+        bases = pc.unique(edges["base"].combine_chunks())
+        families_of_bases = families.origin_arrow(pc.take(keys, bases))
+        attributed = pc.scatter(families_of_bases, bases, max_index=len(keys) - 1)
+        return cls(keys, spellings, models, edges, attributed)
 
     @property
     def nodes(self) -> pa.Table:
@@ -157,8 +161,8 @@ class LineageGraph:
                          "family": pc.filter(self.families, known)})
 
     def family_of(self, keys: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """The family each lower-case id is attributed to by itself (null: none, or not in
-        the graph)."""
+        """The family each lower-case base id is attributed to by itself (null: none, or not a
+        base of the graph)."""
         found = pc.take(self.families, pc.index_in(keys, value_set=self.keys))
         return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
 
@@ -181,3 +185,4 @@ class LineageGraph:
 
 def _numbers(count: int) -> pa.Array:
     return pa.array(np.arange(count, dtype=np.int32))
+

@@ -6,8 +6,12 @@ case-insensitively and shown in their most frequent spelling (ties: the first in
 order). Per base:
 - `base_family`: the family the base is attributed to by itself (`knowledge/families.py`: an
   origin pattern, its namespace or a mirror, a legacy alias);
-- `origin_family`: the family of its roots, the base_model chain followed up (where a root
-  cannot be attributed, the attributed ancestor nearest that root: `stats/closure.py` says why);
+- `origin_family`: the family of its roots, the base_model chain followed up. Where a root
+  cannot be attributed (a community merge that declares no base, a model trained from scratch
+  by an individual), the attributed ancestor nearest that root stands for it, not the one
+  nearest the model: an origin says where the weights come from, and this way origins are
+  inherited (a model's origin families are always those of its bases), while the ancestor
+  nearest the model would name its latest fine-tuner (`stats/closure.py` has the exact rule);
 - `derivatives`: direct, one per edge, split by relation; `descendants`: the models descending
   from it at any depth, each counted once.
 Per family: `derivatives` are the edges to bases attributed to it, `descendants` the models with
