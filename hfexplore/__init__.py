@@ -9,7 +9,8 @@ command line's start-up stay cheap: pandas, pyarrow and DuckDB load only when a 
 Layers, lowest first; a module imports only its own layer and those below, never in a circle
 (tests/test_layers.py):
 
-    errors, config, repo_type, arguments, sanitize, report, atomic_files   the shared vocabulary
+    errors, config, repo_type, arguments, sanitize, atomic_files   the shared vocabulary, and
+    report, verdicts   what reports and claim checks return, read by every renderer
     knowledge/  the judgement tables as data: licenses, organisation families, libraries
     hub/        the Hub over HTTP: requests (retries, 429, RateLimit pacing), listing walks,
                 counts, single repos, dataset files; the page cache (keyed by URL, never the token)

@@ -30,7 +30,7 @@ from hfexplore.stats.history import history_from_export
 from hfexplore.stats.reports import Filters
 from hfexplore.stats.sql import sql as run_sql
 from hfexplore.store.export import export_dates
-from hfexplore.store.inventory import list_snapshots, resolve_snapshot
+from hfexplore.store.inventory import intact_snapshots, list_snapshots, resolve_snapshot
 from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, demo_snapshot
 
 
@@ -146,10 +146,16 @@ def history(source: Export | Sequence[Snapshot] | None = None, *,
     """One metric across every snapshot in the data dir, the snapshots given, or an export."""
     if isinstance(source, Export):
         return history_from_export(source.path, metric=metric, repo_type=repo_type, top=top)
-    snapshots = list_snapshots(resolve_data_dir())[0] if source is None else list(source)
+    skipped: list[str] = []
+    if source is None:  # the intact ones; the damaged are named in the notes
+        snapshots, skipped = intact_snapshots(resolve_data_dir(), required=False)
+    else:
+        snapshots = list(source)
     if not snapshots:
         raise SnapshotError("no snapshots to follow: `hfexplore snapshot create` makes one")
-    return history_of_snapshots(snapshots, metric=metric, repo_type=repo_type, top=top)
+    report = history_of_snapshots(snapshots, metric=metric, repo_type=repo_type, top=top)
+    report.notes[:0] = skipped
+    return report
 
 
 def sql(query: str, source: Snapshot | Export | None = None, *, explain: bool = False,

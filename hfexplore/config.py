@@ -34,7 +34,10 @@ def endpoint_problem(value: str) -> str | None:
     text = value.strip()
     if any(c.isspace() for c in text):
         return "it contains spaces"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # an unclosed IPv6 bracket, for one
+        return f"it is malformed: {exc}"
     if parts.scheme.lower() not in ("http", "https"):
         return "it must start with http:// or https://"
     try:
@@ -58,6 +61,9 @@ def resolve_token(token: str | None = None) -> str | None:
         from huggingface_hub import get_token
     except ImportError:  # pragma: no cover - huggingface_hub is a hard dependency
         return os.environ.get("HF_TOKEN") or None
+    except ValueError:  # huggingface_hub parses HF_ENDPOINT on import: say what is wrong
+        resolve_endpoint()
+        raise
     return get_token() or None
 
 
@@ -85,10 +91,24 @@ def private_dir(path: Path, role: str = "data") -> Path:
 
 
 def resolve_cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    raw = cache_dir or os.environ.get("HFEXPLORE_CACHE") or platformdirs.user_cache_dir(APP_NAME)
-    return Path(raw).expanduser()
+    return _directory(cache_dir, "--cache-dir", "HFEXPLORE_CACHE",
+                      platformdirs.user_cache_dir(APP_NAME))
 
 
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    raw = data_dir or os.environ.get("HFEXPLORE_HOME") or platformdirs.user_data_dir(APP_NAME)
-    return Path(raw).expanduser()
+    return _directory(data_dir, "--data-dir", "HFEXPLORE_HOME",
+                      platformdirs.user_data_dir(APP_NAME))
+
+
+def _directory(given: str | os.PathLike[str] | None, option: str, variable: str,
+               default: str) -> Path:
+    """The directory from the option, else the variable, else the default; an existing path
+    that is not a directory (a file named by mistake) is a usage error, not an empty one."""
+    from_variable = os.environ.get(variable)
+    source, raw = (option, given) if given else (variable, from_variable) if from_variable \
+        else ("the default", default)
+    path = Path(raw).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{source} {str(path)!r} is not a directory (it is a file); name a "
+                          "directory, or one to create")
+    return path

@@ -77,6 +77,16 @@ class DamagedSnapshotsError(SnapshotError):
         self.names = names
 
 
+class DamagedSnapshotError(SnapshotError):
+    """One snapshot is damaged: named explicitly, or found so while its data was read (a page
+    that fails its checksum)."""
+
+    def __init__(self, name: str, problems: list[str]):
+        super().__init__(f"snapshot {name} is damaged ({'; '.join(problems)})")
+        self.name = name
+        self.problems = problems
+
+
 class UnknownSnapshotError(SnapshotError):
     """No snapshot answers to the name, date prefix or path asked for."""
 

@@ -24,7 +24,7 @@ def test_usable_endpoints_pass_without_their_trailing_slash(value: str) -> None:
     ("garbage", "http:// or https://"), ("ftp://mirror.example.org", "http:// or https://"),
     ("huggingface.co", "http:// or https://"), ("http://", "no host"),
     ("http://host:99999", "port"), ("https://hub example.org", "spaces"),
-    ("https://huggingface.co/?x=1", "query"),
+    ("https://huggingface.co/?x=1", "query"), ("http://[::1", "malformed: Invalid IPv6 URL"),
 ])
 def test_malformed_endpoints_are_refused(value: str, reason: str) -> None:
     with pytest.raises(ConfigError, match=reason):
@@ -60,6 +60,66 @@ def test_a_malformed_endpoint_is_a_usage_error_at_once(monkeypatch, how: str) ->
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is not a Hub URL" in lines[0] and "Traceback" not in result.output
     assert sent == []  # refused before any request: no retrying, no blaming the Hub
+
+
+@pytest.mark.parametrize("command", [["stats", "--live"], ["doctor", "--offline"],
+                                     ["snapshot", "create"], ["claims"]])
+def test_an_endpoint_python_cannot_even_split_is_a_usage_error(monkeypatch, tmp_path,
+                                                                command: list[str]) -> None:
+    """huggingface_hub parses HF_ENDPOINT when it is imported and fails with a bare ValueError
+    on an unclosed IPv6 bracket: the usage error must come first, from every command that
+    talks to the Hub (each in a fresh interpreter, so the import really happens)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_ENDPOINT": "http://[::1", "HFEXPLORE_HOME": str(tmp_path),
+           "HFEXPLORE_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-m", "hfexplore", *command], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "error: HF_ENDPOINT 'http://[::1' is not a Hub URL (it is malformed: Invalid IPv6 URL); "
+        "expected something like https://huggingface.co"]
+
+
+def test_the_readme_says_which_commands_refuse_a_malformed_endpoint(monkeypatch) -> None:
+    """A command that never talks to the Hub (a report over the demo) does not read the
+    endpoint; the README says so instead of "every command"."""
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("HF_ENDPOINT", "ftp://mirror.example.org")
+    assert CliRunner().invoke(cli, ["stats", "--demo", "-f", "json"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["stats", "--live"]).exit_code == 2
+    readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
+    assert ("A malformed endpoint (`HF_ENDPOINT=ftp://...`) is refused at once (exit 2) by every "
+            "command that talks to the Hub, before any request") in readme
+
+
+@pytest.mark.parametrize("how", ["env", "option"])
+def test_a_data_or_cache_directory_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch,
+                                                                  how: str) -> None:
+    """Not an empty list of snapshots and a silent live count: the user named a file."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    args = ["snapshot", "list"]
+    if how == "env":
+        monkeypatch.setenv("HFEXPLORE_HOME", str(afile))
+    else:
+        args += ["--data-dir", str(afile)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and result.stdout == ""
+    if how == "env":
+        assert result.stderr.splitlines() == [
+            f"error: HFEXPLORE_HOME {str(afile)!r} is not a directory (it is a file); name a "
+            "directory, or one to create"]
+    else:  # the option's own check (click) says it first
+        assert "is a file" in result.stderr
+    stats = CliRunner().invoke(cli, ["stats", "--data-dir", str(afile)])
+    assert stats.exit_code == 2 and "no snapshot yet" not in stats.stderr
+    monkeypatch.setenv("HFEXPLORE_CACHE", str(afile))
+    cache = CliRunner().invoke(cli, ["cache", "info"])
+    assert cache.exit_code == 2 and f"HFEXPLORE_CACHE {str(afile)!r} is not a directory" \
+        in cache.stderr
 
 
 # -- directories: new ones private, existing ones left as they are (issue 22) -------------------

@@ -14,21 +14,25 @@ from hfexplore.config import resolve_data_dir
 from hfexplore.errors import InvalidArgumentError, SnapshotError
 from hfexplore.hub import HubClient
 from hfexplore.knowledge import Families
-from hfexplore.report import Report
 from hfexplore.store.inventory import intact_snapshots, resolve_snapshot
 from hfexplore.store.snapshot import Snapshot, demo_snapshot
+from hfexplore.verdicts import ClaimsReport
 
 
 @dataclass
 class ClaimsCheck:
     """The verdicts, and what went wrong around them."""
 
-    report: Report
+    report: ClaimsReport
     load_errors: list[str]  # one line per bad claim or claim file
     warnings: list[str]  # damaged snapshots that were skipped
     # Why no snapshot could be used (the claims that need one are inconclusive), or None.
     snapshot_problem: SnapshotError | None
-    exit_status: int  # 0 all measured, 1 claim file errors, 3 none measured, 4 some not
+
+    @property
+    def exit_status(self) -> int:
+        """0 all measured, 1 claim file errors, 3 none measured, 4 some not."""
+        return self.report.exit_status
 
 
 def check_claim_files(
@@ -72,5 +76,7 @@ def check_claim_files(
                               if problem else "", families=Families.load(families_file),
                               now=now)
     report = check_claims(loaded.claims, evaluator, loaded.errors)
-    return ClaimsCheck(report, list(loaded.errors), warnings, problem,
-                       int(report.extra["exit_status"]))
+    # Pages found failing their checksums while measuring: the claims moved on to other data.
+    warnings += [f"skipped damaged snapshot {s.name} ({'; '.join(found)})"
+                 for s in snapshots if not forced and (found := s.problems())]
+    return ClaimsCheck(report, list(loaded.errors), warnings, problem)

@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-import pandas as pd
 
 from hfexplore.claims.loader import Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
-    INFINITY,
-    Range,
     Sample,
     count_band,
     distinct_band,
@@ -33,18 +28,23 @@ from hfexplore.claims.timing import (
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.hub import PLURAL, HubClient
 from hfexplore.knowledge import Families, LicenseTable
-from hfexplore.report import Report, iso
+from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
+from hfexplore.verdicts import (
+    INFINITY,
+    Citation,
+    ClaimsReport,
+    DataUsed,
+    Evidence,
+    Finding,
+    Measurement,
+    Outcome,
+    Range,
+    Verdict,
+)
 
 log = logging.getLogger(__name__)
-
-LIVE_FILTERS = {"license": "license", "library": "library", "author": "author",
-                "task": "pipeline_tag"}
-ROW_COLUMNS = ["id", "verdict", "direction", "measured", "expected", "at_claim_date",
-               "claim_date", "data_as_of", "as_of", "caveat", "source", "method", "note",
-               "quote", "article", "evidence"]
-EXIT_ALL_MEASURED, EXIT_ERRORS, EXIT_NOTHING_MEASURED, EXIT_SOME_INCONCLUSIVE = 0, 1, 3, 4
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,6 @@ class Source:
         valid = fraction if isinstance(fraction, int | float) and 0 < fraction <= 1 else None
         return Sample(None if valid is None else float(valid),
                       str(entry.get("description", "")))
-
-
-@dataclass
-class Measured:
-    value: float  # the figure at the data's date (an estimate, for a sample)
-    at_claim: Range  # what it says of the claim's date
-    source: Source
-    method: str
-    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,33 +91,37 @@ class Evaluator:
 
     def _can_go_live(self, metric: Metric) -> bool:
         return (self.client is not None and not self.force_snapshot and metric.kind == "count"
-                and all(key in LIVE_FILTERS and len(values) == 1
-                        for key, values in metric.where))
+                and live_filters(metric.where) is not None)
 
     # -- measuring ---------------------------------------------------------------------------------
-    def measure(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
+    def measure(self, metric: Metric, source: Source, claim_day: date | None) -> Measurement:
         if source.snapshot is None:
             return self._live(metric, source, claim_day)
         return self._on_snapshot(metric, source, claim_day)
 
-    def _live(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
-        assert self.client is not None
-        filters: dict[str, Any] = {LIVE_FILTERS[key]: values[0] for key, values in metric.where}
+    def _live(self, metric: Metric, source: Source, claim_day: date | None) -> Measurement:
+        asked = live_filters(metric.where)
+        assert self.client is not None and asked is not None
         try:
-            result = self.client.count(metric.repo_type, **filters)
+            result = self.client.count(metric.repo_type, author=asked.get("author"),
+                                       library=asked.get("library"),
+                                       license=asked.get("license"),
+                                       pipeline_tag=asked.get("pipeline_tag"))
         except HubError as exc:
             raise Inconclusive(f"the live count failed ({exc})") from exc
         value = float(result.count)
         at_claim = Range(value, value)
         if relation(source.as_of.date(), claim_day) == "after":
             at_claim = Range(0.0, value)  # a live count has no creation dates to bound it below
+        method = f"live {result.method}"
         if not result.from_cache:
-            return Measured(value, at_claim, source, f"live {result.method}")
+            return Measurement(value, at_claim, DataUsed(source.label, source.as_of, method))
         age = result.age_s or 0.0
-        return Measured(value, at_claim, Source("cache", source.as_of), f"live {result.method}",
-                        [f"answered from the page cache, fetched {age:,.0f} s ago"])
+        return Measurement(value, at_claim, DataUsed("cache", source.as_of, method),
+                           (f"answered from the page cache, fetched {age:,.0f} s ago",))
 
-    def _on_snapshot(self, metric: Metric, source: Source, claim_day: date | None) -> Measured:
+    def _on_snapshot(self, metric: Metric, source: Source, claim_day: date | None
+                     ) -> Measurement:
         snapshot = source.snapshot
         assert snapshot is not None
         plural = PLURAL[metric.repo_type]
@@ -149,6 +144,7 @@ class Evaluator:
         if sample is not None:
             method += f", estimated from {sample.label}"
             caveats.append(f"estimated from {sample.label} ({sample.description})")
+        data = DataUsed(source.label, source.as_of, method, sample.label if sample else "")
         if metric.monotone:
             band = count_band if metric.kind == "count" else distinct_band
             if when == "after":
@@ -159,7 +155,7 @@ class Evaluator:
                 at_claim = band(whole.value, sample)
             value = whole.value / sample.fraction if sample and sample.fraction and \
                 metric.kind == "count" else whole.value
-            return Measured(round(value, 6), at_claim, source, method, caveats)
+            return Measurement(round(value, 6), at_claim, data, tuple(caveats))
         figure = earlier
         if when == "after":
             caveats.append("measured on the repos created by the claim's date that still "
@@ -177,10 +173,10 @@ class Evaluator:
             at_claim = share_band(figure.value, figure.denominator, sample)
         if figure.detail:
             caveats.append(figure.detail)
-        return Measured(round(figure.value, 6), at_claim, source, method, caveats)
+        return Measurement(round(figure.value, 6), at_claim, data, tuple(caveats))
 
     # -- judging ---------------------------------------------------------------------------------
-    def _attempts(self, metric: Metric, claim_day: date | None) -> Iterator[Measured | str]:
+    def _attempts(self, metric: Metric, claim_day: date | None) -> Iterator[Measurement | str]:
         """A measurement on each source, nearest first, or the reason it could not be made."""
         sources = self.sources(metric, claim_day)
         if not sources:
@@ -193,9 +189,11 @@ class Evaluator:
                 yield str(exc)
 
     def judge_metric(self, metric: Metric, expect: Expectation, claim_day: date | None
-                     ) -> tuple[str, str | None, Measured | None, str]:
-        """(verdict, direction, the measurement it rests on, note)."""
-        undecided: Measured | None = None
+                     ) -> Finding:
+        """The metric on the nearest data that decides it, or why none does."""
+        found = Finding(Outcome.INCONCLUSIVE, expect.describe(), metric.kind,
+                        metric.name or metric.kind)
+        undecided: Measurement | None = None
         reasons: list[str] = []
         for measured in self._attempts(metric, claim_day):
             if isinstance(measured, str):
@@ -203,130 +201,95 @@ class Evaluator:
                 continue
             outcome = expect.classify(measured.at_claim.low, measured.at_claim.high)
             if outcome == "all":
-                return "supported", None, measured, ""
+                return replace(found, verdict=Outcome.SUPPORTED, measured=measured)
             if outcome == "none":
-                return "refuted", expect.direction(measured.at_claim.low), measured, ""
+                return replace(found, verdict=Outcome.REFUTED, measured=measured,
+                               direction=expect.direction(measured.at_claim.low))
             undecided = undecided or measured
-            reasons.append(f"{measured.source.label} ({measured.source.as_of.date()}) puts it "
-                           f"{measured.at_claim.describe(_is_share(metric))} at the claim's "
+            reasons.append(f"{measured.data.label} ({measured.data.as_of.date()}) puts it "
+                           f"{measured.at_claim.describe(found.percent)} at the claim's "
                            f"date, which does not decide {expect.describe()}")
-        return "inconclusive", None, undecided, "; ".join(dict.fromkeys(reasons))
+        return replace(found, measured=undecided, note="; ".join(dict.fromkeys(reasons)))
 
-    def judge(self, claim: Claim) -> dict[str, Any]:
-        row: dict[str, Any] = {key: None for key in ROW_COLUMNS}
-        row.update(id=claim.id, verdict="", note="", caveat="", quote=claim.quote,
-                   evidence={}, claim_date=claim.date.isoformat() if claim.date else "unknown",
-                   article=claim.article.describe() if claim.article else claim.source or None)
+    def judge(self, claim: Claim) -> Verdict:
+        article = claim.article.describe() if claim.article else claim.source
+        said = Verdict(claim.id, Outcome.INCONCLUSIVE, claim.date, claim.quote,
+                       Citation(article, claim.article.url if claim.article else "")
+                       if article else None)
         if claim.scope == "out":
-            row.update(verdict="out-of-scope", note=claim.reason)
-            return row
+            return replace(said, verdict=Outcome.OUT_OF_SCOPE, note=claim.reason)
         assert claim.metric is not None
         try:
             if claim.metric.kind == "all":
-                measured = self._judge_all(claim, row)
+                judged = self._judge_all(claim, said)
             else:
                 assert claim.expect is not None
-                verdict, direction, measured, note = self.judge_metric(
-                    claim.metric, claim.expect, claim.date)
-                row.update(verdict=verdict, direction=direction, note=note,
-                           expected=claim.expect.describe())
-                if measured is not None:
-                    row.update(measured=_plain(measured.value), at_claim_date=measured.at_claim
-                               .describe(_is_share(claim.metric)))
+                finding = self.judge_metric(claim.metric, claim.expect, claim.date)
+                judged = replace(said, verdict=finding.verdict, direction=finding.direction,
+                                 note=finding.note, finding=finding)
+            measured = judged.finding.measured if judged.finding else next(
+                (p.measured for p in judged.parts if p.measured), None)
             if measured is not None:
-                self._record_source(row, measured, claim.date)
-            for extra in claim.extra:
-                row["evidence"][extra.name or extra.kind] = self._evidence(extra, claim.date)
+                caveats = [timing_caveat(measured.data.as_of, claim.date), *measured.caveats]
+                judged = replace(judged, data=measured.data,
+                                 caveats=tuple(c for c in caveats if c))
+            return replace(judged, evidence=tuple(self._evidence(extra, claim.date)
+                                                  for extra in claim.extra))
         except Inconclusive as exc:
-            row.update(verdict="inconclusive", note=str(exc))
-        return row
+            return replace(said, note=str(exc))
 
-    def _judge_all(self, claim: Claim, row: dict[str, Any]) -> Measured | None:
+    def _judge_all(self, claim: Claim, said: Verdict) -> Verdict:
         assert claim.metric is not None
-        verdicts, notes, nearest = [], [], None
-        row.update(measured={}, expected={})
+        parts = []
         for part in claim.metric.parts:
             assert part.expect is not None
-            name = part.name or part.kind
             try:
-                verdict, direction, measured, note = self.judge_metric(part, part.expect,
-                                                                       claim.date)
+                parts.append(self.judge_metric(part, part.expect, claim.date))
             except Inconclusive as exc:
-                verdict, direction, measured, note = "inconclusive", None, None, str(exc)
-            verdicts.append((verdict, direction))
-            row["expected"][name] = part.expect.describe()
-            row["measured"][name] = None if measured is None else _plain(measured.value)
-            row["evidence"][name] = f"{verdict}" + (f" ({note})" if note else "")
-            if note:
-                notes.append(f"{name}: {note}")
-            nearest = nearest or measured
-        refuted = [d for v, d in verdicts if v == "refuted"]
-        verdict = "refuted" if refuted else "supported" if all(
-            v == "supported" for v, _ in verdicts) else "inconclusive"
-        row.update(verdict=verdict, direction=refuted[0] if refuted else None,
-                   note="; ".join(notes) if verdict == "inconclusive" else "")
-        return nearest
+                parts.append(Finding(Outcome.INCONCLUSIVE, part.expect.describe(), part.kind,
+                                     part.name or part.kind, note=str(exc)))
+        refuted = [p.direction for p in parts if p.verdict == Outcome.REFUTED]
+        verdict = Outcome.REFUTED if refuted else Outcome.SUPPORTED if all(
+            p.verdict == Outcome.SUPPORTED for p in parts) else Outcome.INCONCLUSIVE
+        notes = "; ".join(f"{p.name}: {p.note}" for p in parts if p.note)
+        return replace(said, verdict=verdict, direction=refuted[0] if refuted else None,
+                       parts=tuple(parts),
+                       note=notes if verdict == Outcome.INCONCLUSIVE else "")
 
-    def _record_source(self, row: dict[str, Any], measured: Measured,
-                       claim_day: date | None) -> None:
-        caveats = [timing_caveat(measured.source.as_of, claim_day), *measured.caveats]
-        row.update(data_as_of=iso(measured.source.as_of), as_of=iso(measured.source.as_of),
-                   source=measured.source.label, method=measured.method,
-                   caveat="; ".join(c for c in caveats if c))
-
-    def _evidence(self, metric: Metric, claim_day: date | None) -> Any:
+    def _evidence(self, metric: Metric, claim_day: date | None) -> Evidence:
+        name = metric.name or metric.kind
         reasons = []
         for measured in self._attempts(metric, claim_day):
             if isinstance(measured, str):
                 reasons.append(measured)
                 continue
-            evidence: dict[str, Any] = {"value": _plain(measured.value),
-                                        "source": measured.source.label,
-                                        "data_as_of": iso(measured.source.as_of)}
-            if "sample" in measured.method:
-                evidence["estimated_from"] = measured.method.split("estimated from ")[-1]
-            return evidence
-        return "unavailable: " + ("; ".join(reasons) or "no data can measure it")
+            return Evidence(name, measured)
+        return Evidence(name, unavailable="; ".join(reasons) or "no data can measure it")
 
 
-def _is_share(metric: Metric) -> bool:
-    return metric.kind in ("share", "top_share")
-
-
-def _plain(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 6)
+def live_filters(where: Filters) -> dict[str, str] | None:
+    """The live count's filters (`HubClient.count` arguments) asking what `where` asks of a
+    snapshot, or None when the Hub's count cannot: another filter, or several values of one."""
+    if replace(where, author=None, library=None, license=None, task=None) != Filters():
+        return None
+    asked = {"author": as_values(where.author), "library": as_values(where.library),
+             "license": as_values(where.license), "pipeline_tag": as_values(where.task)}
+    if any(len(values) > 1 for values in asked.values()):
+        return None
+    return {name: values[0] for name, values in asked.items() if values}
 
 
 def check_claims(claims: Sequence[Claim], evaluator: Evaluator,
-                 errors: Sequence[str] | None = None) -> Report:
-    rows = [evaluator.judge(claim) for claim in claims]
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
-    for column in ROW_COLUMNS:  # None, not NaN, where unset
-        if column not in ("measured", "expected", "evidence"):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    counts = {str(k): int(v) for k, v in frame["verdict"].value_counts().items()}
+                 errors: Sequence[str] | None = None) -> ClaimsReport:
     snapshot = evaluator.snapshot
     forced = evaluator.force_snapshot and snapshot is not None
-    report = Report(title="Claims about the Hub, checked", rows=frame,
-                    as_of=snapshot.as_of if forced and snapshot else evaluator.now(),
-                    source=snapshot.source if forced and snapshot else
-                    "live and snapshots" if evaluator.snapshots else "live",
-                    extra={"verdicts": counts, "errors": list(errors or []),
-                           "exit_status": exit_status(counts, bool(errors))})
-    report.notes.extend(f"claim file error: {e}" for e in errors or [])
-    return report
-
-
-def exit_status(verdicts: dict[str, int], errors: bool) -> int:
-    """0: every in-scope claim got a verdict; 1: a claim file had errors; 3: no claim could be
-    measured; 4: some claims are inconclusive."""
-    if errors:
-        return EXIT_ERRORS
-    measured = verdicts.get("supported", 0) + verdicts.get("refuted", 0)
-    inconclusive = verdicts.get("inconclusive", 0)
-    if inconclusive and not measured:
-        return EXIT_NOTHING_MEASURED
-    return EXIT_SOME_INCONCLUSIVE if inconclusive else EXIT_ALL_MEASURED
+    verdicts = tuple(evaluator.judge(claim) for claim in claims)
+    return ClaimsReport(title="Claims about the Hub, checked",
+                        as_of=snapshot.as_of if forced and snapshot else evaluator.now(),
+                        source=snapshot.source if forced and snapshot else
+                        "live and snapshots" if evaluator.snapshots else "live",
+                        notes=[f"claim file error: {e}" for e in errors or []],
+                        verdicts=verdicts, errors=tuple(errors or ()))
 
 
 def evaluator_for(client: HubClient | None, snapshots: Snapshot | Sequence[Snapshot] | None, *,

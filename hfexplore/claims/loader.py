@@ -34,22 +34,26 @@ family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.repo_type import REPO_TYPES, RepoType
+from hfexplore.stats.filters import Filters
+from hfexplore.verdicts import Direction
 
 KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
               "not_family", "not_family_kind", "base_family", "parent_family", "task")
 COLUMNS = ("library", "author", "license", "license_name", "task", "family")
-Where = tuple[tuple[str, tuple[str, ...]], ...]
+NO_WHERE = Filters()
 
 
 class ClaimDefinitionError(ValueError):
@@ -72,16 +76,16 @@ class Expectation:
                 "<": measured < self.value, "<=": measured <= self.value,
                 "==": measured == self.value}[self.op]
 
-    def direction(self, measured: float) -> str:
+    def direction(self, measured: float) -> Direction:
         """How a claim that does not hold is wrong: it promised more, or less, than is true."""
         if self.op == "between":
             assert self.min is not None
-            return "overstated" if measured < self.min else "understated"
+            return Direction.OVERSTATED if measured < self.min else Direction.UNDERSTATED
         assert self.value is not None
         if self.op == "==":
             # For ranks a larger number is a worse position: the claim overstated it.
-            return "overstated"
-        return "overstated" if self.op in (">", ">=") else "understated"
+            return Direction.OVERSTATED
+        return Direction.OVERSTATED if self.op in (">", ">=") else Direction.UNDERSTATED
 
     def classify(self, low: float, high: float) -> str:
         """Whether the claim holds for "all", "none" or only "some" values in [low, high]."""
@@ -108,23 +112,27 @@ class Expectation:
 
 
 def _num(value: float | None) -> str:
+    """A number as a person reads it: 1,000,000, 0.25; beyond a quadrillion in e-notation (a
+    value of 1e308 would otherwise be written out in 309 digits)."""
     if value is None:
         return "?"
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 @dataclass(frozen=True)
 class Metric:
     kind: str
     repo_type: RepoType = RepoType.MODEL
-    where: Where = ()
+    where: Filters = NO_WHERE  # the repos it is measured on
     column: str | None = None
     value: str | None = None
     by: str = "count"
     name: str | None = None
     expect: Expectation | None = None  # parts of an `all` metric carry their own
     parts: tuple[Metric, ...] = ()
-    among: Where = ()
+    among: Filters = NO_WHERE  # a share's denominator
     min_repos: int = 1
     n: int = 1
 
@@ -182,12 +190,15 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
     seen: set[str] = set()
     for path in paths:
         try:
-            document = tomllib.loads(path.read_text("utf-8"))
+            document = read_claim_toml(path, path.read_text("utf-8"), result.errors)
         except OSError as exc:
             result.errors.append(f"{path}: cannot read ({exc.strerror})")
             continue
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             result.errors.append(f"{path}: not valid TOML ({exc})")
+            continue
+        except RecursionError:
+            result.errors.append(f"{path}: {TOO_DEEP}")
             continue
         try:
             articles = parse_articles(document.get("article", {}))
@@ -205,6 +216,9 @@ def load_claim_files(paths: list[Path]) -> LoadResult:
                 claim = parse_claim(entry, str(path), articles)
             except ClaimDefinitionError as exc:
                 result.errors.append(f"{path}: claim {label}: {exc}")
+                continue
+            except RecursionError:
+                result.errors.append(f"{path}: claim {label}: {TOO_DEEP}")
                 continue
             if claim.id in seen:
                 result.errors.append(f"{path}: claim {claim.id}: id: defined twice")
@@ -231,8 +245,10 @@ def parse_date(raw: Any, where: str) -> date | None:
     """A TOML date or "YYYY-MM-DD"; None for "unknown" or a missing date."""
     if raw is None or raw == "unknown":
         return None
+    if isinstance(raw, datetime):  # a TOML date-time: its day
+        return raw.date()
     if isinstance(raw, date):
-        return raw if type(raw) is date else raw.date()  # type: ignore[attr-defined]
+        return raw
     if isinstance(raw, str):
         try:
             return date.fromisoformat(raw.strip())
@@ -330,18 +346,21 @@ def parse_expectation(raw: Any, where: str) -> Expectation:
         low: Any = raw.get("min")
         high: Any = raw.get("max")
         if not (_is_number(low) and _is_number(high)) or low >= high:
-            raise ClaimDefinitionError(f"{where}: between needs numbers min < max")
+            raise ClaimDefinitionError(f"{where}: between needs finite numbers min < max")
         return Expectation(op, min=float(low), max=float(high))
     value: Any = raw.get("value")
     if not _is_number(value):
-        raise ClaimDefinitionError(f"{where}.value: must be a number, not {value!r}")
+        kind = "finite number" if _is_number(value, finite=False) else "number"
+        raise ClaimDefinitionError(f"{where}.value: must be a {kind}, not {value!r}")
     return Expectation(op, value=float(value))
 
 
-def _where(raw: Any, where: str) -> Where:
+def _where(raw: Any, where: str) -> Filters:
+    """A `where` or `among` table as the row filters the query engine applies."""
     if not isinstance(raw, dict):
         raise ClaimDefinitionError(f"{where}: must be a table")
-    out = []
+    text: dict[str, tuple[str, ...]] = {}
+    standard: bool | None = None
     for key, value in raw.items():
         if key not in WHERE_KEYS:
             raise ClaimDefinitionError(f"{where}.{key}: unknown filter; expected one of "
@@ -349,14 +368,19 @@ def _where(raw: Any, where: str) -> Where:
         if key == "standard_license":
             if not isinstance(value, bool):
                 raise ClaimDefinitionError(f"{where}.{key}: must be true or false")
-            out.append((key, ("true" if value else "false",)))
+            standard = value
             continue
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or not values or \
                 not all(isinstance(v, str) for v in values):
             raise ClaimDefinitionError(f"{where}.{key}: must be a string or a list of strings")
-        out.append((key, tuple(values)))
-    return tuple(sorted(out))
+        text[key] = tuple(values)
+    return Filters(license_category=text.get("license_category"), license=text.get("license"),
+                   standard_license=standard, library=text.get("library"),
+                   author=text.get("author"), family=text.get("family"),
+                   not_family=text.get("not_family"),
+                   not_family_kind=text.get("not_family_kind"),
+                   base_family=text.get("base_family"), task=text.get("task"))
 
 
 def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:
@@ -368,5 +392,8 @@ def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: Any, *, finite: bool = True) -> bool:
+    """A number, finite unless said: TOML's nan and inf compare with nothing a count or share
+    can be (a claim of "> nan" would be judged refuted by a value no article wrote)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        (not finite or math.isfinite(value))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hfexplore.claims.loader import Metric, Where
-from hfexplore.stats.query import NONE_LABEL, Filters, Scan, distinct, rank_of, value_counts
+from hfexplore.claims.loader import Metric
+from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_of, value_counts
 
 # Claim column names -> snapshot columns (`family` is derived from `author`).
 COLUMN_OF = {"library": "libraries", "author": "author", "license": "license",
@@ -26,21 +26,14 @@ class Figure:
     detail: str = ""
 
 
-def filters_of(where: Where) -> Filters:
-    options: dict[str, object] = {}
-    for key, values in where:
-        options[key] = (values[0] == "true") if key == "standard_license" else values
-    return Filters(**options)  # type: ignore[arg-type]
-
-
 def compute(scan: Scan, metric: Metric) -> Figure:
     """The metric over the scan's rows (a share's `among` and the `where` filters narrow it)."""
     if metric.kind == "share":
-        base = scan.narrowed(filters_of(metric.among))
-        selected = base.narrowed(filters_of(metric.where))
+        base = scan.narrowed(metric.among)
+        selected = base.narrowed(metric.where)
         denominator = base.count()
         return Figure(selected.count() / max(denominator, 1), denominator)
-    selected = scan.narrowed(filters_of(metric.where))
+    selected = scan.narrowed(metric.where)
     if metric.kind == "count":
         return Figure(float(selected.count()))
     column = metric.column or ""

@@ -29,8 +29,12 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hfexplore.verdicts import INFINITY, Range
+
+__all__ = ["INFINITY", "Range", "Sample", "count_band", "distinct_band", "order_is_clear",
+           "relation", "share_band", "timing_caveat"]
+
 FAR_DAYS = 90
-INFINITY = math.inf
 
 
 @dataclass(frozen=True)
@@ -45,25 +49,6 @@ class Sample:
         if self.fraction:
             return f"a 1-in-{round(1 / self.fraction)} sample"
         return "a selection of unknown size"
-
-
-@dataclass(frozen=True)
-class Range:
-    low: float
-    high: float
-
-    def describe(self, percent: bool = False) -> str:
-        def show(value: float) -> str:
-            if value == INFINITY:
-                return "unbounded"
-            if percent:
-                return f"{100 * value:.1f}%"
-            return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
-        if self.low == self.high:
-            return show(self.low)
-        if self.high == INFINITY:
-            return f"at least {show(self.low)}"
-        return f"between {show(self.low)} and {show(self.high)}"
 
 
 def relation(data_day: date, claim_day: date | None) -> str:

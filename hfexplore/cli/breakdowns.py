@@ -18,7 +18,8 @@ from hfexplore.cli.options import (
     hub_options,
     knowledge_options,
     live_option,
-    load_snapshot,
+    not_empty,
+    on_snapshot,
     output_options,
     plot_option,
     repo_type_option,
@@ -76,9 +77,9 @@ def licenses(repo_type: RepoType, open_weight: bool,
                            library=params.get("library"), task=params.get("task"),
                            license_table=table), output_format)
         return
-    emit(reports.licenses(load_snapshot(params), repo_type, open_weight=open_weight,
-                          by=by, top=top, filters=filters_from(params),
-                          license_table=table, families=_families(params)), output_format)
+    emit(on_snapshot(params, lambda snap: reports.licenses(
+        snap, repo_type, open_weight=open_weight, by=by, top=top, filters=filters_from(params),
+        license_table=table, families=_families(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -119,8 +120,8 @@ def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: in
     if library_list:
         raise click.UsageError("--library-list applies to --live only")
 
-    emit(reports.libraries(load_snapshot(params), repo_type, top=top,
-                           filters=filters_from(params)), output_format)
+    emit(on_snapshot(params, lambda snap: reports.libraries(
+        snap, repo_type, top=top, filters=filters_from(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -135,8 +136,8 @@ def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: An
     """Repos per task (pipeline_tag; task_categories for datasets)."""
     from hfexplore.stats import reports
 
-    emit(reports.tasks(load_snapshot(params), repo_type, top=top,
-                       filters=filters_from(params)), output_format)
+    emit(on_snapshot(params, lambda snap: reports.tasks(
+        snap, repo_type, top=top, filters=filters_from(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -158,21 +159,22 @@ def authors(repo_type: RepoType, by_family: bool,
     """Repos, downloads and likes per author or organisation family."""
     from hfexplore.stats import reports
 
-    emit(reports.authors(load_snapshot(params), repo_type, by_family=by_family,
-                         sort=sort, top=top, filters=filters_from(params),
-                         families=_families(params)), output_format)
+    emit(on_snapshot(params, lambda snap: reports.authors(
+        snap, repo_type, by_family=by_family, sort=sort, top=top, filters=filters_from(params),
+        families=_families(params))), output_format)
 
 
 @click.command(epilog=examples(
     "hfexplore lineage --demo --family Meta --top 5",
     "hfexplore lineage --base meta-llama/Llama-2-7b-hf"))
-@click.option("--family", metavar="NAME",
+@click.option("--family", metavar="NAME", callback=not_empty,
               help="Only bases of this family's tree: its own models (by origin pattern, "
                    "namespace, mirror or legacy id) and models descending from one at any "
                    "depth.")
-@click.option("--parent-family", metavar="NAME",
+@click.option("--parent-family", metavar="NAME", callback=not_empty,
               help="Only bases attributed to this family themselves (the direct parents).")
-@click.option("--base", metavar="REPO", help="Only derivatives of this base model.")
+@click.option("--base", metavar="REPO", callback=not_empty,
+              help="Only derivatives of this base model.")
 @top_option(20)
 @filter_options
 @families_option
@@ -184,9 +186,9 @@ def lineage(family: str | None, parent_family: str | None, base: str | None, top
     ...), and descendants at any depth, the base_model chain followed to its roots."""
     from hfexplore.stats import reports
 
-    emit(reports.lineage(load_snapshot(params), family=family, parent_family=parent_family,
-                         base=base, top=top, filters=filters_from(params),
-                         families=_families(params)), output_format)
+    emit(on_snapshot(params, lambda snap: reports.lineage(
+        snap, family=family, parent_family=parent_family, base=base, top=top,
+        filters=filters_from(params), families=_families(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -203,8 +205,8 @@ def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
     """Repos created per month or year, and the running total."""
     from hfexplore.stats import reports
 
-    report = reports.growth(load_snapshot(params), repo_type, by=by,
-                            filters=filters_from(params))
+    report = on_snapshot(params, lambda snap: reports.growth(
+        snap, repo_type, by=by, filters=filters_from(params)))
     if plot:
         from hfexplore.formats.plot import plot_growth
 

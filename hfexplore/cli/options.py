@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hfexplore.arguments import OUTPUT_FORMATS, PLOT_EXTENSIONS
+from hfexplore.arguments import LATEST, OUTPUT_FORMATS, PLOT_EXTENSIONS, PREVIOUS
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import PlotFormatError
 from hfexplore.repo_type import REPO_TYPES, RepoType
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, py
     from hfexplore.store.snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -96,10 +97,18 @@ SNAPSHOT_HELP = ("Snapshot to read: a name, a unique prefix of one (2024-07), la
 DEMO_HELP = "Use the bundled demo snapshot (real Hub data, July 2024 sample)."
 
 
+def not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An empty name is a mistake (an unset variable in a script), not "no filter"."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (leave the option out instead)")
+    return value
+
+
 def snapshot_choice(help: str = SNAPSHOT_HELP, demo_help: str = DEMO_HELP) -> Callable[[F], F]:
     """--snapshot, --demo and --data-dir, with help that says what the command does with them."""
     return _stack(
-        click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", help=help),
+        click.option("--snapshot", "snapshot_ref", metavar="SNAPSHOT", callback=not_empty,
+                     help=help),
         click.option("--demo", is_flag=True, help=demo_help),
         data_dir_option,
     )
@@ -128,6 +137,27 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
     return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
 
 
+def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:
+    """`compute` over the snapshot the options choose. Damage the cheap checks cannot see (a
+    page failing its checksum) is found while `compute` reads; then, unless the snapshot was
+    named, the newest intact one is used instead, with the same warning as any damaged newest
+    snapshot. A snapshot named explicitly that is damaged is an error."""
+    from hfexplore.errors import DamagedSnapshotError
+
+    named = params.get("demo") or params.get("snapshot_ref") not in (None, LATEST, PREVIOUS)
+    snapshot = load_snapshot(params)
+    while True:
+        try:
+            return compute(snapshot)
+        except DamagedSnapshotError as exc:
+            if named or exc.name != snapshot.name:
+                raise
+            instead = load_snapshot(params)  # this one now counts as damaged: skipped, warned
+            if instead.path == snapshot.path:
+                raise
+            snapshot = instead
+
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -139,9 +169,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 
 filter_options = _stack(
-    click.option("--author", metavar="NAME", help="Only repos of this author/organisation."),
-    click.option("--library", metavar="NAME", help="Only models with this library_name."),
-    click.option("--task", metavar="TASK", help="Only repos with this task (pipeline_tag)."),
+    click.option("--author", metavar="NAME", callback=not_empty,
+                 help="Only repos of this author/organisation."),
+    click.option("--library", metavar="NAME", callback=not_empty,
+                 help="Only models with this library_name."),
+    click.option("--task", metavar="TASK", callback=not_empty,
+                 help="Only repos with this task (pipeline_tag)."),
     click.option("--created-after", metavar="DATE", callback=_date,
                  help="Only repos created on or after DATE (YYYY-MM-DD)."),
     click.option("--created-before", metavar="DATE", callback=_date,
@@ -156,9 +189,14 @@ def filters_from(params: dict[str, Any]) -> Filters:
                    params.get("created_after"), params.get("created_before"))
 
 
+# More rows than any catalogue has; a larger --top is a typo, refused as bad usage (exit 2)
+# rather than passed to DuckDB, whose LIMIT is a 64-bit integer.
+MAX_TOP = 1_000_000_000
+
+
 def top_option(default: int, help: str = "Rows to show (0 for all).") -> Callable[[F], F]:
-    return click.option("--top", type=click.IntRange(min=0), default=default, show_default=True,
-                        help=help)
+    return click.option("--top", type=click.IntRange(min=0, max=MAX_TOP), default=default,
+                        show_default=True, help=help)
 
 
 def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -176,7 +214,7 @@ def plot_option(what: str) -> Callable[[F], F]:
     kinds = ", ".join(f".{e}" for e in PLOT_EXTENSIONS)
     return click.option("--plot", type=click.Path(), metavar="FILE.png",
                         callback=_plot_path,
-                        help=f"Also draw {what} to an image ({kinds}; needs the [plot] extra).")
+                        help=f"Also draw {what} to an image ({kinds}).")
 
 
 class RepoTypeChoice(click.Choice):

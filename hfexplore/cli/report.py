@@ -14,7 +14,7 @@ from hfexplore.cli.options import (
     filters_from,
     hub_client,
     hub_options,
-    load_snapshot,
+    on_snapshot,
     snapshot_options,
     top_option,
 )
@@ -49,25 +49,29 @@ def report(html_path: Path, live: bool, claim_files: tuple[Path, ...], no_builti
     """
     from hfexplore.atomic_files import output_target
     from hfexplore.knowledge import Families
-    from hfexplore.page.gather import build_report_page
+    from hfexplore.page.gather import ReportPage, build_report_page
 
     # Imported here: matplotlib takes a moment to load, and only this command needs it.
     from hfexplore.page.html import write_html
     from hfexplore.store.snapshot import Snapshot
 
     output_target(html_path)  # a device or FIFO is refused before the work, not after it
-    snapshot: Snapshot | None = None
-    snapshot_error = ""
+
+    def build(snapshot: Snapshot | None, snapshot_error: str = "") -> ReportPage:
+        if snapshot is not None:  # the page reads nearly every column: check them first
+            for repo_type in snapshot.repo_types():
+                snapshot.check_pages(repo_type)
+        return build_report_page(snapshot, client=hub_client(params) if live else None,
+                                 snapshot_error=snapshot_error, filters=filters_from(params),
+                                 top=top, claim_files=list(claim_files),
+                                 builtin_claims=not no_builtin_claims,
+                                 families=Families.load(families_file))
+
     try:
-        snapshot = load_snapshot(params)
+        page = on_snapshot(params, build)
     except SnapshotError as exc:
         if not live or params.get("snapshot_ref"):
             raise
-        snapshot_error = str(exc)
-    page = build_report_page(snapshot, client=hub_client(params) if live else None,
-                             snapshot_error=snapshot_error, filters=filters_from(params),
-                             top=top, claim_files=list(claim_files),
-                             builtin_claims=not no_builtin_claims,
-                             families=Families.load(families_file))
+        page = build(None, str(exc))
     written = write_html(page, html_path)
     click.echo(f"wrote {written}", err=True)

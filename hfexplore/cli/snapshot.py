@@ -118,9 +118,12 @@ def snapshot_create(repo_types: list[RepoType], fresh: bool, progress: bool | No
 
 
 def _resumable(root: Path, endpoint: str, repo_types: list[RepoType]) -> bool:
+    """Whether the stopped crawl saved a page to resume from (not when the first request
+    failed: then there is nothing saved to speak of)."""
     from hfexplore.store.unfinished import unfinished_crawls
 
-    return any(c.resumed_by(endpoint, repo_types) for c in unfinished_crawls(root))
+    return any(c.resumed_by(endpoint, repo_types) and c.pages > 0
+               for c in unfinished_crawls(root))
 
 
 def _unfinished_note(leftover: UnfinishedCrawl) -> str:
@@ -168,45 +171,78 @@ def snapshot_discard(name: str | None, everything: bool, data_dir: str | None) -
     "hfexplore snapshot show previous --verify"))
 @click.argument("name", required=False)
 @data_dir_option
-@click.option("--verify", is_flag=True, help="Check every file against its sha256.")
+@click.option("--verify", is_flag=True,
+              help="Read every file: its sha256 and its pages' checksums. The verdict comes "
+                   "first, on one line (stderr), then the manifest.")
 def snapshot_show(name: str | None, data_dir: str | None, verify: bool) -> None:
-    """The manifest of one snapshot (the newest by default), as JSON.
+    """The manifest of one snapshot (the newest intact one by default), as JSON.
 
-    NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path.
+    NAME is a name, a unique prefix (2024-07), `latest`, `previous` or a path; a snapshot named
+    that is damaged is an error (with --verify: the verdict says what is wrong).
     """
+    from hfexplore.errors import DamagedSnapshotError
     from hfexplore.store.inventory import resolve_snapshot
+    from hfexplore.store.snapshot import open_snapshot
 
-
-
-    snap = resolve_snapshot(name, resolve_data_dir(data_dir))
+    root = resolve_data_dir(data_dir)
+    try:
+        snap = resolve_snapshot(name, root)
+    except DamagedSnapshotError as exc:
+        if not verify:
+            raise
+        snap = open_snapshot(_snapshot_path(name, exc.name, root))
     doc = {"path": str(snap.path), **snap.manifest}
     if verify:
-        doc["problems"] = snap.verify()
+        problems = snap.problems()
+        doc["problems"] = problems = problems + [p for p in snap.verify() if p not in problems]
+        verdict = (f"error: snapshot {snap.name} is damaged: {'; '.join(problems)}" if problems
+                   else f"snapshot {snap.name} is intact: every file matches its sha256 and "
+                        "every page its checksum")
+        click.echo(verdict, err=True)
     click.echo(json.dumps(doc, indent=2))
     if verify and doc["problems"]:
-        raise HfExploreError(f"snapshot {snap.name} is damaged: {'; '.join(doc['problems'])}")
+        raise SystemExit(1)
+
+
+def _snapshot_path(ref: str | None, name: str, root: Path) -> Path:
+    """Where the damaged snapshot `name`, found for `ref`, lives."""
+    from hfexplore.store.snapshot import SNAPSHOTS
+
+    given = Path(ref).expanduser() if ref else None
+    return given if given is not None and given.is_dir() else root / SNAPSHOTS / name
 
 
 @snapshot.command("prune", epilog=examples(
     "hfexplore snapshot prune --keep 4",
-    "hfexplore snapshot prune --keep 4 --export hub-export"))
-@click.option("--keep", type=click.IntRange(min=1), required=True, metavar="N",
-              help="How many of the newest snapshots (and export dates) to keep.")
+    "hfexplore snapshot prune --keep 4 --export hub-export",
+    "hfexplore snapshot prune --damaged"))
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="How many of the newest intact snapshots (and export dates) to keep.")
+@click.option("--damaged", is_flag=True,
+              help="Delete the damaged snapshots too (`snapshot list` shows them); without it "
+                   "they are only reported.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Prune this export directory's dates too.")
+              metavar="DIR", help="Prune this export directory's dates too (with --keep).")
 @data_dir_option
-def snapshot_prune(keep: int, export_dir: Path | None, data_dir: str | None) -> None:
-    """Delete all but the newest N snapshots."""
+def snapshot_prune(keep: int | None, damaged: bool, export_dir: Path | None,
+                   data_dir: str | None) -> None:
+    """Delete all but the newest N intact snapshots; damaged ones only with --damaged."""
     from hfexplore.store.export import prune_export
-    from hfexplore.store.inventory import prune_snapshots
+    from hfexplore.store.inventory import damaged_snapshots, prune_snapshots
     from hfexplore.store.lock import data_dir_lock
 
-
-
+    if keep is None and not damaged:
+        raise click.UsageError("give --keep N, --damaged, or both")
+    if export_dir is not None and keep is None:
+        raise click.UsageError("--export prunes export dates by --keep N")
     root = resolve_data_dir(data_dir)
     with data_dir_lock(root):
-        removed = prune_snapshots(root, keep)
-        dates = prune_export(export_dir, keep) if export_dir is not None else []
+        removed = prune_snapshots(root, keep, damaged=damaged)
+        dates = prune_export(export_dir, keep) if export_dir is not None and keep else []
+        left = damaged_snapshots(root)
+    for entry in left:
+        click.echo(f"warning: kept damaged snapshot {entry.name} ({'; '.join(entry.problems)}); "
+                   "`hfexplore snapshot prune --damaged` deletes it", err=True)
     click.echo(f"removed {len(removed)} snapshot(s)" +
                (f" and {len(dates)} export date(s)" if export_dir is not None else ""))
 
@@ -229,13 +265,25 @@ def snapshot_diff(old: str, new: str, repo_types: list[RepoType], top: int, data
     OLD and NEW are names, unique prefixes (2024-07), `latest`, `previous` or paths
     [default: previous latest].
     """
+    from hfexplore.errors import DamagedSnapshotError
     from hfexplore.stats.diff import diff_snapshots
     from hfexplore.store.inventory import resolve_snapshot
 
-
     root = resolve_data_dir(data_dir)
-    emit(diff_snapshots(resolve_snapshot(old, root), resolve_snapshot(new, root),
-                        repo_types, top=top), output_format)
+    pair = (resolve_snapshot(old, root), resolve_snapshot(new, root))
+    while True:
+        try:
+            report = diff_snapshots(*pair, repo_types, top=top)
+            break
+        except DamagedSnapshotError as exc:  # found reading: `latest`, `previous` move on
+            refs = {ref for ref, snap in zip((old, new), pair, strict=True)
+                    if snap.name == exc.name}
+            again = (resolve_snapshot(old, root), resolve_snapshot(new, root))
+            if not refs <= {LATEST, PREVIOUS} or [s.path for s in again] == \
+                    [s.path for s in pair]:
+                raise
+            pair = again
+    emit(report, output_format)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:

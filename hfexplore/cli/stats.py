@@ -5,13 +5,14 @@ from typing import Any
 import click
 
 from hfexplore.cli.examples import examples
+from hfexplore.cli.hints import OFFLINE_ADVICE
 from hfexplore.cli.options import (
     emit,
     filter_options,
     filters_from,
     hub_client,
     hub_options,
-    load_snapshot,
+    on_snapshot,
     output_options,
     snapshot_options,
     top_option,
@@ -44,9 +45,18 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     if use_snapshot and not live:
         from hfexplore.stats.reports import summary
 
-        emit(summary(load_snapshot(params), top=top, filters=filters_from(params)),
+        emit(on_snapshot(params, lambda snap: summary(snap, top=top,
+                                                       filters=filters_from(params))),
              output_format)
     else:
+        from hfexplore.errors import HubUnreachableError
         from hfexplore.stats.live import live_totals
 
-        emit(live_totals(hub_client(params)), output_format)
+        try:
+            emit(live_totals(hub_client(params)), output_format)
+        except HubUnreachableError as exc:
+            if live:
+                raise
+            # The README's first command, run offline: say what works without the Hub.
+            raise HubUnreachableError(f"{exc}, and there is no snapshot to read instead; "
+                                      f"{OFFLINE_ADVICE}", url=exc.url) from exc

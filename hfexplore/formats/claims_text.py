@@ -1,91 +1,85 @@
 """Claim verdicts for a person: one compact block per claim, at most 80 columns wide.
 
 The table format would need a column per field (over 400 characters wide); JSON and CSV keep
-every field as plain values.
+every field as plain values. The blocks read the typed verdicts (`hfexplore.verdicts`).
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
-import pandas as pd
-
-from hfexplore.formats.base import Format
-from hfexplore.report import Report, iso
+from hfexplore.report import iso
 from hfexplore.sanitize import clean_text
+from hfexplore.verdicts import ClaimsReport, Evidence, Finding, Measurement, Verdict
 
 WIDTH = 80
 LABEL = 11  # width of the field names column
 
 
-def _number(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
+def _number(value: int | float) -> str:
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:.4g}"
-    return str(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:.4g}"
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, dict):
-        if "value" in value and "source" in value:
-            extra = f", {value['estimated_from']}" if value.get("estimated_from") else ""
-            return f"{_number(value['value'])} ({value['source']}{extra})"
-        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    return _number(value)
+def _figure(measured: Measurement | None) -> str:
+    return "not measured" if measured is None else _number(measured.number)
 
 
-def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, dict | list | str):
-        return bool(value)
-    return not pd.isna(value)
+def _evidence(item: Finding | Evidence) -> str:
+    if isinstance(item, Finding):
+        return item.summary()
+    if item.measured is None:
+        return f"unavailable: {item.unavailable}"
+    data = item.measured.data
+    sample = f", {data.estimated_from}" if data.estimated_from else ""
+    return f"{_number(item.measured.number)} ({data.label}{sample})"
 
 
-class ClaimBlocks(Format):
+class ClaimBlocks:
     """`claims` on a terminal: verdict, quote, measured against expected, dates, caveat."""
 
     name = "claims-text"
     markdown = False
 
-    def render(self, report: Report) -> str:
+    def render(self, report: ClaimsReport) -> str:
         head = f"{report.title} (as of {iso(report.as_of)})"
         blocks = [self._heading(head, 2)]
-        for row in report.rows.to_dict("records"):
-            blocks.append(self._block({str(key): value for key, value in row.items()}))
-        counts = report.extra.get("verdicts", {})
-        blocks.append(", ".join(f"{n} {verdict}" for verdict, n in counts.items()))
+        blocks.extend(self._block(verdict) for verdict in report.verdicts)
+        blocks.append(", ".join(f"{n} {verdict}" for verdict, n in report.counts.items()))
         blocks.extend(clean_text(note) for note in report.notes)
         return "\n\n".join(blocks) + "\n"
 
     def _heading(self, text: str, level: int = 3) -> str:
         return f"{'#' * level} {clean_text(text)}" if self.markdown else clean_text(text)
 
-    def _block(self, row: dict[str, Any]) -> str:
-        verdict = str(row["verdict"]).upper() + (f" ({row['direction']})"
-                                                 if _present(row.get("direction")) else "")
-        lines = [self._heading(f"{row['id']}: {verdict}")]
-        fields: list[tuple[str, Any]] = [("quote", f"\u201c{row['quote']}\u201d"
-                                          if row.get("quote") else None),
-                                         ("source", row.get("article"))]
-        measured = row.get("measured")
-        if _present(measured):
-            where = f" ({row['source']}, {str(row.get('data_as_of') or '')[:10]})"
-            fields.append(("measured", _value(measured) + where))
-            fields.append(("expected", f"{_value(row.get('expected'))} on {row['claim_date']}"
-                           if row.get("claim_date") != "unknown" else
-                           f"{_value(row.get('expected'))} (claim date unknown)"))
-            fields.append(("at claim", row.get("at_claim_date")))
-        fields += [("why", row.get("note")), ("caveat", row.get("caveat"))]
-        for name, value in (row.get("evidence") or {}).items():
-            fields.append(("evidence", f"{name}: {_value(value)}"))
+    def _block(self, verdict: Verdict) -> str:
+        said = str(verdict.verdict).upper() + (f" ({verdict.direction})"
+                                               if verdict.direction else "")
+        lines = [self._heading(f"{verdict.id}: {said}")]
+        fields = [("quote", f"\u201c{verdict.quote}\u201d" if verdict.quote else ""),
+                  ("source", verdict.article.text if verdict.article else "")]
+        finding = verdict.finding
+        if verdict.parts or (finding is not None and finding.measured is not None):
+            if verdict.parts:
+                measured = "; ".join(f"{p.name}: {_figure(p.measured)}" for p in verdict.parts)
+                expected = "; ".join(f"{p.name}: {p.expected}" for p in verdict.parts)
+            else:
+                assert finding is not None
+                measured, expected = _figure(finding.measured), finding.expected
+            data = verdict.data
+            fields.append(("measured", measured + (f" ({data.label}, {data.day.isoformat()})"
+                                                   if data else "")))
+            fields.append(("expected", f"{expected} on {verdict.claim_date.isoformat()}"
+                           if verdict.claim_date else f"{expected} (claim date unknown)"))
+            if finding is not None and finding.measured is not None:
+                fields.append(("at claim", finding.measured.at_claim.describe(finding.percent)))
+        fields += [("why", verdict.note), ("caveat", "; ".join(verdict.caveats))]
+        for name, item in verdict.listed_evidence().items():
+            fields.append(("evidence", f"{name}: {_evidence(item)}"))
         for name, value in fields:
-            if _present(value):
-                lines.extend(self._field(name, clean_text(str(value))))
+            if value:
+                lines.extend(self._field(name, clean_text(value)))
         return "\n".join(lines)
 
     def _field(self, name: str, text: str) -> list[str]:

@@ -27,7 +27,10 @@ class CsvFormat(Format):
 
 
 def _cell(value: Any) -> Any:
-    """Lists and objects as JSON text, never as Python reprs."""
+    """Lists and objects as JSON text, never as Python reprs; booleans as JSON's true and
+    false in every column (a text column already holds "false")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return value

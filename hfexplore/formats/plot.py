@@ -1,4 +1,4 @@
-"""Plots (optional: needs matplotlib, the [plot] extra).
+"""Plots, drawn with matplotlib (a dependency of hfexplore, loaded only when a plot is asked).
 
 `growth_figure` and `history_figure` build the figure (tests inspect its axes);
 `plot_growth` and `plot_history` write it to a file whose extension picks the image type.
@@ -37,7 +37,8 @@ def _pyplot() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise HfExploreError("plots need matplotlib: pip install 'hfexplore[plot]'") from None
+        raise HfExploreError("plots need matplotlib, a dependency of hfexplore that is missing "
+                             "here: pip install matplotlib") from None
     return plt
 
 

@@ -44,15 +44,8 @@ __all__ = [
     "SeenIds",
     "Transport",
     "TransportStats",
-    "check_repo_type",
     "connect",
 ]
-
-
-def check_repo_type(repo_type: object) -> RepoType:
-    """The repo type named (a RepoType or its string); InvalidArgumentError (a ValueError)
-    otherwise."""
-    return RepoType.parse(repo_type)
 
 
 def connect(

@@ -5,6 +5,8 @@ bytes (the "resolvers" rate-limit bucket) and `{endpoint}/api/datasets/{repo}/tr
 {path}` for listings (the "api" bucket). The token goes only to the endpoint's origin, never to
 the CDN a resolve URL redirects to. Every read is checked against the ETag seen by `head()`: a
 file that changes between two reads raises `HubFileChangedError` instead of mixing two versions.
+Every request goes through the transport's one loop (`Transport.request`: pacing, retries,
+waits, redirects, errors); this module only says what each answer must hold.
 
 `remote_file.RemoteFile` reads a file through these Range requests as a seekable file.
 """
@@ -12,24 +14,25 @@ file that changes between two reads raises `HubFileChangedError` instead of mixi
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
-from hfexplore.errors import HubError, HubFileChangedError, HubServerError, HubUnreachableError
-from hfexplore.hub.ratelimit import parse_ratelimit
-from hfexplore.hub.retry import RETRYABLE_STATUS
-from hfexplore.hub.transport import Transport, _is_connect_failure, _reason
+from hfexplore.errors import (
+    HubError,
+    HubFileChangedError,
+    HubRateLimitError,
+    HubServerError,
+    HubUnreachableError,
+)
+from hfexplore.hub.failures import broken_exchange
+from hfexplore.hub.transport import Reply, Retry, Transport
 from hfexplore.repo_type import PLURAL
-
-log = logging.getLogger(__name__)
 
 DOWNLOAD_CHUNK = 1 << 16  # small enough that a broken download keeps most of what came
 
@@ -56,7 +59,7 @@ class TreeEntry:
     lfs: bool
 
 
-def _etag(headers: Any) -> str | None:
+def _etag(headers: Mapping[str, str]) -> str | None:
     value = headers.get("X-Linked-Etag") or headers.get("ETag")
     if not value:
         return None
@@ -92,15 +95,16 @@ class HubFiles:
     def head(self, repo: str, path: str, revision: str = "main") -> RemoteFileInfo:
         """Size, ETag and commit of a file, and where its bytes are served from."""
         url = self.resolve_url(repo, path, revision)
-        response = self._request("HEAD", url, {}, allow_redirect_answer=True)
-        headers = response.headers
+        reply = self.transport.request("HEAD", url, _as_is, bucket=_bucket,
+                                       follow_redirects=False)
+        headers = reply.headers
         etag = _etag(headers)
         size_text = headers.get("X-Linked-Size") or headers.get("Content-Length")
         location = url
-        if response.is_redirect and headers.get("Location"):
+        if reply.response.is_redirect and headers.get("Location"):
             location = urljoin(url, headers["Location"])
             if not size_text or not etag:  # the answer to follow has them
-                final = self._request("HEAD", location, {})
+                final = self.transport.request("HEAD", location, _as_is, bucket=_bucket)
                 etag = etag or _etag(final.headers)
                 size_text = size_text or final.headers.get("Content-Length")
         if not etag or not size_text or not size_text.isdigit():
@@ -130,17 +134,25 @@ class HubFiles:
 
     # -- bytes -----------------------------------------------------------------------------------
     def read_range(self, info: RemoteFileInfo, start: int, end: int) -> bytes:
-        """Bytes [start, end) of the file `info` describes, verified against its ETag."""
+        """Bytes [start, end) of the file `info` describes, verified against its ETag.
+        `RangeIgnored` (before the body is read) if the server sends the whole file instead."""
         end = min(end, info.size)
         if start >= end:
             return b""
-        response = self._request("GET", info.location, {"Range": f"bytes={start}-{end - 1}"},
-                                 expected_length=end - start, info=info)
-        if response.status_code == 200 and (start, end) != (0, info.size):
-            raise RangeIgnored
-        self.bytes_read += len(response.content)
-        return response.content
 
+        def receive(reply: Reply) -> bytes:
+            _check_etag(reply.headers, info)
+            if reply.status == 200 and (start, end) != (0, info.size):
+                raise RangeIgnored
+            content = reply.read()
+            if len(content) != end - start:
+                raise Retry(f"short body ({len(content):,} of {end - start:,} bytes)")
+            return content
+
+        content = self.transport.request("GET", info.location, receive, bucket=_bucket,
+                                         headers={"Range": f"bytes={start}-{end - 1}"})
+        self.bytes_read += len(content)
+        return content
 
     def download(self, info: RemoteFileInfo, dest: Path) -> Path:
         """The whole file to `dest`, resuming a `.part` left by an earlier, interrupted call
@@ -157,23 +169,40 @@ class HubFiles:
                 have = 0
         if have == 0:
             part.unlink(missing_ok=True)
+            part.touch()
             meta.write_text(json.dumps({"etag": info.etag, "size": info.size}))
-        policy = self.transport.policy
-        failures = 0
-        while have < info.size:
+
+        def receive(reply: Reply) -> None:
+            """Append what comes to the part; a break is retried from where it stopped."""
+            _check_etag(reply.headers, info)
+            wrote = 0
+            with part.open("ab") as handle:
+                if reply.status == 200:  # the server sent the whole file: start over
+                    handle.truncate(0)
+                try:
+                    for chunk in reply.chunks(DOWNLOAD_CHUNK):
+                        handle.write(chunk)
+                        wrote += len(chunk)
+                        self.bytes_read += len(chunk)
+                except requests.RequestException as exc:
+                    raise Retry(broken_exchange(exc, self.transport.policy.timeout),
+                                progressed=wrote > 0) from exc
+            kept = part.stat().st_size
+            if kept < info.size:
+                raise Retry(f"short body ({kept:,} of {info.size:,} bytes)", progressed=wrote > 0)
+
+        if have < info.size:
             try:
-                with part.open("ab") as handle:
-                    have += self._stream_into(info, have, handle)
-            except (requests.RequestException, _ShortRead) as exc:
-                failures += 1
-                if failures >= policy.max_attempts:
-                    raise HubServerError(
-                        f"the download of {info.path} from {info.repo} kept breaking ({exc}); "
-                        f"{have:,} of {info.size:,} bytes are kept in {part}: run again to "
-                        "resume", url=info.location) from exc
-                self.transport.stats.retries += 1
-                self.transport.sleep(policy.backoff(failures))
-                have = part.stat().st_size
+                self.transport.request(
+                    "GET", info.location, receive, bucket=_bucket,
+                    headers=lambda: {"Range": f"bytes={part.stat().st_size}-"})
+            except (HubServerError, HubRateLimitError, HubUnreachableError) as exc:
+                kept = part.stat().st_size
+                if not kept:
+                    raise
+                raise type(exc)(f"{exc}; the {kept:,} of {info.size:,} bytes received are kept "
+                                f"in {part}: run again to resume",
+                                url=exc.url, status=exc.status) from exc
         if part.stat().st_size != info.size:
             raise HubError(f"{info.path}: downloaded {part.stat().st_size:,} bytes, expected "
                            f"{info.size:,}", url=info.location)
@@ -187,122 +216,28 @@ class HubFiles:
         meta.unlink(missing_ok=True)
         return dest
 
-    def _stream_into(self, info: RemoteFileInfo, start: int, handle: io.BufferedWriter) -> int:
-        assert self.transport.session is not None
-        self.transport.pacer.before_request(self._bucket(info.location))
-        self.transport.stats.requests += 1
-        with self.transport.session.get(
-                info.location, headers={**self.transport._headers_for(info.location),
-                                        "Range": f"bytes={start}-"},
-                timeout=self.transport.policy.timeout, stream=True) as response:
-            self._check_status(response, info.location)
-            self._check_etag(response, info)
-            if response.status_code == 200 and start:
-                handle.truncate(0)  # the server sent the whole file: start over
-                start = 0
-            wrote = 0
-            try:
-                for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                    handle.write(chunk)
-                    wrote += len(chunk)
-                    self.bytes_read += len(chunk)
-            finally:
-                handle.flush()
-            if start + wrote < info.size:
-                raise _ShortRead(f"{start + wrote:,} of {info.size:,} bytes")
-            return wrote
 
-    # -- one request, with retries -----------------------------------------------------------------
-    def _bucket(self, url: str) -> str:
-        return "resolvers" if "/resolve/" in urlsplit(url).path else "cdn"
-
-    def _request(self, method: str, url: str, headers: dict[str, str], *,
-                 allow_redirect_answer: bool = False, expected_length: int | None = None,
-                 info: RemoteFileInfo | None = None) -> requests.Response:
-        transport = self.transport
-        assert transport.session is not None
-        policy = transport.policy
-        failures = connect_failures = 0
-        while True:
-            transport.stats.waited_seconds += transport.pacer.before_request(self._bucket(url))
-            transport.stats.requests += 1
-            try:
-                response = transport.session.request(
-                    method, url, headers={**transport._headers_for(url), **headers},
-                    timeout=policy.timeout, allow_redirects=False)
-                content = response.content
-            except requests.ConnectionError as exc:
-                if _is_connect_failure(exc):
-                    connect_failures += 1
-                    if connect_failures >= policy.connect_attempts:
-                        raise HubUnreachableError(f"cannot reach {self.endpoint} "
-                                                  f"({_reason(exc)})", url=url) from exc
-                    transport.sleep(policy.backoff(connect_failures))
-                    continue
-                problem = f"connection broken ({_reason(exc)})"
-            except requests.Timeout:
-                problem = f"no answer within {policy.timeout:g}s"
-            except requests.RequestException as exc:
-                problem = f"broken response ({_reason(exc)})"
-            else:
-                state = parse_ratelimit(response.headers)
-                transport.pacer.observe(state)
-                status = response.status_code
-                if response.is_redirect and not allow_redirect_answer:
-                    url = urljoin(url, response.headers["Location"])
-                    continue
-                if status == 429:
-                    transport.stats.rate_limited += 1
-                    delay = transport._rate_limit_delay(response.headers, state, failures + 1,
-                                                        policy)
-                    transport.pacer.hold_until(self._bucket(url), delay)
-                    failures += 1
-                    if failures >= policy.max_attempts:
-                        raise transport._client_error(url, status, content)
-                    continue
-                if status not in RETRYABLE_STATUS:
-                    self._check_status(response, url)
-                    if info is not None:
-                        self._check_etag(response, info)
-                    if expected_length is None or method == "HEAD" or status == 200 or \
-                            len(content) == expected_length:
-                        return response
-                    problem = f"short body ({len(content):,} of {expected_length:,} bytes)"
-                else:
-                    problem = f"HTTP {status}"
-            failures += 1
-            if failures >= policy.max_attempts:
-                raise HubServerError(f"{self.endpoint} kept failing ({problem}) for "
-                                     f"{urlsplit(url).path} after {failures} attempts; try "
-                                     "again later", url=url)
-            log.info("%s on %s; retry %d", problem, urlsplit(url).path, failures)
-            transport.stats.retries += 1
-            transport.sleep(policy.backoff(failures))
-
-    def _check_status(self, response: requests.Response, url: str) -> None:
-        if response.status_code >= 400 or response.status_code < 200:
-            raise self.transport._client_error(url, response.status_code, response.content)
-
-    @staticmethod
-    def _check_etag(response: requests.Response, info: RemoteFileInfo) -> None:
-        etag = _etag(response.headers)
-        total = response.headers.get("Content-Range", "").rpartition("/")[2]
-        changed = (etag is not None and etag != info.etag) or \
-            (total.isdigit() and int(total) != info.size)
-        if changed:
-            raise HubFileChangedError(
-                f"{info.path} in {info.repo} changed on the Hub while it was being read (ETag "
-                f"{info.etag} became {etag}); nothing was kept from it: run the same command "
-                "again to read the new version", url=info.location)
+def _bucket(url: str) -> str:
+    """The rate-limit bucket of a file URL: the Hub's resolvers, or the CDN they redirect to."""
+    return "resolvers" if "/resolve/" in urlsplit(url).path else "cdn"
 
 
-class _ShortRead(Exception):
-    pass
+def _as_is(reply: Reply) -> Reply:
+    return reply
+
+
+def _check_etag(headers: Mapping[str, str], info: RemoteFileInfo) -> None:
+    etag = _etag(headers)
+    total = headers.get("Content-Range", "").rpartition("/")[2]
+    changed = (etag is not None and etag != info.etag) or \
+        (total.isdigit() and int(total) != info.size)
+    if changed:
+        raise HubFileChangedError(
+            f"{info.path} in {info.repo} changed on the Hub while it was being read (ETag "
+            f"{info.etag} became {etag}); nothing was kept from it: run the same command "
+            "again to read the new version", url=info.location)
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(DOWNLOAD_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

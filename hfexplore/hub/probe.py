@@ -1,4 +1,5 @@
-"""Does the Hub answer? One cheap request, a short timeout, no retries, no token, no cache."""
+"""Does the Hub answer? One cheap request through the request loop, once: a short timeout, no
+retries, no waits, no token, no cache."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 
 import requests
 
-from hfexplore.hub.ratelimit import parse_ratelimit
-from hfexplore.hub.transport import _reason
+from hfexplore.errors import HubError, HubUnreachableError
+from hfexplore.hub.failures import reason
+from hfexplore.hub.retry import RetryPolicy
+from hfexplore.hub.transport import Reply, Transport
 
 PROBE_PATH = "/api/models?limit=1"
 
@@ -27,16 +30,33 @@ class HubProbe:
 def probe_hub(endpoint: str, *, timeout: float = 5.0, session: requests.Session | None = None,
               clock: Callable[[], float] = time.monotonic) -> HubProbe:
     """GET one model from the listing; never raises for network trouble."""
-    url = endpoint.rstrip("/") + PROBE_PATH
+    once = RetryPolicy(max_attempts=1, connect_attempts=1, give_up_after=0.0, timeout=timeout)
+    transport = Transport(endpoint, session=session, policy=once, clock=clock)
+    url = transport.endpoint + PROBE_PATH
     started = clock()
     try:
-        response = (session or requests).get(url, timeout=timeout)
-    except requests.Timeout:
-        return HubProbe(url, False, problem=f"no answer within {timeout:g}s")
-    except requests.RequestException as exc:
-        return HubProbe(url, False, problem=_reason(exc))
+        status = transport.request("GET", url, _read_status)
+    except HubError as exc:
+        if exc.status is None:
+            return HubProbe(url, False, problem=_problem(exc, timeout))
+        status = exc.status
     seconds = clock() - started
-    state = parse_ratelimit(response.headers)
-    problem = None if response.status_code == 200 else f"HTTP {response.status_code}"
-    return HubProbe(url, response.status_code == 200, response.status_code, seconds,
+    state = next(iter(transport.pacer.last.values()), None)
+    problem = None if status == 200 else f"HTTP {status}"
+    return HubProbe(url, status == 200, status, seconds,
                     state.describe() if state else None, problem)
+
+
+def _read_status(reply: Reply) -> int:
+    reply.read()
+    return reply.status
+
+
+def _problem(exc: HubError, timeout: float) -> str:
+    """No answer: what stood in the way, in a few words."""
+    cause = exc.__cause__
+    if isinstance(cause, requests.Timeout):
+        return f"no answer within {timeout:g}s"
+    if isinstance(cause, requests.RequestException) or isinstance(exc, HubUnreachableError):
+        return reason(cause or exc)
+    return str(exc)

@@ -11,7 +11,6 @@ WINDOW_SECONDS = 300  # fixed 5-minute windows
 # Per window: anonymous (per IP) and a free account's token. PRO and above have more; a token
 # is assumed to be a free account's, so estimates with a token are upper bounds of the time.
 API_QUOTA = {False: 500, True: 1_000}
-PAGES_QUOTA = {False: 100, True: 200}
 # What the real Hub takes to answer one 1,000-item listing page (0.3 to 1 s, BENCHMARKS.md):
 # the floor of a walk's time when the quota does not bound it.
 PAGE_SECONDS = 0.3
@@ -20,8 +19,3 @@ PAGE_SECONDS = 0.3
 def api_quota(authenticated: bool) -> int:
     """API requests per 5-minute window for an anonymous caller or a free token."""
     return API_QUOTA[bool(authenticated)]
-
-
-def pages_quota(authenticated: bool) -> int:
-    """Website requests (the count twins among them) per 5-minute window."""
-    return PAGES_QUOTA[bool(authenticated)]

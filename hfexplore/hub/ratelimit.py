@@ -5,6 +5,18 @@ The Hub sends, on every response (not only on a 429):
     RateLimit-Policy: "fixed window";"api";q=<quota>;w=<window seconds>
 Windows are fixed, so the best a client can do is go at full speed while requests remain and
 wait for the reset when they run out.
+
+Why not huggingface_hub's parser (`huggingface_hub.utils.parse_ratelimit_headers`, 2.4): it
+reads the two forms above, but not these, which `parse_ratelimit` reads
+(tests/hub/test_ratelimit.py):
+- a reset in fractions of a second (`t=0.950`): it reads the whole seconds and drops the rest,
+  so `t=0.950` becomes 0 and the next request goes out before the reset, into a 429. The
+  stand-in Hub sends such resets for its sub-minute test windows (the quota pacing tests get
+  429s with it);
+- the parameters in another order (`"api";t=17;r=42`), valid in the IETF draft it follows:
+  it reads nothing;
+- a RateLimit-Policy with `w` before `q`: it drops the quota and the window.
+Retry-After has no public parser there.
 """
 
 from __future__ import annotations
@@ -102,8 +114,7 @@ class Pacer:
         self._why: dict[str, str] = {}
         self.reason = ""  # why the current (or last) wait happened: "quota" or "rate limited"
         self.last: dict[str, RateLimit] = {}
-        self.waited_seconds = 0.0
-        self.waits = 0
+        self.waits = 0  # how many waits (the Transport accounts their seconds, by reason)
 
     def observe(self, state: RateLimit | None) -> None:
         if state is None:
@@ -133,6 +144,5 @@ class Pacer:
             return 0.0
         self.reason = self._why.get(bucket, "quota")
         self._sleep(delay)
-        self.waited_seconds += delay
         self.waits += 1
         return delay

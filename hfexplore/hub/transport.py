@@ -1,37 +1,43 @@
-"""One GET against the Hub, with the cache, pacing, retries and error mapping around it.
+"""The one request loop: every request to the Hub goes through `Transport.request`, with the
+pacing, retries, waits and error mapping around it; `Transport.get` adds the page cache and
+JSON decoding for the API's answers.
 
-Everything above this module sees either a decoded JSON body or an `HubError` whose message
-a user can act on.
+Everything above this module sees either what it asked for or a `HubError` whose message a
+user can act on.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import orjson
 import requests
-from huggingface_hub.utils import build_hf_headers
-from urllib3.exceptions import NewConnectionError
 
 from hfexplore import __version__
-from hfexplore.errors import (
-    CacheMissError,
-    HubAuthError,
-    HubBadRequestError,
-    HubError,
-    HubNotFoundError,
-    HubRateLimitError,
-    HubServerError,
-    HubUnreachableError,
-)
+from hfexplore.config import resolve_endpoint
+from hfexplore.errors import CacheMissError, HubError, HubRateLimitError
 from hfexplore.hub.cache import CacheMode, PageCache
+from hfexplore.hub.failures import (
+    broken_exchange,
+    client_error,
+    is_connect_failure,
+    origin,
+    path_of,
+    rate_limit_message,
+)
 from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
-from hfexplore.hub.retry import RETRYABLE_STATUS, RetryPolicy
+from hfexplore.hub.retry import RETRYABLE_STATUS, Failure, Patience, RetryPolicy
+
+try:
+    from huggingface_hub.utils import build_hf_headers
+except ValueError:  # huggingface_hub parses HF_ENDPOINT on import; a malformed one fails here
+    resolve_endpoint()  # the usage error that says what is wrong with it
+    raise
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,9 @@ INVALID_BODY = (ValueError, UnicodeDecodeError)
 # Bodies are read in chunks this large: a 1,000-item page (about 0.4 MB) in one or two reads,
 # so a fetch thread takes the GIL back a few times per page rather than forty (requests: 10 kB).
 READ_CHUNK = 1 << 20
+MAX_REDIRECTS = 10  # followed for one request
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ class Transport:
         self.pacer = Pacer(self.clock, self._pacer_sleep, reserve=self.reserve)
         self.stats = TransportStats()
         self.waiting: tuple[str, float] | None = None  # (reason, clock time it ends)
-        self._origin = _origin(self.endpoint)
+        self._origin = origin(self.endpoint)
 
     @property
     def authenticated(self) -> bool:
@@ -99,7 +108,7 @@ class Transport:
 
     def _headers_for(self, url: str) -> dict[str, str]:
         # The token goes only to the configured endpoint, never to a host a Link points at.
-        if self.token and _origin(url) == self._origin:
+        if self.token and origin(url) == self._origin:
             return {"authorization": f"Bearer {self.token}"}
         return {}
 
@@ -126,98 +135,134 @@ class Transport:
             raise CacheMissError(
                 f"offline mode: the cache holds no answer for {url}", url=url
             )
-        response, content, data = self._fetch(url, bucket, policy or self.policy, decode)
-        next_url = _next_link(response, url)
+
+        def receive(reply: Reply) -> tuple[Reply, bytes, Any]:
+            content = reply.read()
+            if reply.status != 200:
+                raise self._client_error(reply.url, reply.status, content)
+            try:
+                return reply, content, decode(content)
+            except INVALID_BODY:
+                raise Retry("truncated or invalid JSON body") from None
+
+        reply, content, data = self.request("GET", url, receive, bucket=bucket, policy=policy)
+        next_url = _next_link(reply.response, reply.url)
         if self.cache is not None and self.cache_mode.writes and ttl is not None:
             self.cache.set(url, self.authenticated, content, next_url, ttl)
-        return Response(url, response.status_code, data, next_url,
-                        parse_ratelimit(response.headers), False, len(content))
+        return Response(url, reply.status, data, next_url, parse_ratelimit(reply.headers), False,
+                        len(content))
 
-    def _fetch(
-        self, url: str, bucket: str, policy: RetryPolicy,
-        decode: Callable[[bytes], Any] = decode_json,
-    ) -> tuple[requests.Response, bytes, Any]:
+    def request(
+        self,
+        method: str,
+        url: str,
+        receive: Callable[[Reply], T],
+        *,
+        bucket: str | Callable[[str], str] = "api",
+        headers: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+        policy: RetryPolicy | None = None,
+        follow_redirects: bool = True,
+    ) -> T:
+        """Send one request until it gets a usable answer, and return what `receive` makes
+        of it. Every request to the Hub (and to the CDN its files redirect to) goes here.
+
+        Before each attempt the pacer waits if the bucket (`bucket(url)` when a function: a
+        redirect may lead to another bucket) is known to be exhausted. Redirects are followed
+        here, so the token goes only to the endpoint's origin (`follow_redirects=False` hands a
+        3xx to `receive`). A 429 waits as Retry-After or RateLimit says, for up to
+        `policy.give_up_after` seconds; connection failures, timeouts, 5xx and broken bodies
+        are retried with backoff, up to `policy.max_attempts` attempts and within the same
+        time. `receive` gets every 2xx: it reads the body (streamed, counted in `stats.bytes`)
+        and raises `Retry` for an answer worth asking again (a short body). `headers` may be a
+        function, called before each attempt (a download resumes where the last one broke).
+        """
         assert self.session is not None
-        started = self.clock()
-        failures = 0
-        connect_failures = 0
+        patience = Patience(policy or self.policy, self.clock)
+        redirects = 0
         while True:
-            self.pacer.before_request(bucket)
+            where = bucket(url) if callable(bucket) else bucket
+            self.pacer.before_request(where)
             self.stats.requests += 1
-            problem: str
+            extra = headers() if callable(headers) else headers or {}
             try:
-                response = self.session.get(url, headers=self._headers_for(url),
-                                            timeout=policy.timeout, stream=True)
-                content = b"".join(response.iter_content(READ_CHUNK))
+                with self.session.request(method, url, headers={**self._headers_for(url),
+                                                                **extra},
+                                          timeout=patience.policy.timeout, stream=True,
+                                          allow_redirects=False) as response:
+                    reply = Reply(response, url, self.stats)
+                    state = parse_ratelimit(reply.headers)
+                    self.pacer.observe(state)
+                    log.debug("%s %s -> %s", method, url, reply.status)
+                    if follow_redirects and response.is_redirect:
+                        redirects += 1
+                        url = self._redirected(reply, redirects)
+                        continue
+                    if reply.status == 429:
+                        self._rate_limited(reply, state, where, patience)
+                        continue
+                    if reply.status not in RETRYABLE_STATUS:
+                        if reply.status >= 400 or (follow_redirects and reply.status >= 300):
+                            raise self._client_error(url, reply.status, reply.read())
+                        return receive(reply)
+                    reply.read()
+                    failure = Failure(f"HTTP {reply.status}", status=reply.status)
+            except Retry as exc:
+                failure = Failure(exc.problem, cause=exc)
+                if exc.progressed:  # what came is kept: the time spent failing starts again
+                    patience.restart()
             except requests.ConnectionError as exc:
-                if _is_connect_failure(exc):
-                    connect_failures += 1
-                    if connect_failures >= policy.connect_attempts:
-                        raise HubUnreachableError(
-                            f"cannot reach {self.endpoint} ({_reason(exc)})", url=url
-                        ) from exc
-                    self._wait(policy.backoff(connect_failures), url)
+                if is_connect_failure(exc):
+                    self._pause(patience.unreachable(self._site(url), url, exc), "retry")
                     continue
-                problem = f"connection broken ({_reason(exc)})"
-            except requests.Timeout:
-                problem = f"no answer within {policy.timeout:g}s"
+                failure = Failure(broken_exchange(exc, patience.policy.timeout), cause=exc)
             except requests.RequestException as exc:
-                problem = f"broken response ({_reason(exc)})"
-            else:
-                log.debug("GET %s -> %s (%d bytes)", url, response.status_code, len(content))
-                self.stats.bytes += len(content)
-                state = parse_ratelimit(response.headers)
-                self.pacer.observe(state)
-                status = response.status_code
-                if status == 200:
-                    try:
-                        return response, content, decode(content)
-                    except INVALID_BODY:
-                        problem = "truncated or invalid JSON body"
-                elif status == 429:
-                    self.stats.rate_limited += 1
-                    delay = self._rate_limit_delay(response.headers, state, failures + 1, policy)
-                    if self.clock() - started + delay > policy.give_up_after:
-                        raise HubRateLimitError(self._rate_limit_message(url, policy),
-                                                url=url, status=429)
-                    log.info("rate limited on %s; waiting %.1fs", bucket, delay)
-                    self.pacer.hold_until(bucket, delay)
-                    self.stats.retries += 1
-                    continue
-                elif status not in RETRYABLE_STATUS:
-                    raise self._client_error(url, response.status_code, content)
-                else:
-                    problem = f"HTTP {status}"
-            failures += 1
-            if failures >= policy.max_attempts:
-                raise HubServerError(
-                    f"{self.endpoint} kept failing ({problem}) for {_path(url)} after "
-                    f"{failures} attempts; the Hub may be having trouble, try again later",
-                    url=url,
-                )
-            delay = policy.backoff(failures)
-            if self.clock() - started + delay > policy.give_up_after:
-                raise HubServerError(
-                    f"{self.endpoint} kept failing ({problem}) for {_path(url)} for "
-                    f"{self.clock() - started:.0f}s; try again later",
-                    url=url,
-                )
-            log.info("%s on %s; retry %d in %.1fs", problem, _path(url), failures, delay)
+                failure = Failure(broken_exchange(exc, patience.policy.timeout), cause=exc)
+            delay = patience.failed(failure, self._site(url), url)
+            log.info("%s on %s; retry %d in %.1fs", failure.problem, path_of(url),
+                     patience.failures, delay)
             self.stats.retries += 1
-            self._wait(delay, url)
+            self._pause(delay, "retry")
 
-    def _wait(self, seconds: float, url: str) -> None:
-        self._pause(seconds, "retry")
+    def _redirected(self, reply: Reply, hops: int) -> str:
+        """Where a redirect leads (followed here, so `_headers_for` decides the token)."""
+        reply.read()  # an empty body, read so the connection is reused
+        if hops > MAX_REDIRECTS:
+            raise HubError(f"{self.endpoint} redirected {path_of(reply.url)} more than "
+                           f"{MAX_REDIRECTS} times", url=reply.url)
+        return urljoin(reply.url, reply.headers["Location"])
+
+    def _rate_limited(self, reply: Reply, state: RateLimit | None, bucket: str,
+                      patience: Patience) -> None:
+        """A 429: no request on the bucket until the wait the Hub asks for is over, unless that
+        would wait past `give_up_after`."""
+        reply.read()
+        self.stats.rate_limited += 1
+        delay = self._rate_limit_delay(reply.headers, state, patience.failures + 1,
+                                       patience.policy)
+        if not patience.can_wait(delay):
+            raise HubRateLimitError(
+                rate_limit_message(self.endpoint, reply.url, patience.policy.give_up_after,
+                                   self.authenticated), url=reply.url, status=429)
+        log.info("rate limited on %s; waiting %.1fs", bucket, delay)
+        self.pacer.hold_until(bucket, delay)
+        self.stats.retries += 1
+
+    def _site(self, url: str) -> str:
+        """The endpoint, or for a URL elsewhere (a CDN) that URL's scheme and host."""
+        if origin(url) == self._origin:
+            return self.endpoint
+        scheme, netloc = origin(url)
+        return f"{scheme}://{netloc}"
 
     def _pacer_sleep(self, seconds: float) -> None:
         self._pause(seconds, self.pacer.reason)
 
-    def _pause(self, seconds: float, reason: str) -> None:
+    def _pause(self, seconds: float, why: str) -> None:
         """Sleep, counted by reason; with a heartbeat, in slices so progress lines go on."""
         if self.heartbeat is None:
             self.sleep(seconds)
         else:
-            self.waiting = (reason, self.clock() + seconds)
+            self.waiting = (why, self.clock() + seconds)
             try:
                 remaining = seconds
                 while remaining > 0:
@@ -227,7 +272,7 @@ class Transport:
             finally:
                 self.waiting = None
         self.stats.waited_seconds += seconds
-        self.stats.waits[reason] = self.stats.waits.get(reason, 0.0) + seconds
+        self.stats.waits[why] = self.stats.waits.get(why, 0.0) + seconds
 
     def _rate_limit_delay(self, headers: Mapping[str, str], state: RateLimit | None,
                           attempt: int, policy: RetryPolicy) -> float:
@@ -238,36 +283,47 @@ class Transport:
             return state.reset_seconds + self.pacer.margin
         return policy.backoff(attempt)
 
-    def _rate_limit_message(self, url: str, policy: RetryPolicy) -> str:
-        advice = (
-            "a PRO or Enterprise token has a higher quota; otherwise try again later"
-            if self.authenticated
-            else "set HF_TOKEN (or run `hf auth login`) for a higher quota, or try again later"
-        )
-        return (
-            f"{self.endpoint} is still rate-limiting us (HTTP 429) on {_path(url)} after waiting "
-            f"up to {policy.give_up_after:.0f}s; {advice}"
-        )
-
     def _client_error(self, url: str, status: int, content: bytes) -> HubError:
-        detail = _error_detail(content)
-        where = _path(url)
-        if status in (401, 403):
-            hint = (
-                "check that the token is valid and has read access"
-                if self.authenticated
-                else "this needs a token: set HF_TOKEN or run `hf auth login`"
-            )
-            return HubAuthError(f"{self.endpoint} refused access to {where} (HTTP {status}); "
-                                f"{hint}", url=url, status=status)
-        if status == 404:
-            return HubNotFoundError(f"{self.endpoint} has no {where} (HTTP 404){detail}",
-                                    url=url, status=status)
-        if status == 400:
-            return HubBadRequestError(f"{self.endpoint} rejected {where} (HTTP 400){detail}",
-                                      url=url, status=status)
-        return HubError(f"{self.endpoint} answered HTTP {status} for {where}{detail}",
-                        url=url, status=status)
+        return client_error(self.endpoint, url, status, content, self.authenticated)
+
+
+class Retry(Exception):
+    """Raised by a `receive` hook: this answer cannot be used, but asking again may help.
+    `progressed`: part of it was kept (a download resumes from there)."""
+
+    def __init__(self, problem: str, *, progressed: bool = False):
+        super().__init__(problem)
+        self.problem = problem
+        self.progressed = progressed
+
+
+class Reply:
+    """A response as a `receive` hook sees it; the body bytes read are counted."""
+
+    def __init__(self, response: requests.Response, url: str, stats: TransportStats):
+        self.response = response
+        self.url = url  # where it came from, after redirects
+        self._stats = stats
+        self._content: bytes | None = None
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.response.headers
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        for chunk in self.response.iter_content(size):
+            self._stats.bytes += len(chunk)
+            yield chunk
+
+    def read(self) -> bytes:
+        """The whole body (read once)."""
+        if self._content is None:
+            self._content = b"".join(self.chunks(READ_CHUNK))
+        return self._content
 
 
 def _next_link(response: requests.Response, url: str) -> str | None:
@@ -275,51 +331,3 @@ def _next_link(response: requests.Response, url: str) -> str | None:
     if not link or not link.get("url"):
         return None
     return urljoin(url, link["url"])
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def _path(url: str) -> str:
-    """The path of a URL for messages; the query (expand lists, cursors) is noise there."""
-    parts = urlsplit(url)
-    return parts.path + (" (a later page)" if "cursor=" in parts.query else "")
-
-
-def _is_connect_failure(exc: requests.ConnectionError) -> bool:
-    """True when no connection was ever made (DNS failure, refused, unreachable)."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, NewConnectionError | ConnectionRefusedError):
-            return True
-        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
-        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return False
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for marker in ("Failed to resolve", "Connection refused", "Connection reset",
-                   "Name or service not known", "Temporary failure in name resolution",
-                   "IncompleteRead", "Connection aborted", "Network is unreachable"):
-        if marker in text:
-            return marker.lower()
-    return type(exc).__name__
-
-
-def _error_detail(content: bytes) -> str:
-    try:
-        body = orjson.loads(content)
-    except ValueError:
-        text = content.decode("utf-8", "replace").strip().splitlines()
-        return f": {text[0][:200]}" if text else ""
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return f": {body['error'][:200]}"
-    return ""

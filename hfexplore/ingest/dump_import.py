@@ -11,15 +11,12 @@ Sources:
 Remote files are read through the Hub's own conventions (HF_ENDPOINT, token, resolve URLs,
 tree listings): the footer first, then only the column chunks the snapshot needs, each range
 checked against the file's ETag. Each snapshot is written like a crawl's (same columns, same
-manifest fields, written aside and renamed into place), with its provenance in the manifest.
+manifest fields, by the same writer: `store/writer.py`), with its provenance in the manifest.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +26,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from hfexplore.atomic_files import write_atomic
 from hfexplore.config import private_dir
 from hfexplore.errors import HfExploreError, HubNotFoundError, SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES
@@ -40,17 +36,8 @@ from hfexplore.knowledge import LicenseTable
 from hfexplore.normalize.schema import SCHEMA, Anomalies
 from hfexplore.report import iso
 from hfexplore.store.lock import data_dir_lock
-from hfexplore.store.snapshot import (
-    MANIFEST,
-    SNAPSHOTS,
-    Snapshot,
-    build_manifest,
-    describe_file,
-    file_name,
-    open_snapshot,
-    snapshot_name,
-)
-from hfexplore.store.writer import MergedFile
+from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, build_manifest, snapshot_name
+from hfexplore.store.writer import SnapshotWriter
 
 HUB_STATS = "cfahlgren1/hub-stats"
 HUB_WEEKLY = "hfmlsoc/hub_weekly_snapshots"
@@ -254,20 +241,16 @@ def run_jobs(jobs: Sequence[ImportJob], data_dir: Path, *, files: HubFiles | Non
 def _run_job(job: ImportJob, root: Path, files: HubFiles | None, licenses: LicenseTable,
              column_map: ColumnMap, spool_dir: Path | None,
              clock: Callable[[], datetime]) -> Snapshot:
-    work = root / f".import-{uuid.uuid4().hex[:12]}"
-    work.mkdir()
     try:
-        return _import_into(work, job, root, files, licenses, column_map,
-                            spool_dir or work / "download", clock)
+        with SnapshotWriter.create(root, uuid.uuid4().hex[:12], kind="import") as writer:
+            return _import_into(writer, job, files, licenses, column_map,
+                                spool_dir or writer.work / "download", clock)
     except OSError as exc:
         raise SnapshotError(f"cannot write the imported snapshot under {root}: "
                             f"{exc.strerror or exc}; nothing was kept") from exc
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
 
 
-def _import_into(work: Path, job: ImportJob, root: Path, files: HubFiles | None,
+def _import_into(writer: SnapshotWriter, job: ImportJob, files: HubFiles | None,
                  licenses: LicenseTable, column_map: ColumnMap, spool_dir: Path,
                  clock: Callable[[], datetime]) -> Snapshot:
     anomalies = Anomalies()
@@ -279,40 +262,35 @@ def _import_into(work: Path, job: ImportJob, root: Path, files: HubFiles | None,
     newest = None
     cards_unparsed = 0
     for repo_type in [t for t in REPO_TYPES if any(f.repo_type == t for f in job.files)]:
-        target = work / file_name(repo_type)
         rows = 0
-        merged = MergedFile(target)  # 128,000-row groups, renamed into place when complete
-        try:
-            for dump in (f for f in job.files if f.repo_type == repo_type):
-                before = files.bytes_read if files else 0
-                with _opened(dump, files, spool_dir) as handle:
-                    reader = DumpReader(handle, repo_type, dump.label, licenses=licenses,
-                                        column_map=column_map, anomalies=anomalies)
-                    columns[repo_type] = reader.plan.describe()
-                    for batch in reader.batches():
-                        merged.add(pa.Table.from_batches([batch], SCHEMA))
-                    rows += reader.stats.rows
-                    cards_unparsed += reader.stats.cards_unparsed
-                    if reader.stats.newest is not None:
-                        newest = max(newest, reader.stats.newest) if newest else \
-                            reader.stats.newest
-                provenance.append(_describe_source(dump, files, before))
-            merged.close()
-        except BaseException:
-            merged.abort()
-            raise
-        entries[repo_type] = {"count": rows, "pages": 0, "received": rows,
-                              "duplicates_dropped": 0, **describe_file(target)}
+        merged = writer.file(repo_type)
+        for dump in (f for f in job.files if f.repo_type == repo_type):
+            before = files.bytes_read if files else 0
+            with _opened(dump, files, spool_dir) as handle:
+                reader = DumpReader(handle, repo_type, dump.label, licenses=licenses,
+                                    column_map=column_map, anomalies=anomalies)
+                columns[repo_type] = reader.plan.describe()
+                for batch in reader.batches():
+                    merged.add(pa.Table.from_batches([batch], SCHEMA))
+                rows += reader.stats.rows
+                cards_unparsed += reader.stats.cards_unparsed
+                if reader.stats.newest is not None:
+                    newest = max(newest, reader.stats.newest) if newest else \
+                        reader.stats.newest
+            provenance.append(_describe_source(dump, files, before))
+        merged.close()
+        entries[repo_type] = writer.entry(repo_type, pages=0, received=rows,
+                                          duplicates_dropped=0)
     observed = job.observation.at or (newest.to_pydatetime() if newest is not None else None)
     if observed is None:
         raise SnapshotError("the dump has no createdAt or lastModified to date it by; give the "
                             "observation date with --as-of")
-    name = snapshot_name(observed, root)
+    name = snapshot_name(observed, writer.root)
     commit = next((f.remote.commit for f in job.files if f.remote and f.remote.commit), None)
     label = {"hub-stats": f"import of {job.repo}@{(commit or job.revision or '')[:12]}",
              "hub-weekly": f"import of {job.repo} {job.folder_date}",
              "local": "import of local files"}[job.kind]
-    manifest = build_manifest(
+    return writer.publish(name, build_manifest(
         name=name, endpoint=files.endpoint if files else "local files",
         started_at=iso(observed), finished_at=iso(observed), sort="none (imported dump)",
         repo_types=entries, requests=stats.requests - counted[0] if stats else 0,
@@ -328,12 +306,7 @@ def _import_into(work: Path, job: ImportJob, root: Path, files: HubFiles | None,
             "observed_at": iso(observed), "observed_how": job.observation.derived_from,
             "data_newest": iso(newest.to_pydatetime()) if newest is not None else None,
             "imported_at": iso(clock()),
-        })
-    write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())
-    shutil.rmtree(work / "download", ignore_errors=True)
-    final = root / name
-    os.replace(work, final)
-    return open_snapshot(final)
+        }))
 
 
 @contextlib.contextmanager

@@ -104,7 +104,6 @@ def plan_columns(schema: pa.Schema, repo_type: str, column_map: ColumnMap,
 @dataclass
 class ReadStats:
     rows: int = 0
-    row_groups: int = 0
     cards_unparsed: int = 0
     newest: pd.Timestamp | None = None
 
@@ -146,7 +145,6 @@ class DumpReader:
                 raise SnapshotError(f"{self.label}: row group {index + 1} of "
                                     f"{self.file.num_row_groups} is unreadable ({exc}); the "
                                     "file is corrupt or truncated") from exc
-            self.stats.row_groups += 1
             if table.num_rows:
                 batch = self._normalise(table)
                 self.stats.rows += batch.num_rows

@@ -12,8 +12,6 @@ full `snapshot create` to refresh them and drop deleted repos.
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hfexplore.atomic_files import write_atomic
 from hfexplore.config import private_dir
 from hfexplore.errors import SnapshotError
 from hfexplore.hub import HubClient, ListQuery, RepoType, SeenIds
@@ -34,16 +31,8 @@ from hfexplore.normalize.schema import EXPAND, SCHEMA, Anomalies
 from hfexplore.report import iso
 from hfexplore.store.inventory import resolve_snapshot
 from hfexplore.store.lock import data_dir_lock
-from hfexplore.store.snapshot import (
-    MANIFEST,
-    SNAPSHOTS,
-    Snapshot,
-    build_manifest,
-    describe_file,
-    file_name,
-    open_snapshot,
-    snapshot_name,
-)
+from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, build_manifest, file_name, snapshot_name
+from hfexplore.store.writer import ROW_GROUP, SnapshotWriter
 
 STALE_FIELDS = ["downloads", "downloads_all_time", "likes", "trending_score"]
 REFRESH_SORT = "lastModified"
@@ -71,9 +60,7 @@ def refresh_snapshot(
         started = clock()
         root = private_dir(data_dir / SNAPSHOTS)
         name = snapshot_name(started, root)
-        work = root / f".partial-{name}"
-        work.mkdir()
-        try:
+        with SnapshotWriter.create(root, name) as writer:
             entries: dict[str, dict[str, Any]] = {}
             changed: dict[str, int] = {}
             marks: dict[str, str | None] = {}
@@ -83,10 +70,10 @@ def refresh_snapshot(
             with progress_lines(client.transport, log_every) as monitor:
                 for repo_type in types:
                     entry, changed[repo_type], marks[repo_type] = _refresh_type(
-                        client, base, work, repo_type, licenses, anomalies, monitor)
+                        client, base, writer, repo_type, licenses, anomalies, monitor)
                     entries[repo_type] = entry
             previous = base.manifest.get("incremental") or {}
-            manifest = build_manifest(
+            return writer.publish(name, build_manifest(
                 name=name, endpoint=client.endpoint, started_at=iso(started),
                 finished_at=iso(clock()), sort=REFRESH_SORT, repo_types=entries,
                 requests=stats.requests - before[0], retries=stats.retries - before[1],
@@ -102,21 +89,15 @@ def refresh_snapshot(
                     "note": "repos deleted since the last full crawl are still listed, and the "
                             "stale fields are as of the last full crawl for unchanged repos; "
                             "run a full `snapshot create` to refresh them",
-                })
-            write_atomic(work / MANIFEST, json.dumps(manifest, indent=2).encode())
-            final = root / name
-            work.rename(final)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        return open_snapshot(final)
+                }))
 
 
-def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: RepoType,
+def _refresh_type(client: HubClient, base: Snapshot, writer: SnapshotWriter, repo_type: RepoType,
                   licenses: LicenseTable, anomalies: Anomalies, monitor: CrawlLog
                   ) -> tuple[dict[str, Any], int, str | None]:
     base_path = base.path / file_name(repo_type)
-    mark = pq.read_table(base_path, columns=["last_modified"])["last_modified"]
+    mark = pq.read_table(base_path, columns=["last_modified"],
+                         page_checksum_verification=True)["last_modified"]
     high_water = pc.max(mark)
     query = ListQuery(repo_type, expand=EXPAND[repo_type], sort=REFRESH_SORT)
     batches: list[pa.RecordBatch] = []
@@ -136,16 +117,13 @@ def _refresh_type(client: HubClient, base: Snapshot, work: Path, repo_type: Repo
         else:
             batches.append(batch)
     changed = pa.Table.from_batches(batches, schema=SCHEMA)
-    target = work / file_name(repo_type)
-    rows = 0
     changed_ids = changed["_id"].combine_chunks()
-    with pq.ParquetWriter(target, SCHEMA, compression="zstd") as writer:
-        for batch in pq.ParquetFile(base_path).iter_batches(batch_size=200_000):
-            kept = batch.filter(pc.invert(pc.is_in(batch.column("_id"), changed_ids)))
-            rows += kept.num_rows
-            writer.write_table(pa.Table.from_batches([kept], schema=SCHEMA))
-        writer.write_table(changed)
-        rows += changed.num_rows
-    entry = {"count": rows, "pages": pages, "changed": changed.num_rows,
-             **describe_file(target)}
+    merged = writer.file(repo_type)
+    base_file = pq.ParquetFile(base_path, page_checksum_verification=True)
+    for batch in base_file.iter_batches(batch_size=ROW_GROUP):
+        kept = batch.filter(pc.invert(pc.is_in(batch.column("_id"), changed_ids)))
+        merged.add(pa.Table.from_batches([kept], schema=SCHEMA))
+    merged.add(changed)
+    merged.close()
+    entry = writer.entry(repo_type, pages=pages, changed=changed.num_rows)
     return entry, changed.num_rows, (iso(high_water.as_py()) if high_water.is_valid else None)

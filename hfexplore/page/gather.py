@@ -1,6 +1,6 @@
 """Gather everything the HTML report shows: the existing reports, the claims and provenance.
 
-`build_report_page` only collects data (Reports, claim rows, manifest figures); turning it into
+`build_report_page` only collects data (Reports, claim verdicts, manifest figures); turning it into
 charts and HTML is `hfexplore.page.html`. A part that cannot be made (a snapshot without
 models, a claim that cannot be measured) is recorded with the reason, never fatal: the page
 still renders and says what is missing.
@@ -14,13 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hfexplore.claims import (
-    Claim,
-    builtin_claim_files,
-    check_claims,
-    evaluator_for,
-    load_claim_files,
-)
+from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
 from hfexplore.errors import HfExploreError
 from hfexplore.hub import PLURAL, REPO_TYPES, HubClient
 from hfexplore.knowledge import Families
@@ -29,6 +23,7 @@ from hfexplore.stats import reports
 from hfexplore.stats.live import live_totals
 from hfexplore.stats.reports import NO_FILTERS, Filters
 from hfexplore.store.snapshot import Snapshot
+from hfexplore.verdicts import ClaimsReport
 
 # The charts, in page order: key -> how to make its report.
 CHART_REPORTS: dict[str, Callable[[Snapshot, Filters, int, Families], Report]] = {
@@ -62,8 +57,7 @@ class ReportPage:
     totals: list[Total]
     reports: dict[str, Report] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
-    claims: Report | None = None
-    claim_definitions: dict[str, Claim] = field(default_factory=dict)
+    claims: ClaimsReport | None = None
     problems: list[str] = field(default_factory=list)
     live: bool = False
     top: int = 15
@@ -128,7 +122,6 @@ def _add_claims(page: ReportPage, snapshot: Snapshot | None, client: HubClient |
                 families: Families) -> None:
     loaded = load_claim_files(([*builtin_claim_files()] if builtin else []) + claim_files)
     page.problems.extend(f"claim file error: {error}" for error in loaded.errors)
-    page.claim_definitions = {claim.id: claim for claim in loaded.claims}
     if not loaded.claims:
         page.missing["claims"] = "no claims to check"
         return

@@ -7,7 +7,7 @@ charts from `hfexplore.page.charts`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from hfexplore import __version__
 from hfexplore.atomic_files import write_atomic
-from hfexplore.claims import Claim
 from hfexplore.errors import HfExploreError
 from hfexplore.formats.base import display_frame
 from hfexplore.hub import PLURAL
@@ -35,6 +34,15 @@ from hfexplore.page.gather import ReportPage, manifest_figures, provenance
 from hfexplore.report import Report, iso
 from hfexplore.sanitize import clean_text
 from hfexplore.stats.reports import NONE_LABEL
+from hfexplore.verdicts import (
+    Citation,
+    DataUsed,
+    Evidence,
+    Finding,
+    Measurement,
+    Outcome,
+    Verdict,
+)
 
 PLACEHOLDER_MONTH = "2022-03"
 CHART_TITLES = {
@@ -46,8 +54,8 @@ CHART_TITLES = {
     "lineage": "Top base models and their derivatives, by relation",
     "growth": "Models created per month, and the running total",
 }
-VERDICT_CLASS = {"supported": "ok", "refuted": "bad", "inconclusive": "warn",
-                 "out-of-scope": "muted"}
+VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONCLUSIVE: "warn",
+                 Outcome.OUT_OF_SCOPE: "muted"}
 
 
 def render_html(page: ReportPage) -> str:
@@ -68,7 +76,7 @@ def render_html(page: ReportPage) -> str:
         filters=page.filters.describe(), totals=page.totals, plural=PLURAL,
         charts=charts, missing=missing, chart_titles=CHART_TITLES,
         category_colours=CATEGORY_COLOURS, claims=claim_cards(page),
-        verdicts=(page.claims.extra.get("verdicts", {}) if page.claims else {}),
+        verdicts=page.claims.counts if page.claims else {},
         svg=lambda chart: Markup(chart.svg))  # serialised by ElementTree: escaped
 
 
@@ -244,91 +252,81 @@ def _growth(report: Report, top: int) -> Chart | None:
 
 # -- claims -------------------------------------------------------------------------------------
 def claim_cards(page: ReportPage) -> list[dict[str, Any]]:
-    """One card per claim row: what was claimed, by whom and when, and what the data says."""
-    if page.claims is None:
+    """One card per verdict: what was claimed, by whom and when, and what the data says."""
+    return [] if page.claims is None else [_card(verdict) for verdict in page.claims.verdicts]
+
+
+def _card(verdict: Verdict) -> dict[str, Any]:
+    comparisons = _comparisons(verdict)
+    compared = {(name, measured) for name, measured, _ in comparisons}
+    data = verdict.data
+    evidence = ((clean_text(name), _evidence(item))
+                for name, item in verdict.listed_evidence().items())
+    return {
+        "id": verdict.id,
+        "quote": clean_text(verdict.quote),
+        "article": _article(verdict.article),
+        "claim_date": verdict.claim_date.isoformat() if verdict.claim_date else "unknown",
+        "verdict": str(verdict.verdict),
+        "direction": str(verdict.direction or ""),
+        "css": VERDICT_CLASS[verdict.verdict],
+        "comparisons": comparisons,
+        "data_date": iso(data.as_of) if data else "",
+        "data_source": clean_text(data.label) if data else "",
+        "method": clean_text(data.method) if data else "",
+        "gap": _gap(verdict.claim_date, data),
+        "caveat": clean_text("; ".join(verdict.caveats)),
+        "note": clean_text(verdict.note),
+        "evidence": [shown for shown in evidence if shown not in compared],
+    }
+
+
+def _article(cited: Citation | None) -> dict[str, str]:
+    """The claim's source: its article (or the claim file's `source`); only an http(s)
+    address becomes a link."""
+    if cited is None:
+        return {"title": "", "url": ""}
+    url = clean_text(cited.url)
+    return {"title": clean_text(cited.text),
+            "url": url if url.startswith(("https://", "http://")) else ""}
+
+
+def _comparisons(verdict: Verdict) -> list[tuple[str, str, str]]:
+    """(part name or "", measured, expected) per judged metric."""
+    if verdict.parts:
+        return [(clean_text(p.name), _measured(p.measured, False), clean_text(p.expected))
+                for p in verdict.parts]
+    finding = verdict.finding
+    if finding is None:
         return []
-    cards = []
-    for row in page.claims.rows.to_dict("records"):
-        claim = page.claim_definitions.get(str(row["id"]))
-        share = claim is not None and claim.metric is not None and claim.metric.kind == "share"
-        comparisons = _comparisons(row.get("measured"), row.get("expected"), share)
-        compared = {(name, measured) for name, measured, _ in comparisons}
-        claim_date = _text(row.get("claim_date")) or (
-            claim.date.isoformat() if claim and claim.date else "unknown")
-        data_date = _text(row.get("data_as_of")) or _text(row.get("as_of"))
-        cards.append({
-            "id": row["id"],
-            "quote": _text(row.get("quote")) or (claim.quote if claim else ""),
-            "article": _article(row.get("article"), claim),
-            "claim_date": claim_date,
-            "verdict": row["verdict"],
-            "direction": _text(row.get("direction")),
-            "css": VERDICT_CLASS.get(str(row["verdict"]), "muted"),
-            "comparisons": comparisons,
-            "data_date": data_date,
-            "data_source": _text(row.get("source")),
-            "method": _text(row.get("method")),
-            "gap": _gap(claim_date, data_date),
-            "caveat": _text(row.get("caveat")) if "caveat" in row else
-            (claim.notes if claim else ""),
-            "note": _text(row.get("note")),
-            "evidence": [(name, value) for name, value in (
-                (clean_text(str(k)), _value(v, False))
-                for k, v in (row.get("evidence") or {}).items()) if (name, value) not in compared],
-        })
-    return cards
+    return [("", _measured(finding.measured, finding.kind == "share"),
+             clean_text(finding.expected))]
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _measured(measured: Measurement | None, share: bool) -> str:
+    if measured is None:
         return ""
-    return clean_text(str(value))
+    value = measured.number
+    if share:
+        return f"{value:g} ({100 * value:.1f}%)"
+    return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-def _article(value: Any, claim: Claim | None) -> dict[str, str]:
-    """The claim's source: the row's `article` (a title, or a table with title/url) or the
-    claim file's `source`. Only http(s) addresses become links."""
-    title, url = "", ""
-    if isinstance(value, dict):
-        title = _text(value.get("title") or value.get("name") or value.get("source"))
-        url = _text(value.get("url"))
-    elif value is not None:
-        title = _text(value)
-    if not title and claim is not None:
-        title = clean_text(claim.source)
-    if not url.startswith(("https://", "http://")):
-        url = ""
-    return {"title": title, "url": url}
+def _evidence(item: Finding | Evidence) -> str:
+    if isinstance(item, Finding):
+        return clean_text(item.summary())
+    if item.measured is None:
+        return clean_text(f"unavailable: {item.unavailable}")
+    data = item.measured.data
+    sample = f", {data.estimated_from}" if data.estimated_from else ""
+    return clean_text(f"{_measured(item.measured, False)} ({data.label}{sample})")
 
 
-def _comparisons(measured: Any, expected: Any, share: bool) -> list[tuple[str, str, str]]:
-    if measured is None and expected is None:
-        return []
-    if isinstance(measured, dict):
-        expectations = expected if isinstance(expected, dict) else {}
-        return [(clean_text(str(name)), _value(value, False), _text(expectations.get(name)))
-                for name, value in measured.items()]
-    return [("", _value(measured, share), _text(expected))]
-
-
-def _value(value: Any, share: bool) -> str:
-    if isinstance(value, bool) or value is None:
-        return _text(value)
-    if isinstance(value, int | float) and not pd.isna(value):
-        if share:
-            return f"{value:g} ({100 * value:.1f}%)"
-        return f"{value:,}" if float(value).is_integer() else f"{value:,.4g}"
-    return _text(value)
-
-
-def _gap(claim_date: str, data_date: str) -> str:
+def _gap(claimed: date | None, data: DataUsed | None) -> str:
     """How far apart the data and the claim are, in days, when both dates are known."""
-    try:
-        claimed = date.fromisoformat(claim_date[:10])
-        measured = datetime.fromisoformat(data_date.replace("Z", "+00:00")).date()
-    except ValueError:
+    if claimed is None or data is None:
         return ""
-    days = (measured - claimed).days
+    days = (data.day - claimed).days
     if days == 0:
         return "the data is from the day of the claim"
     return (f"the data is {abs(days):,} days {'older' if days < 0 else 'newer'} than the claim")

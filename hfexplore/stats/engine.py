@@ -9,7 +9,8 @@ streams the aggregation: memory is bounded by the result, not by the catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from hfexplore.errors import SnapshotError
+from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
@@ -44,6 +45,7 @@ class Scan:
         self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
         self._attached: list[Snapshot] = []
+        self._views: list[str] = []  # the names of the attached snapshots' views
         self._register_source(source, repo_type)
         self._graph = graph or _SharedGraph()
         self._graph_registered = False
@@ -92,9 +94,20 @@ class Scan:
     def relation(self, query: str, params: dict[str, Any] | None = None
                  ) -> duckdb.DuckDBPyRelation:
         """The query, not yet run (`rows` names the filtered rows)."""
+        self._check_pages(query)
         with self._errors():
             return self._connection.sql(self._sql(query),
                                         params={**self._params, **(params or {})})
+
+    def _check_pages(self, query: str) -> None:
+        """DuckDB does not check page checksums (see `store.pages`): the pages of the columns
+        the query and the filters name are checked before it reads them."""
+        if self._snapshot is None or self._table is not None:
+            return  # an Arrow table: pyarrow checked its pages when it read them
+        text = f"{query} WHERE {self._where}"
+        columns = columns_named(text, self._columns, ("rows", "source", *self._views))
+        for snapshot in (self._snapshot, *self._attached):
+            snapshot.check_pages(self.repo_type, columns)
 
     def _sql(self, query: str) -> str:
         rows = f"rows AS (SELECT * FROM source WHERE {self._where})"
@@ -116,6 +129,7 @@ class Scan:
     def materialise(self, name: str, query: str, params: dict[str, Any] | None = None) -> None:
         """Keeps a query's result in the engine as temporary table `name`, for later queries
         of this scan to use."""
+        self._check_pages(query)
         with self._errors():
             self._connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self._sql(query)}",
                                      {**self._params, **(params or {})})
@@ -126,19 +140,21 @@ class Scan:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """A file DuckDB cannot read is a damaged snapshot, said as such."""
+        """A file DuckDB cannot read is a damaged snapshot, said as such, on one line."""
         try:
             yield
         except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
             raise  # a mistake in a query, not in the data
+        except (duckdb.ConversionException, duckdb.OutOfRangeException) as exc:
+            # a value out of range (a LIMIT beyond 64 bits...): not damage either
+            raise HfExploreError(f"the query failed: {first_line(exc)}") from exc
         except duckdb.Error as exc:
             if self._snapshot is None:
                 raise
             damaged = next((s for s in self._attached if str(s.path) in str(exc)),
                            self._snapshot)
-            raise SnapshotError(f"snapshot {damaged.name}: cannot read "
-                                f"{file_name(self.repo_type)} ({exc}); the snapshot is damaged, "
-                                "create a new one") from exc
+            raise DamagedSnapshotError(damaged.name, [
+                f"{file_name(self.repo_type)} cannot be read ({first_line(exc)})"]) from exc
 
     def count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM rows"))
@@ -160,15 +176,20 @@ class Scan:
         """Another snapshot's file of this repo type, unfiltered, as view `name`: for queries
         that join two snapshots (a diff). Its damage is reported under its own name."""
         self._attached.append(snapshot)
+        self._views.append(name)
         self._view(name, snapshot)
 
     # -- the source -------------------------------------------------------------------------
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
         if isinstance(source, pa.Table):
             self._table = source
+            self._columns: list[str] = source.column_names
             self._connection.register("source", source)
             return
         self._table = self._view("source", source)
+        with self._errors():
+            self._columns = [row[0] for row in
+                             self._connection.execute("DESCRIBE source").fetchall()]
 
     def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
         """The snapshot's file of this repo type as view `name` (a version-1 file is upgraded
@@ -191,6 +212,55 @@ class _SharedGraph:
     """The lineage graph of a source, once built: shared by a scan and those narrowed from it."""
 
     graph: LineageGraph | None = None
+
+
+_COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)
+_COLUMNS_CALL = re.compile(r"\bcolumns\s*\(", re.IGNORECASE)
+_SELECT_WORD = re.compile(r"(?:select|distinct|all)\s*$", re.IGNORECASE)
+_STAR_OPTIONS = r"\s*(?:(?:exclude|replace)\s*\([^)]*\)\s*)?from\s*"
+_STAR_FROM_SUBQUERY = re.compile(_STAR_OPTIONS + r"\(", re.IGNORECASE)
+# `* FROM name [alias]` and then the end of that SELECT: the star selects that table only.
+_STAR_FROM_TABLE = re.compile(
+    _STAR_OPTIONS + r"(\w+)(?:\s+(?:as\s+)?(?!(?:where|group|order|limit|union|having|"
+    r"qualify|window|join|left|right|inner|full|cross|natural|positional|asof)\b)\w+)?\s*"
+    r"(?:\)|;|$|(?:where|group|order|limit|union|having|qualify|window)\b)", re.IGNORECASE)
+
+
+def columns_named(sql: str, columns: Iterable[str],
+                  sources: Iterable[str] = ("rows", "source")) -> list[str] | None:
+    """The columns among `columns` that a query can read: those its text names as a word
+    (over-counting is harmless: a name in a string or of another table's column), or None for
+    every column when it may select them all: `*` from one of `sources` (the tables over the
+    file), a qualified `x.*`, a star before a join, `COLUMNS(...)`. A star selecting from a
+    subquery or from another table (a CTE), a multiplication and `count(*)` read nothing
+    themselves."""
+    text = _COUNT_ALL.sub(" ", sql)
+    if _COLUMNS_CALL.search(text) or any(_star_reads_all(text, m.start(), set(
+            map(str.lower, sources))) for m in re.finditer(r"\*", text)):
+        return None
+    return [name for name in columns
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)]
+
+
+def _star_reads_all(text: str, at: int, sources: set[str]) -> bool:
+    before = text[:at].rstrip()
+    if before and (before[-1].isalnum() or before[-1] in "_)]\"'") and \
+            not _SELECT_WORD.search(before):
+        return False  # a multiplication: a value came just before
+    if before.endswith("."):
+        return True  # alias.*: which table is behind the alias is not worked out here
+    if _STAR_FROM_SUBQUERY.match(text, at + 1):
+        return False  # the subquery's own select list says what it reads
+    found = _STAR_FROM_TABLE.match(text, at + 1)
+    if found is None:
+        return True  # `*, more`, a join, ...: assume every column
+    return found.group(1).lower() in sources
+
+
+def first_line(exc: BaseException) -> str:
+    """A DuckDB error's first line (the rest repeats the query with `^^^` markers)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 @cache

@@ -14,8 +14,11 @@ from hfexplore.arguments import check_arguments
 from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
+from hfexplore.stats.engine import columns_named, first_line
 from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
+from hfexplore.store.export import not_an_export
+from hfexplore.store.pages import page_problems
 from hfexplore.store.snapshot import Snapshot
 
 METRICS = ("total", "license", "library")
@@ -33,11 +36,39 @@ def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license"
                                  "repo_type": t, "count": snapshot.count(t)}
                                 for t in snapshot.repo_types()]) for snapshot in snapshots]
     else:
+        snapshots, skipped = _checked(snapshots, repo_type, _value(metric, repo_type))
         dates = {snapshot.name: iso(snapshot.as_of) for snapshot in snapshots}
         with closing(connect(history=snapshots, knowledge=False)) as connection:
             counts = _counts(connection, metric, repo_type, "snapshot")
         frames = [counts.assign(date=counts["snapshot"].map(dates))]
+        report = _history_report(frames, metric, repo_type, top, "snapshots")
+        report.notes.extend(skipped)
+        return report
     return _history_report(frames, metric, repo_type, top, "snapshots")
+
+
+def _checked(snapshots: Sequence[Snapshot], repo_type: RepoTypeLike, value: str
+             ) -> tuple[list[Snapshot], list[str]]:
+    """The snapshots whose pages of the columns `value` reads pass their checksums (DuckDB
+    does not check them), and a line for each one left out."""
+    kept, skipped = [], []
+    for snapshot in snapshots:
+        problems = snapshot.problems()
+        if not problems and snapshot.has(repo_type):
+            problems = page_problems(snapshot.file(repo_type), columns_named(
+                value, snapshot.column_names(repo_type)))
+        if problems:
+            skipped.append(f"skipped damaged snapshot {snapshot.name} ({', '.join(problems)})")
+        else:
+            kept.append(snapshot)
+    return kept, skipped
+
+
+def _value(metric: str, repo_type: RepoTypeLike) -> str:
+    """The metric's value per repo, as SQL. The same values as the reports': a dataset counts
+    under each of its library tags, a Space under its SDK."""
+    return "license_category" if metric == "license" else \
+        value_expression(repo_type, LIBRARY_COLUMN[repo_type])
 
 
 def history_from_export(dest: Path, *, metric: Literal["total", "license", "library"] = "total",
@@ -57,7 +88,11 @@ def history_from_export(dest: Path, *, metric: Literal["total", "license", "libr
         else:
             frames = [_counts(connection, metric, repo_type, "cast(date as varchar)")
                       .rename(columns={"snapshot": "date"}).assign(snapshot="")]
-    return _history_report(frames, metric, repo_type, top, str(dest))
+    report = _history_report(frames, metric, repo_type, top, str(dest))
+    problem = not_an_export(dest)
+    if problem:
+        report.notes.append(problem)
+    return report
 
 
 def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoTypeLike,
@@ -66,10 +101,7 @@ def _counts(connection: duckdb.DuckDBPyConnection, metric: str, repo_type: RepoT
     view = f"history_{PLURAL[repo_type]}"
     if view not in _views(connection):
         return pd.DataFrame(columns=["snapshot", "key", "count"])
-    # The same values as the reports': a dataset counts under each of its library tags, a
-    # Space under its SDK.
-    value = "license_category" if metric == "license" else \
-        value_expression(repo_type, LIBRARY_COLUMN[repo_type])
+    value = _value(metric, repo_type)
     return _query(connection, f"select snapshot, coalesce(value, '(none)') as key, count(*) as "
                               f"count from (select {group} as snapshot, {value} as value from "
                               f"{view}) group by all order by snapshot, count desc, key")
@@ -84,7 +116,11 @@ def _query(connection: duckdb.DuckDBPyConnection, text: str) -> pd.DataFrame:
     try:
         return connection.sql(text).df()
     except duckdb.Error as exc:
-        raise SnapshotError(f"cannot compute the history: {str(exc).splitlines()[0]}") from exc
+        raise SnapshotError(f"cannot compute the history: {first_line(exc)}") from exc
+
+
+def _per(source: str) -> str:
+    return "snapshot" if source == "snapshots" else "export date"
 
 
 def _history_report(frames: list[pd.DataFrame], metric: str, repo_type: str, top: int,
@@ -100,7 +136,7 @@ def _history_report(frames: list[pd.DataFrame], metric: str, repo_type: str, top
         for column in REPO_TYPES:
             if column in wide:
                 wide[column] = wide[column].astype("Int64")
-        title = "Repos per snapshot"
+        title = f"Repos per {_per(source)}"
         return Report(title, wide.sort_values("date", kind="stable"), source=source,
                       extra={"metric": metric})
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
@@ -111,6 +147,8 @@ def _history_report(frames: list[pd.DataFrame], metric: str, repo_type: str, top
     rows = rows[rows["key"].isin(keep)]
     label = "category" if metric == "license" else "library"
     rows = rows.rename(columns={"key": label})[["date", "snapshot", label, "count"]]
-    return Report(f"{repo_type.capitalize()}s per {label}, per snapshot",
+    shown = {"license": "license category", "library": "SDK" if repo_type == "space"
+             else "library"}[metric]
+    return Report(f"{PLURAL[repo_type].capitalize()} per {shown}, per {_per(source)}",
                   rows.sort_values(["date", "count"], ascending=[True, False], kind="stable"),
                   source=source, extra={"metric": metric, "repo_type": repo_type})

@@ -13,6 +13,8 @@ so it can neither write a file nor read one outside the snapshot.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime
@@ -29,8 +31,12 @@ from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
 from hfexplore.stats.closure import EDGES, closure_sql
-from hfexplore.store.export import export_dates, export_files
+from hfexplore.stats.engine import columns_named
+from hfexplore.store.export import export_dates, export_files, not_an_export
+from hfexplore.store.pages import page_problems
 from hfexplore.store.snapshot import Snapshot, file_name
+
+log = logging.getLogger(__name__)
 
 # Mistakes in the query itself (exit 2); anything else DuckDB raises is a runtime failure.
 _QUERY_MISTAKES = (duckdb.ParserException, duckdb.SyntaxException, duckdb.BinderException,
@@ -172,8 +178,12 @@ def check_select(connection: duckdb.DuckDBPyConnection, query: str) -> str:
         raise QueryError(f"give exactly one SELECT statement (found {len(statements)})")
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise QueryError(f"only SELECT queries are allowed, the data is read-only (this is a "
-                         f"{kind.name} statement)")
+        # DuckDB files INSTALL under LOAD: name the statement by the keyword it starts with.
+        words = statements[0].query.split()
+        name = words[0].upper() if kind == duckdb.StatementType.LOAD and words else kind.name
+        article = "an" if name[0] in "AEIOU" else "a"
+        raise QueryError(f"only SELECT queries are allowed, the data is read-only (this is "
+                         f"{article} {name} statement)")
     return statements[0].query
 
 
@@ -193,6 +203,8 @@ def run(connection: duckdb.DuckDBPyConnection, query: str, *, explain: bool = Fa
     except _QUERY_MISTAKES as exc:
         raise QueryError(f"bad SQL: {_sentence(exc)}") from None
     except duckdb.Error as exc:
+        if _EXTENSION.search(str(exc)):  # sqlite_scan, read_json...: an extension to load
+            raise QueryError(f"refused: {_sentence(exc)}") from None
         raise HfExploreError(f"the query failed: {_sentence(exc)}") from None
 
 
@@ -201,13 +213,63 @@ def _arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table:
     return fetch() if fetch is not None else relation.arrow()
 
 
+_EXTENSION = re.compile(r"required extension '?(\w+)")
+_DEPTH = re.compile(r"Max expression depth limit of (\d+) exceeded")
+
+
 def _sentence(exc: BaseException) -> str:
-    """DuckDB's message on one line: its first line plus its suggestion, if any."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    """DuckDB's message on one line: its first line plus its suggestion, if any. Advice that
+    cannot be followed here (install an extension, SET a limit: the connection refuses both)
+    is replaced by what it means."""
+    text = str(exc)
+    extension = _EXTENSION.search(text)
+    if extension:
+        return (f"the query needs DuckDB's {extension.group(1)} extension, and queries here may "
+                "not install or load extensions (they read only the snapshot's files)")
+    depth = _DEPTH.search(text)
+    if depth:
+        return (f"the query nests expressions more than {depth.group(1)} levels deep, DuckDB's "
+                "limit (which queries here cannot raise); write it with fewer nested parts")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return type(exc).__name__
     hint = next((line for line in lines[1:] if line.startswith("Did you mean")), None)
     return lines[0] + (f" ({hint})" if hint else "")
+
+
+def _named(query: str, view: str) -> bool:
+    return re.search(rf"(?<!\w){view}(?!\w)", query, re.IGNORECASE) is not None
+
+
+# The views over snapshot files: a `*` from one of them reads every column.
+_FILE_VIEWS = tuple(name for t in REPO_TYPES for name in (PLURAL[t], f"history_{PLURAL[t]}"))
+
+
+def _check_pages(query: str, snapshot: Snapshot) -> None:
+    for repo_type in snapshot.repo_types():
+        if _named(query, PLURAL[repo_type]):
+            snapshot.check_pages(repo_type, columns_named(
+                query, snapshot.column_names(repo_type), _FILE_VIEWS))
+
+
+def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:
+    """The history snapshots the history views can take. Damaged ones are left out: those the
+    cheap checks find (a view cannot even be made over a broken file), and, when the query
+    reads a history view, those whose pages of the columns it names fail their checksums;
+    each with a warning when the query reads a history view."""
+    read = {t for t in REPO_TYPES if _named(query, f"history_{PLURAL[t]}")}
+    kept = []
+    for snapshot in history:
+        problems = snapshot.problems()
+        for repo_type in read & set(snapshot.repo_types()) if not problems else ():
+            problems += page_problems(snapshot.file(repo_type), columns_named(
+                query, snapshot.column_names(repo_type), _FILE_VIEWS))
+        if not problems:
+            kept.append(snapshot)
+        elif read:
+            log.warning("snapshot %s is damaged (%s); the history views leave it out",
+                        snapshot.name, "; ".join(problems))
+    return kept
 
 
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
@@ -241,7 +303,18 @@ def sql(query: str, snapshot: Snapshot | None = None, *, history: Sequence[Snaps
         export_dir: Path | None = None, explain: bool = False,
         params: Sequence[Any] | dict[str, Any] | None = None,
         license_table: LicenseTable | None = None, families: Families | None = None) -> Report:
-    """Run one SELECT over the views (see the module) and return its rows as a `Report`."""
+    """Run one SELECT over the views (see the module) and return its rows as a `Report`.
+
+    The pages of the columns the query names are checked against their checksums first (DuckDB
+    does not check them): a damaged `snapshot` is an error (DamagedSnapshotError), a damaged
+    or unreadable `history` snapshot is left out of the history views with a warning."""
+    if snapshot is not None:
+        _check_pages(query, snapshot)
+    history = _intact_history(query, history)
+    if export_dir is not None and export_dir.is_dir() and not history:
+        problem = not_an_export(export_dir)
+        if problem:
+            raise SnapshotError(problem)
     with closing(connect(snapshot, history=history, export_dir=export_dir,
                          license_table=license_table, families=families)) as connection:
         rows = run(connection, query, explain=explain, params=params)

@@ -30,7 +30,7 @@ from hfexplore.arguments import EXPORT_FORMATS
 from hfexplore.atomic_files import remove_tree, write_atomic
 from hfexplore.errors import HfExploreError
 from hfexplore.sanitize import neutralise
-from hfexplore.store.snapshot import Snapshot, file_name
+from hfexplore.store.snapshot import Snapshot
 
 MANIFESTS = "_manifests"
 _ROOT_OF = {"parquet": "", "csv": "_csv", "jsonl": "_jsonl"}
@@ -51,7 +51,7 @@ def export_snapshot(snapshot: Snapshot, dest: Path, formats: Iterable[str] = ("p
         for leftover in [*dest.rglob(".staging-*"), *dest.rglob(".retired-*")]:
             shutil.rmtree(leftover, ignore_errors=True)  # from an export killed mid-way
         for repo_type in snapshot.repo_types():
-            table = pq.read_table(snapshot.path / file_name(repo_type))
+            table = snapshot.table(repo_type)  # pages checked: damage is named, not copied
             if not include_private and "private" in table.column_names:
                 table = table.filter(pc.invert(pc.fill_null(table["private"], False)))
             for fmt in formats:
@@ -74,7 +74,7 @@ def _write_partition(partition: Path, table: pa.Table, fmt: str) -> None:
     try:
         target = staging / f"part-0.{fmt}"
         if fmt == "parquet":
-            pq.write_table(table, target, compression="zstd")
+            pq.write_table(table, target, compression="zstd", write_page_checksum=True)
         elif fmt == "csv":
             _write_csv(table, target)
         else:
@@ -151,3 +151,17 @@ def export_files(dest: Path, day: str | None = None) -> dict[str, list[Path]]:
             continue
         found.setdefault(path.parent.parent.name[len("repo_type="):], []).append(path)
     return found
+
+
+def not_an_export(dest: Path) -> str | None:
+    """Why `dest` is no export directory to read (what it is, and what was expected), or None
+    when it holds exported files."""
+    if export_files(dest):
+        return None
+    if (dest / "snapshots").is_dir():
+        return (f"{dest} is a data directory (it holds snapshots/), not an export directory: "
+                "an export holds repo_type=<type>/date=<YYYY-MM-DD>/part-0.parquet, as "
+                "`hfexplore snapshot create --export DIR` writes it; a data directory is read "
+                "with --data-dir")
+    return (f"{dest} holds no export: expected repo_type=<type>/date=<YYYY-MM-DD>/"
+            "part-0.parquet, as `hfexplore snapshot create --export DIR` writes it")

@@ -14,14 +14,16 @@ from hfexplore.arguments import LATEST, PREVIOUS
 from hfexplore.atomic_files import remove_tree
 from hfexplore.errors import (
     AmbiguousSnapshotError,
+    DamagedSnapshotError,
     DamagedSnapshotsError,
+    InvalidArgumentError,
     NoSnapshotError,
     SnapshotError,
     UnknownSnapshotError,
 )
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.report import iso
-from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, open_snapshot
+from hfexplore.store.snapshot import MANIFEST, SNAPSHOTS, Snapshot, open_snapshot
 from hfexplore.store.unfinished import UnfinishedCrawl, unfinished_crawls
 
 log = logging.getLogger(__name__)
@@ -66,14 +68,17 @@ def survey_snapshots(data_dir: Path) -> list[SnapshotEntry]:
     return [_checked(entry) for entry in _entries(data_dir)]
 
 
-def intact_snapshots(data_dir: Path) -> tuple[list[Snapshot], list[str]]:
+def intact_snapshots(data_dir: Path, *, required: bool = True) -> tuple[list[Snapshot], list[str]]:
     """The intact snapshots, oldest first, and one line per damaged one; an error when there
-    is none at all, or only damaged ones."""
+    is none at all, or only damaged ones (unless not `required`: then no snapshot is an empty
+    list)."""
     entries = survey_snapshots(data_dir)
     intact = [e.snapshot for e in entries if e.intact and e.snapshot is not None]
     damaged = [f"skipped damaged snapshot {e.name} ({', '.join(e.problems)})"
                for e in entries if not e.intact]
     root = data_dir / SNAPSHOTS
+    if not required:
+        return intact, damaged
     if not entries:
         raise NoSnapshotError(f"no snapshot in {root}", data_dir=str(data_dir))
     if not intact:
@@ -107,26 +112,36 @@ def _checked(entry: SnapshotEntry) -> SnapshotEntry:
 
 def resolve_snapshot(ref: str | None, data_dir: Path) -> Snapshot:
     """A snapshot by path, name, unique name prefix (`2024-07`), `latest` or `previous`; the
-    newest intact one when `ref` is None. Damaged snapshots newer than the one chosen are
-    skipped with a warning; a snapshot named explicitly is opened as it is."""
+    newest intact one when `ref` is None. `latest` and `previous` count intact snapshots only:
+    damaged snapshots newer than the one chosen are skipped with a warning. A snapshot named
+    explicitly (name, prefix or path) that is damaged is an error, never replaced by another."""
     root = data_dir / SNAPSHOTS
-    if not ref or ref == LATEST:
+    if ref is None or ref == LATEST:
         return _newest_intact(data_dir, skip=0)
     if ref == PREVIOUS:
         return _newest_intact(data_dir, skip=1)
+    if not ref.strip():
+        raise InvalidArgumentError("a snapshot name must not be empty")
     candidate = Path(ref).expanduser()
     if candidate.is_dir():
-        return open_snapshot(candidate)
+        return _intact(open_snapshot(candidate))
     if (root / ref).is_dir():
-        return open_snapshot(root / ref)
+        return _intact(open_snapshot(root / ref))
     matches = [e.name for e in _entries(data_dir) if e.name.startswith(ref)]
     if len(matches) == 1:
-        return open_snapshot(root / matches[0])
+        return _intact(open_snapshot(root / matches[0]))
     if matches:
         raise AmbiguousSnapshotError(f"{ref!r} matches {len(matches)} snapshots: "
                                      f"{', '.join(matches)}", matches=matches)
     raise UnknownSnapshotError(f"no snapshot named {ref!r} (or starting so) in {root}, and "
                                "no such directory")
+
+
+def _intact(snapshot: Snapshot) -> Snapshot:
+    problems = snapshot.problems()
+    if problems:
+        raise DamagedSnapshotError(snapshot.name, problems)
+    return snapshot
 
 
 def _newest_intact(data_dir: Path, *, skip: int) -> Snapshot:
@@ -159,13 +174,26 @@ def _newest_intact(data_dir: Path, *, skip: int) -> Snapshot:
     return chosen
 
 
-def prune_snapshots(data_dir: Path, keep: int) -> list[str]:
-    """Delete all but the newest `keep` snapshots; return the names removed."""
-    snapshots, _ = list_snapshots(data_dir)
-    doomed = snapshots[:-keep] if keep > 0 else snapshots
-    for snapshot in doomed:
-        remove_tree(snapshot.path)
-    return [s.name for s in doomed]
+def prune_snapshots(data_dir: Path, keep: int | None, *, damaged: bool = False) -> list[str]:
+    """Delete all but the newest `keep` intact snapshots (none when `keep` is None), and the
+    damaged ones only when `damaged` is True, whatever their damage; return the names removed,
+    oldest first. A damaged snapshot never counts towards `keep`: the newest intact ones stay."""
+    entries = survey_snapshots(data_dir)
+    intact = [e for e in entries if e.intact]
+    doomed = [] if keep is None else intact[:-keep] if keep > 0 else intact
+    if damaged:  # a directory without a manifest is no snapshot: not ours to delete
+        doomed += [e for e in entries if not e.intact and (e.path / MANIFEST).exists()]
+    doomed.sort(key=lambda e: e.name)
+    for entry in doomed:
+        remove_tree(entry.path)
+    return [e.name for e in doomed]
+
+
+def damaged_snapshots(data_dir: Path) -> list[SnapshotEntry]:
+    """The damaged snapshots of `data_dir` (directories with a manifest), oldest first, with
+    their problems."""
+    return [e for e in survey_snapshots(data_dir)
+            if not e.intact and (e.path / MANIFEST).exists()]
 
 
 COLUMNS = ["name", "started_at", *(t.plural for t in REPO_TYPES), "size_bytes", "status"]

@@ -20,12 +20,14 @@ import pyarrow.parquet as pq
 
 from hfexplore import __version__
 from hfexplore.errors import (
+    DamagedSnapshotError,
     ManifestError,
     MissingRepoTypeError,
     SnapshotError,
 )
 from hfexplore.normalize.schema import EXPAND, SCHEMA_VERSION
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
+from hfexplore.store.pages import known_problems, page_problems, read_error
 from hfexplore.store.upgrade import upgrade_columns
 
 log = logging.getLogger(__name__)
@@ -94,14 +96,32 @@ class Snapshot:
         return self.path / file_name(repo_type)
 
     def table(self, repo_type: str, columns: list[str] | None = None) -> pa.Table:
+        """Columns of a repo type's file, each page checked against its checksum as it is
+        read (DamagedSnapshotError naming the snapshot when one fails)."""
         path = self.file(repo_type)
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
-                return pq.read_table(path, columns=columns)
+                return pq.read_table(path, columns=columns, page_checksum_verification=True)
             return upgrade_columns(path, columns, repo_type)
         except (OSError, pa.ArrowException) as exc:
-            raise SnapshotError(f"snapshot {self.name}: cannot read {path.name} ({exc}); the "
-                                "snapshot is damaged, create a new one") from exc
+            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
+                                                   f"({read_error(exc)})"]) from exc
+
+    def column_names(self, repo_type: str) -> list[str]:
+        """The columns of a repo type's file, from its footer."""
+        path = self.file(repo_type)
+        try:
+            return list(pq.read_schema(path).names)
+        except (OSError, pa.ArrowException) as exc:
+            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
+                                                   f"({read_error(exc)})"]) from exc
+
+    def check_pages(self, repo_type: str, columns: list[str] | None = None) -> None:
+        """Check the pages of a repo type's file (of `columns`, or all) against their
+        checksums, for readers that do not (DuckDB): DamagedSnapshotError when one fails."""
+        problems = page_problems(self.file(repo_type), columns)
+        if problems:
+            raise DamagedSnapshotError(self.name, problems)
 
     def num_rows(self, repo_type: str) -> int:
         """Rows in a repo type's file, from the parquet footer (no data read)."""
@@ -115,23 +135,34 @@ class Snapshot:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     def verify(self) -> list[str]:
-        """Problems found by checking every file against the manifest's sha256."""
+        """Problems found by reading every byte: each file against the manifest's sha256,
+        and its pages against their checksums (which say where the damage is)."""
         problems = []
         for repo_type, entry in self.manifest.get("repo_types", {}).items():
             path = self.path / file_name(repo_type)
             if not path.exists():
                 problems.append(f"{path.name} is missing")
-            elif entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+                continue
+            try:
+                matches = not entry.get("sha256") or sha256_of(path) == entry["sha256"]
+            except OSError as exc:
+                problems.append(f"{path.name} cannot be read ({read_error(exc)})")
+                continue
+            if not matches:
                 problems.append(f"{path.name} does not match its sha256 in the manifest")
+            if not _file_problems(path, repo_type, entry):  # pages to read: which one fails
+                problems.extend(page_problems(path))
         return problems
 
     def problems(self) -> list[str]:
         """Damage found cheaply (sizes and parquet footers, no data read): missing, truncated
         or unreadable files, row counts that differ from the manifest, a file holding another
-        repo type. `verify` is the thorough check."""
+        repo type; and pages this process has already found failing their checksums. `verify`
+        is the thorough check."""
         problems = []
         for repo_type, entry in self.manifest.get("repo_types", {}).items():
-            problems.extend(_file_problems(self.path / file_name(repo_type), repo_type, entry))
+            path = self.path / file_name(repo_type)
+            problems.extend(_file_problems(path, repo_type, entry) or known_problems(path))
         return problems
 
 
@@ -141,6 +172,8 @@ def _file_problems(path: Path, repo_type: str, entry: dict[str, Any]) -> list[st
     size, expected = path.stat().st_size, entry.get("bytes")
     try:
         meta = pq.ParquetFile(path).metadata
+    except PermissionError:
+        return [f"{path.name} cannot be read (permission denied)"]
     except (OSError, pa.ArrowException):
         if isinstance(expected, int) and size < expected:
             return [f"{path.name} is truncated ({size:,} of {expected:,} bytes)"]
@@ -182,11 +215,8 @@ def _held_repo_type(meta: pq.FileMetaData) -> str | None:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def describe_file(path: Path) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def upgrade_columns(path: Path, columns: list[str], repo_type: str) -> pa.Table:
                                                           or c == "license_category")]
     sources = [s for c in derived for s in _SOURCES[c] if s in available]
     read = list(dict.fromkeys([c for c in columns if c not in derived] + sources))
-    table = pq.read_table(path, columns=read)
+    table = pq.read_table(path, columns=read, page_checksum_verification=True)
     for column in derived:
         table = _set(table, column, _derive(table, column, repo_type))
     return table.select(columns)

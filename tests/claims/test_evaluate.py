@@ -264,3 +264,53 @@ def test_a_claim_measured_from_the_cache_says_so(make_hub, tmp_path) -> None:
     row = again.rows.iloc[0]
     assert row["source"] == "cache" and "fetched 90 s ago" in row["caveat"]
     assert row["verdict"] == "supported"
+
+
+def test_verdicts_stay_typed_and_the_exit_status_is_no_json_key_read_back() -> None:
+    from datetime import date
+
+    from hfexplore.store.snapshot import demo_snapshot
+    from hfexplore.verdicts import Direction, Outcome
+
+    report = check_claims(builtin(), evaluator_for(None, demo_snapshot(), force_snapshot=True))
+    first = report.verdicts[0]
+    assert first.id == "models-over-a-million" and first.verdict is Outcome.INCONCLUSIVE
+    assert first.claim_date == date(2026, 1, 25)
+    assert first.data is not None and first.data.as_of == datetime(2024, 7, 11, tzinfo=UTC)
+    assert first.finding is not None and first.finding.measured.value == 760_000
+    assert all(v.direction is None or isinstance(v.direction, Direction)
+               for v in report.verdicts)
+    assert report.exit_status == 4 and "exit_status" not in report.extra
+
+
+COUNTS_AND_A_SHARE = (count_claim("counted", "2024-07-11", ">", 10)
+                      + '[[claim]]\nid = "shared"\ndate = 2024-07-11\n'
+                        'metric = { kind = "share", where = { license = "mit" } }\n'
+                        'expect = { op = ">", value = 0.01 }\n')
+
+
+def test_a_whole_figure_stays_an_integer_whatever_the_other_rows_hold(tmp_path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(COUNTS_AND_A_SHARE)
+    runner = CliRunner()
+    args = ["claims", "--demo", "--no-builtin", str(mine)]
+    rows = json.loads(runner.invoke(cli, [*args, "-f", "json"]).stdout)["rows"]
+    # 20,000 sampled models stand for 760,000 (1 in 38): a count, never 760000.0.
+    assert [r["measured"] for r in rows] == [760_000, 0.0675]
+    assert isinstance(rows[0]["measured"], int)
+    csv_text = runner.invoke(cli, [*args, "-f", "csv"]).stdout
+    assert csv_text.splitlines()[1].split(",")[3] == "760000"
+
+
+def test_a_part_no_data_measures_is_said_in_words(tmp_path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[[claim]]\nid = "both"\ndate = 2024-07-11\n'
+                    'metric = { kind = "all", parts = [\n'
+                    '  { name = "spaces", kind = "count", repo_type = "space", '
+                    'expect = { op = ">", value = 1 } },\n'
+                    '  { name = "models", kind = "count", expect = { op = ">", value = 1 } } ] }\n')
+    text = CliRunner().invoke(cli, ["claims", "--demo", "--no-builtin", str(mine),
+                                    "-f", "table"]).stdout
+    # The demo's 123 Spaces are no sample of known size: their number is not measured.
+    assert "measured spaces: not measured; models: 760,000 (demo, 2024-07-11)" in text
+    assert "None" not in text

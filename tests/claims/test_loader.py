@@ -1,10 +1,21 @@
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
 
 import pytest
+from click.testing import CliRunner
 
-from hfexplore.claims.loader import Expectation, builtin_claim_files, load_claim_files, parse_date
+from hfexplore.claims.evaluate import live_filters
+from hfexplore.claims.loader import (
+    Expectation,
+    builtin_claim_files,
+    load_claim_files,
+    parse_date,
+    parse_metric,
+)
+from hfexplore.cli import cli
+from hfexplore.stats.filters import Filters
 
 
 def test_the_builtin_claims_load_cleanly() -> None:
@@ -39,10 +50,31 @@ def test_each_builtin_claim_names_its_article_and_date() -> None:
 
 @pytest.mark.parametrize(("raw", "expected"), [
     (date(2026, 1, 25), date(2026, 1, 25)), ("2026-01-25", date(2026, 1, 25)),
-    ("unknown", None), (None, None),
+    ("unknown", None), (None, None), (datetime(2026, 1, 25, 18, 30), date(2026, 1, 25)),
 ])
 def test_claim_dates(raw, expected) -> None:
     assert parse_date(raw, "date") == expected
+
+
+def test_where_and_among_are_the_engines_filters_with_standard_license_a_bool() -> None:
+    metric = parse_metric({"kind": "share", "where": {"standard_license": False,
+                                                      "license": "mit"},
+                           "among": {"license_category": ["permissive", "copyleft"]}}, "metric")
+    assert metric.where == Filters(standard_license=False, license=("mit",))
+    assert metric.among == Filters(license_category=("permissive", "copyleft"))
+    assert parse_metric({"kind": "count"}, "metric").where == Filters()
+
+
+@pytest.mark.parametrize(("where", "asked"), [
+    ({}, {}),
+    ({"author": "meta-llama", "task": "text-generation"},
+     {"author": "meta-llama", "pipeline_tag": "text-generation"}),
+    ({"license": ["mit", "apache-2.0"]}, None),  # the Hub's count takes one value
+    ({"standard_license": True}, None),  # the Hub knows no license table
+    ({"family": "Meta"}, None),
+])
+def test_only_filters_the_hubs_count_understands_go_live(where, asked) -> None:
+    assert live_filters(parse_metric({"kind": "count", "where": where}, "metric").where) == asked
 
 
 def test_a_bad_date_or_article_is_named(tmp_path) -> None:
@@ -107,3 +139,63 @@ def test_expectations_and_directions() -> None:
     assert band.direction(1_000_000) == "understated" and band.direction(5) == "overstated"
     assert Expectation("<", value=3).direction(9) == "understated"
     assert band.describe() == "between 10,000 and 100,000"
+
+
+@pytest.mark.parametrize(("expect", "message"), [
+    ('{ op = ">", value = nan }', "expect.value: must be a finite number, not nan"),
+    ('{ op = "<", value = inf }', "expect.value: must be a finite number, not inf"),
+    ('{ op = ">", value = -inf }', "expect.value: must be a finite number, not -inf"),
+    ('{ op = "between", min = 0, max = inf }', "expect: between needs finite numbers min < "),
+    ('{ op = "between", min = nan, max = 1 }', "expect: between needs finite numbers min < "),
+])
+def test_nan_and_infinity_are_no_expected_value(tmp_path, expect: str, message: str) -> None:
+    """A count or share compared with nan is always false: the claim would be judged refuted
+    by a value no article wrote."""
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD + f'[[claim]]\nid = "odd"\nmetric = {{ kind = "count" }}\n'
+                           f'expect = {expect}\n')
+    loaded = load_claim_files([path])
+    assert [c.id for c in loaded.claims] == ["fine"]
+    [error] = loaded.errors
+    assert error.startswith(f"{path}: claim odd: {message}")
+
+
+def test_huge_expected_values_are_written_in_a_few_characters() -> None:
+    assert Expectation("<", value=1e308).describe() == "< 1e+308"
+    assert Expectation(">", value=1e15).describe() == "> 1e+15"
+    assert Expectation(">", value=999_999_999_999_999).describe() == "> 999,999,999,999,999"
+    assert Expectation("between", min=0.5, max=2e20).describe() == "between 0.5 and 2e+20"
+
+
+def _nested_all(depth: int) -> str:
+    metric = '{ kind = "count" }'
+    for _ in range(depth):
+        metric = f'{{ kind = "all", parts = [{metric}] }}'
+    return metric
+
+
+def test_a_claim_nested_too_deeply_is_named_and_the_others_still_load(tmp_path) -> None:
+    """`all` parts inside parts, 2,000 deep: the TOML reader runs out of stack. The file is
+    read again claim by claim: the deep claim is named, the others load."""
+    path = tmp_path / "deep.toml"
+    path.write_text(f'[article.a]\ntitle = "A"\ndate = 2024-01-01\n{GOOD}'
+                    f'[[claim]]\nid = "deep"\narticle = "a"\nmetric = {_nested_all(2_000)}\n'
+                    '[[claim]]\nid = "after"\narticle = "a"\n'
+                    'metric = { kind = "count" }\nexpect = { op = ">", value = 1 }\n')
+    loaded = load_claim_files([path])
+    assert [c.id for c in loaded.claims] == ["fine", "after"]
+    assert loaded.claims[1].date == date(2024, 1, 1)  # its article still found
+    assert loaded.errors == [f"{path}: claim deep: tables and arrays nested too deeply to read "
+                             "(hundreds of levels inside one another)"]
+
+
+def test_deep_claims_through_the_cli_are_one_line_each(tmp_path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(f'{GOOD}[[claim]]\nid = "deep"\nmetric = {_nested_all(2_000)}\n')
+    result = CliRunner().invoke(cli, ["claims", "--demo", "--no-builtin", str(path),
+                                      "-f", "json"])
+    assert result.exit_code == 1  # a claim file has errors; the other claim ran
+    assert [row["id"] for row in json.loads(result.stdout)["rows"]] == ["fine"]
+    assert result.stderr.splitlines() == [
+        f"error: {path}: claim deep: tables and arrays nested too deeply to read (hundreds of "
+        "levels inside one another)"]

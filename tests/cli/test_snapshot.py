@@ -62,6 +62,16 @@ def leave_unfinished(sim, data_dir) -> None:
     sim.faults.faults.clear()
 
 
+def test_a_crawl_stopped_before_any_page_does_not_claim_pages_were_saved(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["snapshot", "create", "--repo-type", "model",
+                                      "--data-dir", str(tmp_path), "--endpoint",
+                                      "http://127.0.0.1:9", "--no-cache", "--no-progress"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot reach http://127.0.0.1:9 (connection refused)"]
+    assert [c.pages for c in unfinished_crawls(tmp_path)] in ([], [0])
+
+
 def test_an_unfinished_crawl_of_another_endpoint_is_reported_and_can_be_discarded(
         make_hub, tmp_path) -> None:
     other = make_hub(models=3_000, datasets=1, spaces=1)

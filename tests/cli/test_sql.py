@@ -5,6 +5,7 @@ import io
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from hfexplore.cli import cli
@@ -71,3 +72,84 @@ def test_newest_snapshot_history_and_export(tmp_path) -> None:
                                 for d, s in zip(days, snapshots, strict=True)]
     missing = runner.invoke(cli, ["sql", "--data-dir", str(tmp_path / "none"), "select 1"])
     assert missing.exit_code == 1 and "no snapshot" in missing.stderr
+
+
+def test_the_query_from_standard_input_or_a_file(tmp_path) -> None:
+    """For a query longer than one command-line argument allows (a list of 20,000 ids)."""
+    ids = pd.read_parquet(demo_snapshot().path / "models.parquet", columns=["id"])["id"]
+    chosen = list(ids[::2])
+    listed = ", ".join("'" + i.replace("'", "''") + "'" for i in chosen)
+    query = f"SELECT count(*) AS n FROM models WHERE id IN ({listed})"
+    assert len(query.encode()) > 131_072  # longer than Linux lets one argument be
+    runner = CliRunner()
+    piped = runner.invoke(cli, ["sql", "--demo", "-f", "json", "-"], input=query)
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["rows"] == [{"n": len(set(chosen))}]
+    path = tmp_path / "query.sql"
+    path.write_text(query)
+    from_file = runner.invoke(cli, ["sql", "--demo", "-f", "json", "--file", str(path)])
+    assert json.loads(from_file.stdout)["rows"] == [{"n": len(set(chosen))}]
+    both = runner.invoke(cli, ["sql", "--demo", "SELECT 1", "--file", str(path)])
+    assert both.exit_code == 2 and "one of them" in both.stderr
+    empty = runner.invoke(cli, ["sql", "--demo", "-"], input="  \n")
+    assert empty.exit_code == 2 and "the query is empty" in empty.stderr
+
+
+def test_blobs_are_base64_in_json_and_csv_and_booleans_lower_case() -> None:
+    query = ("SELECT 'hub'::BLOB AS raw, '\\x00\\xFF'::BLOB AS binary, true AS yes, "
+             "[true, false] AS flags")
+    runner = CliRunner()
+    doc = json.loads(runner.invoke(cli, ["sql", "--demo", "-f", "json", query]).stdout)
+    assert doc["rows"] == [{"raw": "aHVi", "binary": "AP8=", "yes": True,
+                            "flags": [True, False]}]
+    text = runner.invoke(cli, ["sql", "--demo", "-f", "csv", query]).stdout
+    assert list(csv.reader(io.StringIO(text))) == [["raw", "binary", "yes", "flags"],
+                                                   ["aHVi", "AP8=", "true", "[true, false]"]]
+
+
+def test_csv_writes_booleans_one_way_in_every_column() -> None:
+    """`gated` is text ("false", "auto", "manual"), `private` a boolean: both read false."""
+    text = CliRunner().invoke(cli, ["sql", "--demo", "-f", "csv", "SELECT gated, private, "
+                                    "disabled FROM models WHERE gated = 'false' LIMIT 1"]).stdout
+    assert text.splitlines() == ["gated,private,disabled", "false,false,false"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("INSTALL httpfs", "error: only SELECT queries are allowed, the data is read-only (this is "
+                       "an INSTALL statement)"),
+    ("LOAD httpfs", "error: only SELECT queries are allowed, the data is read-only (this is "
+                    "a LOAD statement)"),
+    ("SELECT * FROM sqlite_scan('x.db', 't')",
+     "error: refused: the query needs DuckDB's sqlite_scanner extension, and queries here may "
+     "not install or load extensions (they read only the snapshot's files)"),
+    ("SELECT " + "(" * 1200 + "1" + ")" * 1200,
+     "error: bad SQL: the query nests expressions more than 1000 levels deep, DuckDB's limit "
+     "(which queries here cannot raise); write it with fewer nested parts"),
+])
+def test_refusals_say_what_happened_without_advice_that_cannot_be_followed(
+        query: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["sql", "--demo", query])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [message]
+
+
+def test_an_export_dir_that_is_a_data_dir_is_named_as_such(tmp_path) -> None:
+    dated_snapshots(tmp_path, ["2026-11-22"])
+    result = CliRunner().invoke(cli, ["sql", "--export-dir", str(tmp_path),
+                                      "SELECT count(*) FROM history_models"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path} is a data directory (it holds snapshots/), not an export directory: "
+        "an export holds repo_type=<type>/date=<YYYY-MM-DD>/part-0.parquet, as `hfexplore "
+        "snapshot create --export DIR` writes it; a data directory is read with --data-dir"]
+    (tmp_path / "other").mkdir()
+    empty = CliRunner().invoke(cli, ["sql", "--export-dir", str(tmp_path / "other"), "SELECT 1"])
+    assert empty.exit_code == 1 and "holds no export: expected repo_type=" in empty.stderr
+
+
+def test_the_help_lists_the_tables_columns_as_they_are() -> None:
+    help_text = " ".join(CliRunner().invoke(cli, ["sql", "--help"]).stdout.split())
+    for table in ("licenses", "families"):
+        columns = json.loads(CliRunner().invoke(
+            cli, ["sql", "--demo", "-f", "json", f"DESCRIBE {table}"]).stdout)["rows"]
+        assert f"{table} ({', '.join(c['column_name'] for c in columns)})" in help_text

@@ -53,6 +53,19 @@ def test_no_network_is_one_line_and_exit_1(tmp_path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_the_first_command_offline_says_what_works_offline(tmp_path) -> None:
+    """`hfexplore stats`, the README's first command, with no snapshot and no network."""
+    from hfexplore.cli.hints import OFFLINE_ADVICE
+
+    result = CliRunner().invoke(cli, ["stats", "--endpoint", "http://127.0.0.1:9", "--no-cache",
+                                      "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: cannot reach http://127.0.0.1:9 (connection refused), and there is no snapshot "
+        f"to read instead; {OFFLINE_ADVICE}")
+    assert "--demo" in OFFLINE_ADVICE and "snapshot import" in OFFLINE_ADVICE
+
+
 def test_contradictory_cache_flags_are_a_usage_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["stats", "--live", "--offline", "--no-cache"])
     assert result.exit_code == 2

@@ -11,12 +11,14 @@ import pytest
 from hfexplore.errors import (
     HubFileChangedError,
     HubNotFoundError,
+    HubRateLimitError,
     HubServerError,
     HubUnreachableError,
 )
-from hfexplore.hub import RetryPolicy, Transport
-from hfexplore.hub.files import HubFiles
+from hfexplore.hub import HubClient, ListQuery, RetryPolicy, Transport
+from hfexplore.hub.files import DOWNLOAD_CHUNK, HubFiles, RemoteFileInfo
 from hfexplore.hub.remote_file import open_remote
+from tests.conftest import FakeClock
 from tests.hubsim import SyntheticCatalog
 from tests.hubsim.dumps import HUB_STATS, hub_stats_repo, write_dump
 from tests.hubsim.files import FileFault, FileStore
@@ -154,3 +156,82 @@ def test_no_network_is_a_clear_error() -> None:
     files = HubFiles(Transport("http://127.0.0.1:9", policy=FAST, sleep=lambda s: None))
     with pytest.raises(HubUnreachableError, match="cannot reach"):
         files.head(HUB_STATS, "models.parquet")
+
+
+# -- the one request loop: file reads wait, retry and give up as listings do --------------------
+def test_a_file_read_rate_limited_for_ever_gives_up_by_time_as_a_listing_does(
+        make_hub, dump, clock: FakeClock) -> None:
+    store = FileStore()
+    entry = store.add(HUB_STATS, "models.parquet", dump["model"])
+    # Every request in the "resolvers" and "api" buckets is refused, whatever the window.
+    sim = make_hub(models=10, datasets=10, spaces=10, files=store, clock=clock,
+                   quotas={"resolvers": (0, 300.0), "api": (0, 300.0)})
+    policy = RetryPolicy(give_up_after=2_000, rng=random.Random(1))
+    files = HubFiles(Transport(sim.url, policy=policy, clock=clock, sleep=clock.sleep))
+    url = files.resolve_url(HUB_STATS, "models.parquet")
+    info = RemoteFileInfo(HUB_STATS, "models.parquet", "main", url, url, entry.size,
+                          entry.etag, None)
+    with pytest.raises(HubRateLimitError) as read_error:
+        files.read_range(info, 0, 100)
+    stats = files.transport.stats
+    waited = clock.now - 1_000.0
+    # Bounded by time (seven 300 s windows would pass 2,000 s), not by six attempts.
+    assert 1_700 < waited <= 2_000 and stats.rate_limited == 7
+    assert stats.waits == {"rate limited": pytest.approx(waited)}
+    assert stats.waited_seconds == pytest.approx(sum(clock.sleeps)) == pytest.approx(waited)
+
+    walk_clock = FakeClock()
+    listing = HubClient(Transport(sim.url, policy=policy, clock=walk_clock,
+                                  sleep=walk_clock.sleep))
+    with pytest.raises(HubRateLimitError) as walk_error:
+        next(listing.iter_pages(ListQuery("model"), use_cache=False))
+    assert str(read_error.value).replace(f"/datasets/{HUB_STATS}/resolve/main/models.parquet",
+                                         "PATH") == \
+        str(walk_error.value).replace("/api/models", "PATH")
+    assert "after waiting up to 2000s; set HF_TOKEN" in str(read_error.value)
+
+
+def test_retry_waits_of_range_reads_are_accounted(make_hub, dump, clock: FakeClock) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault("500", at=frozenset({1})))
+    store.faults.append(FileFault("reset", at=frozenset({2})))
+    files = HubFiles(Transport(sim.url, policy=RetryPolicy(rng=random.Random(1)), clock=clock,
+                               sleep=clock.sleep))
+    info = files.head(HUB_STATS, "models.parquet")
+    assert files.read_range(info, 10, 5_000) == dump["model"].read_bytes()[10:5_000]
+    stats = files.transport.stats
+    assert stats.retries == 2 and len(clock.sleeps) == 2
+    assert stats.waits == {"retry": pytest.approx(sum(clock.sleeps))}
+    assert stats.waited_seconds == pytest.approx(sum(clock.sleeps)) and sum(clock.sleeps) > 0
+
+
+def test_a_broken_download_resumes_through_the_request_loop(make_hub, dump, tmp_path,
+                                                            clock: FakeClock) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault("reset", at=frozenset({1})))
+    store.faults.append(FileFault("500", at=frozenset({2})))
+    files = HubFiles(Transport(sim.url, policy=RetryPolicy(rng=random.Random(1)), clock=clock,
+                               sleep=clock.sleep))
+    info = files.head(HUB_STATS, "models.parquet")
+    target = tmp_path / "models.parquet"
+    files.download(info, target)
+    assert target.read_bytes() == dump["model"].read_bytes()
+    # The rest was asked from where the break left it: at most the chunk being read when the
+    # connection broke came twice (half the file was sent before the break).
+    assert info.size <= store.stats["bytes_sent"] < info.size + DOWNLOAD_CHUNK
+    stats = files.transport.stats
+    assert stats.retries == 2 and stats.requests == 4  # the HEAD, three GETs
+    assert stats.waits == {"retry": pytest.approx(sum(clock.sleeps))} and len(clock.sleeps) == 2
+
+
+def test_a_download_that_keeps_progressing_is_not_cut_short_by_the_time_limit(
+        make_hub, dump, tmp_path, clock: FakeClock) -> None:
+    sim, store = serve(make_hub, dump)
+    store.faults.append(FileFault("reset", at=frozenset({1, 2, 3})))
+    # Each wait (5 to 10 s) fits in the limit; three together do not.
+    policy = RetryPolicy(base_delay=10, max_delay=10, give_up_after=12, rng=random.Random(1))
+    files = HubFiles(Transport(sim.url, policy=policy, clock=clock, sleep=clock.sleep))
+    info = files.head(HUB_STATS, "models.parquet")
+    files.download(info, tmp_path / "models.parquet")
+    assert (tmp_path / "models.parquet").read_bytes() == dump["model"].read_bytes()
+    assert files.transport.stats.retries == 3 and sum(clock.sleeps) > 12

@@ -18,6 +18,15 @@ def test_header_names_are_case_insensitive_and_policy_optional() -> None:
     assert state == RateLimit("pages", 0, 3.0, None, None)
 
 
+def test_forms_huggingface_hub_does_not_read() -> None:
+    """Why hfexplore keeps its own parser (hub/ratelimit.py says more)."""
+    assert parse_ratelimit({"RateLimit": '"api";r=0;t=0.950'}) == RateLimit("api", 0, 0.95)
+    assert parse_ratelimit({"RateLimit": '"api";t=17;r=42'}) == RateLimit("api", 42, 17.0)
+    assert parse_ratelimit({"RateLimit": '"api";r=42;t=17',
+                            "RateLimit-Policy": '"fixed window";"api";w=300;q=500'}) == \
+        RateLimit("api", 42, 17.0, 500, 300.0)
+
+
 def test_unreadable_headers_are_ignored() -> None:
     assert parse_ratelimit({}) is None
     assert parse_ratelimit({"RateLimit": "garbage"}) is None

@@ -10,6 +10,7 @@ import responses
 from hfexplore.errors import (
     CacheMissError,
     HubAuthError,
+    HubError,
     HubNotFoundError,
     HubRateLimitError,
     HubServerError,
@@ -170,6 +171,28 @@ def test_token_is_sent_to_the_endpoint_only(clock: FakeClock) -> None:
     assert responses.calls[0].request.headers["authorization"] == "Bearer hf_secret"
     assert "authorization" not in responses.calls[1].request.headers
     assert responses.calls[0].request.headers["user-agent"].startswith("hfexplore/")
+
+
+@responses.activate
+def test_redirects_are_followed_one_request_each_and_the_token_stays_on_the_endpoint(
+        clock: FakeClock) -> None:
+    cdn = "http://cdn.test/models/new"
+    responses.get(f"{EP}/api/models/old", status=307, headers={"Location": "/api/models/new"})
+    responses.get(f"{EP}/api/models/new", status=302, headers={"Location": cdn})
+    responses.get(cdn, json={"id": "new"})
+    transport = make(clock, token="hf_secret")
+    assert transport.get(f"{EP}/api/models/old").data == {"id": "new"}
+    sent = [call.request.headers.get("authorization") for call in responses.calls]
+    assert sent == ["Bearer hf_secret", "Bearer hf_secret", None]
+    assert transport.stats.requests == 3 and transport.stats.retries == 0
+
+
+@responses.activate
+def test_a_redirect_loop_is_one_clear_error(clock: FakeClock) -> None:
+    responses.get(URL, status=302, headers={"Location": URL})
+    with pytest.raises(HubError, match="redirected /api/models more than 10 times"):
+        make(clock).get(URL)
+    assert len(responses.calls) == 11 and clock.sleeps == []
 
 
 @responses.activate

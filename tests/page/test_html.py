@@ -8,7 +8,8 @@ import os
 import shutil
 import tomllib
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from hfexplore.page.gather import build_report_page
 from hfexplore.page.html import CHART_TITLES, build_charts, render_html, write_html
 from hfexplore.stats.reports import Filters
 from hfexplore.store.snapshot import demo_snapshot, open_snapshot
+from hfexplore.verdicts import Citation
 from tests.page.html_page import parse
 
 DEMO = Path(str(resources.files("hfexplore.data").joinpath("demo")))
@@ -234,28 +236,50 @@ def test_unmeasurable_claim_says_why(tmp_path: Path) -> None:
 
 
 def test_extended_claim_rows_are_shown(demo_page) -> None:
-    original = demo_page.claims.rows
-    rows = original.copy()
-    first = rows.index[0]
-    rows["claim_date"] = None
-    rows["data_as_of"] = None
-    rows["caveat"] = None
-    rows["article"] = None
-    rows.at[first, "claim_date"] = "2026-01-20"
-    rows.at[first, "data_as_of"] = "2026-01-18T00:00:00Z"
-    rows.at[first, "caveat"] = "counts public repos only"
-    rows.at[first, "article"] = {"title": "The Article", "url": "https://example.org/a"}
-    demo_page.claims.rows = rows
+    original = demo_page.claims
+    first, *others = original.verdicts
+    extended = replace(first, claim_date=date(2026, 1, 20),
+                       data=replace(first.data, as_of=datetime(2026, 1, 18, tzinfo=UTC)),
+                       caveats=("counts public repos only",),
+                       article=Citation("The Article", "https://example.org/a"))
+    bare = [replace(v, claim_date=None, data=None, caveats=(), article=None) for v in others]
+    demo_page.claims = replace(original, verdicts=(extended, *bare))
     try:
         parsed = parse(render_html(demo_page))
     finally:
-        demo_page.claims.rows = original
-    card = parsed.by_id(f"claim-{rows.at[first, 'id']}")
+        demo_page.claims = original
+    card = parsed.by_id(f"claim-{extended.id}")
     text = card.text
     assert "2026-01-20" in text and "2026-01-18" in text and "2 days older" in text
     assert "counts public repos only" in text and "The Article" in text
     links = [e for e in parsed.all("a") if e.attrs.get("href") == "https://example.org/a"]
     assert len(links) == 1
+
+
+def test_evidence_is_shown_as_figures_never_as_python_reprs(parsed) -> None:
+    card = parsed.by_id("claim-transformers-most-used").text
+    assert "1 (demo, a 1-in-38 sample)" in card  # rank by downloads, on the demo's sample
+    assert "{'" not in parsed.text and "'value'" not in parsed.text
+
+
+def test_a_claims_article_address_is_its_link(tmp_path: Path) -> None:
+    claims = tmp_path / "mine.toml"
+    claims.write_text('[article.a]\ntitle = "The Article"\npublisher = "Me"\n'
+                      'date = 2024-07-01\nurl = "https://example.org/a"\n'
+                      '[article.b]\ntitle = "Elsewhere"\nurl = "javascript:alert(1)"\n'
+                      '[[claim]]\nid = "linked"\narticle = "a"\n'
+                      'metric = { kind = "count" }\nexpect = { op = ">", value = 1 }\n'
+                      '[[claim]]\nid = "unlinked"\narticle = "b"\n'
+                      'metric = { kind = "count" }\nexpect = { op = ">", value = 1 }\n')
+    page = build_report_page(demo_snapshot(), claim_files=[claims], builtin_claims=False,
+                             clock=fixed_clock)
+    parsed = parse(render_html(page))
+    links = [e for e in parsed.all("a") if "example.org" in e.attrs.get("href", "")]
+    assert [e.attrs["href"] for e in links] == ["https://example.org/a"]
+    assert "The Article" in links[0].text
+    # Only http(s) addresses become links: the other article is named, not linked.
+    assert not [e for e in parsed.all("a") if "javascript" in e.attrs.get("href", "")]
+    assert "Elsewhere" in parsed.by_id("claim-unlinked").text
 
 
 # -- missing parts -------------------------------------------------------------------------------

@@ -29,3 +29,15 @@ def test_output_and_update_docs_cannot_be_combined(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         faults_main(["--output", "x.md", "--update-docs"])
     assert exit_.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_a_rewrite_keeps_the_hand_written_sections() -> None:
+    """`nox -s faults -- --update-docs` rewrites the scenario table only: the sections written
+    by hand after it (secrets, damaged snapshots, the bad inputs tried) stay as they are."""
+    from tests.reliability.__main__ import DOC, ROOT, hand_written
+
+    kept = hand_written(ROOT / DOC)
+    text = (ROOT / DOC).read_text("utf-8")
+    assert text.endswith(kept) and kept.startswith("\n## Secrets and untrusted content\n")
+    for heading in ("## Damaged snapshots and page checksums", "## Bad inputs tried"):
+        assert heading in kept

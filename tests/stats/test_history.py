@@ -84,3 +84,15 @@ def test_an_empty_export_has_no_rows(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     assert history_from_export(tmp_path / "empty").rows.empty
     assert history_from_export(tmp_path / "empty", metric="license").rows.empty
+
+
+def test_each_history_is_titled_by_what_it_counts(snapshots, tmp_path) -> None:
+    export = dated_export(snapshots, tmp_path / "export")
+    assert history(snapshots, metric="license").title == \
+        "Models per license category, per snapshot"
+    assert history(snapshots, metric="library", repo_type="space").title == \
+        "Spaces per SDK, per snapshot"
+    assert history(snapshots).title == "Repos per snapshot"
+    assert history_from_export(export, metric="license", repo_type="dataset").title == \
+        "Datasets per license category, per export date"
+    assert history_from_export(export).title == "Repos per export date"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from hfexplore.repo_type import RepoType
 from hfexplore.store.inventory import list_snapshot_inventory
-from tests.store.test_inventory_resolve import NAMES, add_snapshot
+from tests.store.test_inventory_resolve import NAMES, add_snapshot, run
 
 
 def test_each_snapshot_with_its_counts_size_and_status(tmp_path: Path) -> None:
@@ -52,3 +53,43 @@ def test_an_empty_data_dir_lists_nothing(tmp_path: Path) -> None:
     inventory = list_snapshot_inventory(tmp_path / "nothing-here")
     assert inventory.snapshots == [] and inventory.unfinished == []
     assert len(inventory.frame()) == 0 and "status" in inventory.frame().columns
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "truncated file":
+        models = path / "models.parquet"
+        models.write_bytes(models.read_bytes()[:4096])
+    elif how == "corrupt manifest":
+        (path / "manifest.json").write_text('{"repo_types": ')
+    else:
+        (path / "datasets.parquet").unlink()
+
+
+@pytest.mark.parametrize("how", ["truncated file", "corrupt manifest", "missing file"])
+def test_prune_keeps_the_newest_intact_snapshots_and_the_damaged_unless_asked(
+        tmp_path: Path, how: str) -> None:
+    """ok, ok, damaged, ok with --keep 2: the two newest intact ones stay (the damaged one did
+    not count as one of them), the damaged one is reported and kept; --damaged deletes it."""
+    names = [*NAMES, "2024-07-02T000000Z"]
+    paths = [add_snapshot(tmp_path, name) for name in names]
+    _damage(paths[2], how)
+    (tmp_path / "snapshots" / "notes").mkdir()  # not a snapshot: never ours to delete
+
+    result = run("snapshot", "prune", "--keep", "2", "--data-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "removed 1 snapshot(s)\n"
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith(f"warning: kept damaged snapshot {names[2]} (")
+    assert warning.endswith("; `hfexplore snapshot prune --damaged` deletes it")
+    left = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert left == [names[1], names[2], names[3], "notes"]
+
+    result = run("snapshot", "prune", "--damaged", "--data-dir", str(tmp_path))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "removed 1 snapshot(s)\n", "")
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == \
+        [names[1], names[3], "notes"]
+
+
+def test_prune_needs_keep_or_damaged(tmp_path: Path) -> None:
+    result = run("snapshot", "prune", "--data-dir", str(tmp_path))
+    assert result.exit_code == 2 and "give --keep N, --damaged, or both" in result.stderr

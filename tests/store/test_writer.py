@@ -4,8 +4,11 @@ groups as a merge of the parts at the end, around every kind of interruption."""
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -13,6 +16,13 @@ import hfexplore.ingest.crawl as crawl
 from hfexplore.errors import HubServerError, SnapshotError
 from hfexplore.hub import HubClient, RetryPolicy, Transport
 from hfexplore.ingest.crawl import PARTS, create_snapshot
+from hfexplore.ingest.dump_import import import_snapshots
+from hfexplore.ingest.refresh import refresh_snapshot
+from hfexplore.normalize.schema import SCHEMA
+from hfexplore.store.snapshot import build_manifest
+from hfexplore.store.writer import SnapshotWriter
+from tests.hubsim import SyntheticCatalog
+from tests.hubsim.dumps import write_dump
 from tests.hubsim.faults import Fault, FaultPlan
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, timeout=5.0, rng=random.Random(3))
@@ -122,3 +132,82 @@ def test_a_full_disk_while_a_group_is_encoded_stops_the_crawl_which_then_resumes
     resumed = create_snapshot(client_for(sim), tmp_path / "resumed", ["model"])
     assert groups(resumed) == [6_000, 2_000, 6_000]  # whatever the pages fetched before
     pd.testing.assert_frame_equal(rows(resumed), rows(full))
+
+
+def flipped_bit_error(path: Path) -> str:
+    """What a read verifying page checksums says of `path` with one bit flipped in the last
+    page of its `_id` column ("" if it reads)."""
+    data = bytearray(path.read_bytes())
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.names.index("_id")
+    chunk = meta.row_group(meta.num_row_groups - 1).column(column)
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data[start + chunk.total_compressed_size - 1] ^= 0x01  # in the page's data, not its header
+    try:
+        pq.read_table(pa.BufferReader(bytes(data)), page_checksum_verification=True)
+    except OSError as exc:
+        return str(exc)
+    return ""
+
+
+def test_every_file_the_writer_makes_carries_page_checksums(make_hub, tmp_path) -> None:
+    """Crawl, incremental refresh and import: a flipped bit is found by its page's CRC."""
+    data = tmp_path / "data"
+    crawled = create_snapshot(client_for(make_hub(models=3_000, datasets=300, spaces=200,
+                                                  seed=4)), data)
+    later = make_hub(models=3_000, datasets=300, spaces=200, seed=4, generation=1)
+    refreshed = refresh_snapshot(client_for(later), data, base=crawled)
+    dump = write_dump(SyntheticCatalog("model", 2_000, seed=1), "2025-02",
+                      tmp_path / "dump" / "models.parquet")
+    [imported] = import_snapshots(str(dump), data, as_of=datetime(2026, 1, 2, tzinfo=UTC)
+                                  ).snapshots
+    for snapshot in (crawled, refreshed, imported):
+        for repo_type in snapshot.repo_types():
+            assert "CRC checksum verification failed" in flipped_bit_error(
+                snapshot.file(repo_type)), (snapshot.name, repo_type)
+
+
+def manifest_of(name: str, entries: dict) -> dict:
+    return build_manifest(name=name, endpoint="http://hub.test", started_at="2026-01-01T00:00:00Z",
+                          finished_at="2026-01-01T00:00:00Z", sort="none", repo_types=entries,
+                          requests=0, retries=0, rate_limited=0, anomalies={}, authenticated=False)
+
+
+@pytest.mark.parametrize("resumable", [False, True])
+def test_a_writer_stopped_by_any_error_drops_its_unfinished_files(tmp_path, resumable) -> None:
+    """Ctrl-C with a file half-written: an import's or a refresh's directory goes; a crawl's
+    (resumable) stays with its state, without the unfinished file."""
+    state = "state.json" if resumable else None
+    with pytest.raises(KeyboardInterrupt), SnapshotWriter.create(
+            tmp_path, "2026-01-01T000000Z", resume_state=state) as writer:
+        (writer.work / "state.json").write_text("{}")
+        writer.file("model").add(SCHEMA.empty_table())
+        assert (writer.work / ".models.parquet.tmp").exists()
+        raise KeyboardInterrupt
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert left == ([".partial-2026-01-01T000000Z", ".partial-2026-01-01T000000Z/state.json"]
+                    if resumable else [])
+
+
+def test_publishing_drops_the_scratch_and_then_the_resume_state(tmp_path) -> None:
+    with SnapshotWriter.create(tmp_path, "x", resume_state="state.json") as writer:
+        (writer.work / PARTS).mkdir()
+        (writer.work / PARTS / "model-0000000.arrow").write_bytes(b"part")
+        (writer.work / "state.json").write_text("{}")
+        writer.write("model", [SCHEMA.empty_table()])
+        snapshot = writer.publish("2026-01-01T000000Z",
+                                  manifest_of("2026-01-01T000000Z",
+                                              {"model": writer.entry("model", pages=0)}))
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-01-01T000000Z"]
+    assert sorted(p.name for p in snapshot.path.iterdir()) == ["manifest.json",
+                                                                "models.parquet"]
+    assert snapshot.problems() == [] and snapshot.verify() == [] and snapshot.count("model") == 0
+
+
+def test_a_snapshot_of_the_same_name_is_never_replaced(tmp_path) -> None:
+    (tmp_path / "2026-01-01T000000Z").mkdir()
+    with pytest.raises(SnapshotError, match="already exists"), SnapshotWriter.create(
+            tmp_path, "y") as writer:
+        writer.write("model", [SCHEMA.empty_table()])
+        writer.publish("2026-01-01T000000Z", manifest_of("2026-01-01T000000Z", {}))
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-01-01T000000Z"]
