@@ -49,6 +49,9 @@ import pyarrow.compute as pc
 
 from hfexplore.knowledge import Families
 
+# The columns the graph is built from (their pages are checked before it reads them: DuckDB
+# does not check page checksums, see `store.pages`).
+READS = ("id", "base_models")
 # The models of a relation that declare a base, as written: stripped, case-folded and numbered
 # in Arrow (its string kernels fold ASCII ids several times faster than SQL's lower()).
 DECLARING = "SELECT id, base_models FROM {source} WHERE len(base_models) > 0"

@@ -23,7 +23,7 @@ from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
-from hfexplore.stats.closure import LineageGraph
+from hfexplore.stats.closure import READS, LineageGraph
 from hfexplore.stats.filters import Filters, Knowledge
 from hfexplore.store.snapshot import Snapshot, file_name
 from hfexplore.store.upgrade import readable_columns
@@ -84,6 +84,7 @@ class Scan:
         with self._errors():
             graph = self._graph.graph
             if graph is None:
+                self._check_columns(list(READS))
                 graph = self._graph.graph = LineageGraph.build(self._connection, self.families)
             if not self._graph_registered:
                 graph.register(self._connection)
@@ -102,10 +103,14 @@ class Scan:
     def _check_pages(self, query: str) -> None:
         """DuckDB does not check page checksums (see `store.pages`): the pages of the columns
         the query and the filters name are checked before it reads them."""
+        text = f"{query} WHERE {self._where}"
+        self._check_columns(columns_named(text, self._columns, ("rows", "source", *self._views)))
+
+    def _check_columns(self, columns: list[str] | None) -> None:
+        """The pages of `columns` (None: every column) checked in the source's file and the
+        attached ones."""
         if self._snapshot is None or self._table is not None:
             return  # an Arrow table: pyarrow checked its pages when it read them
-        text = f"{query} WHERE {self._where}"
-        columns = columns_named(text, self._columns, ("rows", "source", *self._views))
         for snapshot in (self._snapshot, *self._attached):
             snapshot.check_pages(self.repo_type, columns)
 

@@ -30,7 +30,7 @@ from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, S
 from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
-from hfexplore.stats.closure import EDGES, closure_sql
+from hfexplore.stats.closure import EDGES, READS, closure_sql
 from hfexplore.stats.engine import columns_named
 from hfexplore.store.export import export_dates, export_files, not_an_export
 from hfexplore.store.pages import page_problems
@@ -243,6 +243,7 @@ def _named(query: str, view: str) -> bool:
 
 # The views over snapshot files: a `*` from one of them reads every column.
 _FILE_VIEWS = tuple(name for t in REPO_TYPES for name in (PLURAL[t], f"history_{PLURAL[t]}"))
+_LINEAGE_VIEWS = ("lineage_edges", "ancestors")
 
 
 def _check_pages(query: str, snapshot: Snapshot) -> None:
@@ -250,6 +251,8 @@ def _check_pages(query: str, snapshot: Snapshot) -> None:
         if _named(query, PLURAL[repo_type]):
             snapshot.check_pages(repo_type, columns_named(
                 query, snapshot.column_names(repo_type), _FILE_VIEWS))
+    if snapshot.has("model") and any(_named(query, view) for view in _LINEAGE_VIEWS):
+        snapshot.check_pages("model", list(READS))  # the views over `models` read these
 
 
 def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:

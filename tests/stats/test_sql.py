@@ -112,6 +112,20 @@ def test_the_ancestors_view_is_the_closure_of_the_base_models() -> None:
     assert max(d for _, _, d in expected) > 1  # the demo holds chains
 
 
+@pytest.mark.parametrize("view", ["ancestors", "lineage_edges"])
+def test_the_lineage_views_check_the_pages_they_read(tmp_path, view) -> None:
+    """The lineage views read `id` and `base_models` of `models` without naming `models` in
+    the query: their pages are checked all the same (DuckDB does not check them)."""
+    from hfexplore.errors import DamagedSnapshotError
+    from hfexplore.store.snapshot import open_snapshot
+    from tests.store.damage import checksummed_snapshot, flip_bit_in_page
+
+    path = checksummed_snapshot(tmp_path, "2024-07-11T000000Z")
+    flip_bit_in_page(path / "models.parquet", "base_models.list.element")
+    with pytest.raises(DamagedSnapshotError, match="column base_models"):
+        sql(f"select count(*) from {view}", open_snapshot(path))
+
+
 def test_origin_patterns_are_the_families_file_in_the_order_tried() -> None:
     demo = demo_snapshot()
     rows = sql("select priority, pattern, like_pattern, family, reason from origin_patterns "
