@@ -47,6 +47,7 @@ class FamilyTable:
     kinds: dict[str, str] = field(default_factory=dict)  # family -> kind
     publisher: dict[str, str] = field(default_factory=dict)  # lower-cased namespace -> family
     origin: dict[str, str] = field(default_factory=dict)  # publishers and mirrors
+    fixture: dict[str, str] = field(default_factory=dict)  # test-fixture namespace -> family
     exact: dict[str, str] = field(default_factory=dict)  # alias without `*` -> family
     prefixes: list[tuple[str, str]] = field(default_factory=list)  # (prefix, family)
     patterns: list[tuple[str, str]] = field(default_factory=list)  # (lower-case glob, family)
@@ -84,6 +85,8 @@ def family_table() -> FamilyTable:
         table.kinds[name] = entry.get("kind", "")
         for namespace in entry.get("mirrors", []):
             table.origin[namespace.lower()] = name
+        for namespace in entry.get("fixtures", []):
+            table.fixture[namespace.lower()] = name
         for namespace in entry.get("publishers", []):
             table.publisher[namespace.lower()] = name
             table.origin[namespace.lower()] = name

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from hfexplore.arguments import check_arguments, license_grouping
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
@@ -202,8 +203,31 @@ def _authors(snapshot: Snapshot, scan: Scan, by_family: bool, sort: str, top: in
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
-    return _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
-                   distinct=distinct)
+    report = _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
+                     distinct=distinct)
+    if by_family:
+        report.notes += _fixture_notes(scan)
+    return report
+
+
+def _fixture_notes(scan: Scan) -> list[str]:
+    """What a family's test-fixture namespaces hold among the rows, said as left out: a
+    fixture (a tiny random model for a test suite) is not a release (families.toml)."""
+    fixtures = scan.families.fixture_map()
+    scan.register("fixture_namespaces", pa.table({
+        "namespace": pa.array(list(fixtures), pa.string()),
+        "family": pa.array(list(fixtures.values()), pa.string())}))
+    found = scan.rows(
+        "SELECT f.family, f.namespace, count(*) FROM rows JOIN fixture_namespaces AS f "
+        "ON f.namespace = lower(rows.author) GROUP BY ALL ORDER BY 1, 3 DESC, 2")
+    per_family: dict[str, list[tuple[str, int]]] = {}
+    for family, namespace, count in found:
+        per_family.setdefault(family, []).append((namespace, int(count)))
+    what = PLURAL[scan.repo_type]
+    return [f"{family}: {sum(n for _, n in held):,} {what} in its test-fixture namespaces ("
+            + ", ".join(f"{namespace} {n:,}" for namespace, n in held)
+            + ") are not counted: a test fixture is not a release (families.toml)"
+            for family, held in per_family.items()]
 
 
 def lineage(snapshot: Snapshot, *, family: str | None = None,

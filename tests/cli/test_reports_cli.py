@@ -170,3 +170,32 @@ def test_lineage_family_help_says_what_it_does() -> None:
     assert "Only bases of this family's tree" in text and "descending from one at any depth" \
         in text
     assert "--parent-family" in text and "published by this family" not in text
+
+
+def test_what_a_family_publishes_leaves_its_test_fixtures_out_with_a_note() -> None:
+    """"Hugging Face publishes N models": N leaves out the models of its test-fixture
+    namespaces, and a note says how many were left out where (pandas over the demo's file and
+    the families file read with tomllib)."""
+    import tomllib
+    from importlib import resources
+
+    import pandas as pd
+
+    from hfexplore.store.snapshot import demo_snapshot
+
+    text = resources.files("hfexplore.data").joinpath("families.toml").read_text("utf-8")
+    families = tomllib.loads(text)["families"]
+    publishers = {ns.lower() for ns in families["Hugging Face"]["publishers"]}
+    fixtures = {ns.lower() for ns in families["Hugging Face"]["fixtures"]}
+    authors = pd.read_parquet(demo_snapshot().file("model"), columns=["author"])["author"]
+    held = authors.str.lower()[authors.str.lower().isin(fixtures)].value_counts()
+    assert held.sum() > 0
+    doc = json.loads(run("authors", "--demo", "--by-family", "--top", "0", "-f", "json").stdout)
+    count = {row["family"]: row["count"] for row in doc["rows"]}["Hugging Face"]
+    assert count == int(authors.str.lower().isin(publishers).sum())
+    listed = ", ".join(f"{ns} {n:,}" for ns, n in sorted(held.items(), key=lambda p: (-p[1],
+                                                                                   p[0])))
+    assert (f"Hugging Face: {held.sum():,} models in its test-fixture namespaces ({listed}) "
+            "are not counted: a test fixture is not a release (families.toml)") in doc["notes"]
+    table = run("authors", "--demo", "--by-family", "-f", "table").stdout
+    assert "test-fixture namespaces" in table

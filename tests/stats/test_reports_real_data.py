@@ -181,6 +181,15 @@ def test_publisher_families_leave_mirrors_out(real_snapshot, reference_models) -
     mirrors = set(families.origin) - set(families.publisher)
     mirrored = reference_models["key"].isin(mirrors)
     assert mirrored.any() and family[mirrored].isna().all()
+    # Test fixtures are not releases: left out, and said so with their count.
+    held = reference_models.loc[reference_models["key"].isin(families.fixture), "key"]
+    assert len(held) > 500 and family[held.index].isna().all()
+    per_family = held.map(families.fixture).value_counts()
+    notes = reports.authors(real_snapshot, by_family=True).notes
+    for name, count in per_family.items():
+        assert any(note.startswith(f"{name}: {count:,} models in its test-fixture namespaces")
+                   for note in notes), (name, count, notes)
+    assert len(notes) == len(per_family)
 
 
 # -- lineage --------------------------------------------------------------------------------------
