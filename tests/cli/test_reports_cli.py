@@ -159,8 +159,8 @@ def test_growth_flags_a_partial_period_in_every_format() -> None:
         ("2023-03", True), ("2023-04", False), ("2023-05", False)]
     rows = list(csv.DictReader(io.StringIO(run("growth", "--demo", "--by", "year",
                                                "-f", "csv").stdout)))
-    assert [(r["year"], r["partial"]) for r in rows] == [("2022", "False"), ("2023", "False"),
-                                                         ("2024", "True")]
+    assert [(r["year"], r["partial"]) for r in rows] == [("2022", "false"), ("2023", "false"),
+                                                         ("2024", "true")]
     table = run("growth", "--demo", "--by", "year", "-f", "table").stdout
     assert "partial" in table.splitlines()[2] and "2024 is partial" in table
 

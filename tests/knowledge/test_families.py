@@ -251,10 +251,12 @@ NAMESPACES = ["unsloth", "Unsloth", "NousResearch", "TheBloke", "huggyllama", "c
               "intfloat", "meta-llama", "hf-internal-testing", "someone", "alpindale", "ybelkada"]
 NAME_PARTS = ["llama-3-", "Llama-2-", "mistral-7b", "gemma-", "8b", "-bnb-4bit", "x", "_",
               "e5-", "Phi-3-", "phi-2", ".", "tinyllama", "Meta-Llama-3-", "%", "falcon-7b-"]
+namespaced_ids = st.builds(lambda ns, parts, pad: f"{pad}{ns}/{''.join(parts)}{pad}",
+                           st.sampled_from(NAMESPACES),
+                           st.lists(st.sampled_from(NAME_PARTS), max_size=4),
+                           st.sampled_from(["", " "]))
 repo_ids = st.one_of(
-    st.builds(lambda ns, parts, pad: f"{pad}{ns}/{''.join(parts)}{pad}",
-              st.sampled_from(NAMESPACES), st.lists(st.sampled_from(NAME_PARTS), max_size=4),
-              st.sampled_from(["", " "])),
+    namespaced_ids,
     st.sampled_from(["gpt2", "bert-base-uncased", "roberta-base", "distilgpt2", "nothing"]),
     st.none(),
 )
@@ -270,9 +272,10 @@ def test_origin_arrow_is_origin_of(ids) -> None:
     assert families.origin_arrow(chunked).to_pylist() == [families.origin_of(i) for i in ids]
 
 
+# Namespaced ids built, not filtered out of repo_ids: Hypothesis's health check fails a test
+# that throws most of its inputs away.
 @settings(max_examples=100)
-@given(st.lists(repo_ids.filter(lambda i: i is not None and "/" in i), min_size=1,
-                max_size=12))
+@given(st.lists(namespaced_ids, min_size=1, max_size=12))
 def test_the_sql_patterns_are_origin_of(ids) -> None:
     families = FAMILIES
     patterns = families.origin_patterns()
