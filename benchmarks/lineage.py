@@ -12,6 +12,7 @@ the edges, numbering the ids, attributing them to families and closing the graph
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,13 @@ def closure_lines(f: dict[str, Any]) -> list[str]:
         return []
     c, d = f["closure"], f.get("closure_depth")
     rss = f["closure_rss"]
-    ok = c["seconds"] <= TARGET_SECONDS and rss <= TARGET_MB
     lines = [
         "## 12. Lineage followed to its roots: the closure",
         "",
         f"The base_model graph of the {c['models']:,}-model snapshot: {c['models_with_base']:,} "
         f"models ({c['models_with_base'] / c['models']:.0%}) declare a base (the stand-in "
         "follows HUB_API.md's 28%; the real July 2024 data has 15%), "
-        f"{c['edges']:,} edges between {c['nodes']:,} ids, {c['attributed']:,} of them "
+        f"{c['edges']:,} edges between {c['nodes']:,} ids, {c['attributed']:,} of the bases "
         f"attributed to a family. Closed: **{c['pairs']:,}** (model, ancestor) pairs, "
         f"{c['models_with_ancestors']:,} models with ancestors.",
         "",
@@ -87,8 +87,9 @@ def closure_lines(f: dict[str, Any]) -> list[str]:
                      f"{report['seconds']:.2f} | - | {f['closure_report_rss']:.0f} MB |")
     lines += [
         "",
-        f"Target {TARGET_SECONDS:.0f} s and {TARGET_MB / 1024:.0f} GB for the closure: "
-        f"{'met' if ok else '**not met**'}. Each row is a process of its own (`python -m "
+        f"Target for the closure {TARGET_SECONDS:.0f} s: "
+        f"{_verdict(c['seconds'] <= TARGET_SECONDS)}{_load(f)}; {TARGET_MB / 1024:.0f} GB: "
+        f"{_verdict(rss <= TARGET_MB)}. Each row is a process of its own (`python -m "
         "benchmarks.workloads closure --snapshot PATH [--depth]`; the report row is the "
         "`report lineage` workload of section 4); seconds are of the call (the snapshot's "
         "parquet read included, the process start and imports not), peak RSS is the whole "
@@ -96,3 +97,18 @@ def closure_lines(f: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def _load(f: dict[str, Any]) -> str:
+    """The 1-minute load average when the closure ran, where it says other processes ran."""
+    load = f.get("closure_load")
+    cores = os.cpu_count() or 1
+    if load is None or load <= cores:
+        return ""
+    return (f" (the 1-minute load average was {load:.1f} on {cores} cores when it ran: other "
+            "processes shared the machine, so wall seconds are stretched; the process CPU "
+            "seconds, summed over DuckDB's threads, are less affected)")

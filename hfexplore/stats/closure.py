@@ -188,4 +188,3 @@ class LineageGraph:
 
 def _numbers(count: int) -> pa.Array:
     return pa.array(np.arange(count, dtype=np.int32))
-
