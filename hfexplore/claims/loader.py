@@ -25,7 +25,9 @@ values of `column`, `by` "count" or "downloads"), `top_share` (the share of matc
 by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
 `expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
 license, standard_license (true or false: a reusable standard license, see the license
-table), library, author, family, not_family, not_family_kind (e.g. "company"), base_family,
+table), library, author, family (the publisher's), not_family, not_family_kind (e.g.
+"company"), base_family (a model descending from the family at any depth: any ancestor up its
+chain of base models is the family's), parent_family (a direct base model is the family's),
 task; values are a string or a list. `column`: library, author, license, license_name, task,
 family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 """
@@ -49,7 +51,7 @@ from hfexplore.verdicts import Direction
 KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
-              "not_family", "not_family_kind", "base_family", "task")
+              "not_family", "not_family_kind", "base_family", "parent_family", "task")
 COLUMNS = ("library", "author", "license", "license_name", "task", "family")
 NO_WHERE = Filters()
 

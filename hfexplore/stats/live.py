@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from hfexplore.arguments import check_arguments
+from hfexplore.arguments import check_arguments, license_grouping
 from hfexplore.errors import HubError, HubUnreachableError, InvalidArgumentError, WalkLimitError
 from hfexplore.hub import PLURAL, REPO_TYPES, CountResult, HubClient, ListQuery, RepoType, SeenIds
 from hfexplore.hub.quotas import api_quota
@@ -81,7 +81,7 @@ class _Tally:
 
 
 def live_licenses(client: HubClient, repo_type: RepoType = RepoType.MODEL, *,
-                  by: Literal["license", "category", "family"] = "license",
+                  by: Literal["license", "category", "license_family", "family"] = "license",
                   open_weight: bool = False, top: int = 20, author: str | None = None,
                   library: str | None = None, task: str | None = None,
                   license_table: LicenseTable | None = None,
@@ -93,32 +93,34 @@ def live_licenses(client: HubClient, repo_type: RepoType = RepoType.MODEL, *,
     unavailable, every id is counted by one walk of the listing (tags expanded), which stops
     with `WalkLimitError` after `max_walk_requests` pages (default: one 5-minute window of the
     caller's API quota)."""
-    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
+    check_arguments(repo_type=repo_type)
+    grouping = license_grouping(by)
     table = license_table or LicenseTable.load()
     ids = list(table.entries)
     base = _base_filters(repo_type, author=author, library=library, task=task)
     tally = _count_values(client, repo_type, "license", ids, base, max_walk_requests)
     per_license = pd.DataFrame({"license": ids, "count": [tally.counts.get(i, 0) for i in ids]})
     per_license["category"] = [table.category(i) for i in ids]
-    per_license["family"] = [table.entries[i].family for i in ids]
+    per_license["license_family"] = [table.entries[i].family for i in ids]
     counted_sum = int(per_license["count"].sum())
     none_count = tally.total - counted_sum
     if open_weight:
         per_license = per_license[per_license["category"].isin(OPEN_WEIGHT_CATEGORIES)]
-    if by == "license":
+    if grouping == "license":
         rows = per_license[["license", "category", "count"]].copy()
         rows["members"] = [[i] for i in rows["license"]]
         none_row = {"license": NONE_LICENSE, "category": "none"}
     else:
-        rows = per_license.groupby(by, sort=False).agg(
+        rows = per_license.groupby(grouping, sort=False).agg(
             count=("count", "sum"), members=("license", list)).reset_index()
-        none_row = {by: NONE_LICENSE if by == "family" else "none"}
+        none_row = {grouping: NONE_LICENSE if grouping == "license_family" else "none"}
     if not open_weight and none_count >= 0:
         rows = pd.concat([rows, pd.DataFrame([{**none_row, "count": none_count,
                                                "members": [None]}])], ignore_index=True)
-    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by} "
-             "(live)")
-    report = _breakdown_report(title, rows, by, tally, top, repo_type, base, client.endpoint)
+    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by "
+             f"{grouping.replace('_', ' ')} (live)")
+    report = _breakdown_report(title, rows, grouping, tally, top, repo_type, base,
+                               client.endpoint)
     described = ("license ids of the license table (hfexplore/data/licenses.csv)"
                  if license_table is None else "license ids of the license table and the "
                  "given one")

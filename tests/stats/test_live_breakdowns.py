@@ -120,6 +120,21 @@ def test_licenses_live_by_category_sums_each_category_of_the_table(hub, catalogu
         if c in ("permissive", "copyleft", "open-weight-restricted")}
 
 
+def test_licenses_live_by_license_family_and_its_old_spelling(hub, catalogue) -> None:
+    _, models, _ = catalogue
+    table = license_table()
+    per_license = expected_licenses(models)
+    family_of = dict(zip(table["id"].str.strip().str.lower(), table["family"], strict=True))
+    expected: dict[str, int] = {}
+    for license_id, count in per_license.items():
+        expected[family_of[license_id]] = expected.get(family_of[license_id], 0) + count
+    expected["(none)"] = len(models) - sum(per_license.values())
+    for by in ("license_family", "family"):
+        report = live_licenses(client_for(hub()), by=by, top=0)  # type: ignore[arg-type]
+        assert rows_of(report, "license_family") == expected
+        assert report.title == "Models by license family (live)"
+
+
 def test_dataset_licenses_and_an_author_filter_go_to_every_count(hub, catalogue) -> None:
     _, models, datasets = catalogue
     sim = hub()

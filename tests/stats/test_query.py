@@ -20,6 +20,8 @@ FAMILIES = Families.load()
 def table() -> pa.Table:
     return pa.table({
         "_id": [f"id{n}" for n in range(6)],
+        "id": ["someone/a", "mistralai/b", "facebook/c", "Someone/d", "meta-llama/e",
+               "SOMEONE/f"],
         "author": ["someone", "mistralai", "facebook", "Someone", "meta-llama", "SOMEONE"],
         "libraries": [["peft"], ["transformers"], ["transformers"], [], ["transformers"],
                       ["peft"]],
