@@ -42,6 +42,7 @@ from hfexplore.verdicts import (
     Outcome,
     Range,
     Verdict,
+    combine_readings,
 )
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,25 @@ class Evaluator:
             except (Inconclusive, SnapshotError) as exc:
                 yield str(exc)
 
+    def judge_readings(self, metric: Metric, claim_day: date | None) -> Finding:
+        """Each reading judged on its own, and their combined verdict (`combine_readings`)."""
+        readings = []
+        for reading in metric.readings:
+            try:
+                found = self.judge_metric(reading.metric, reading.expect, claim_day)
+            except Inconclusive as exc:
+                found = Finding(Outcome.INCONCLUSIVE, reading.expect.describe(),
+                                reading.metric.kind, note=str(exc))
+            readings.append(replace(found, name=reading.name, reason=reading.reason,
+                                    cannot_see=reading.cannot_see))
+        verdict, direction = combine_readings(tuple(readings))
+        expected = metric.expect.describe() if metric.expect else "; ".join(
+            dict.fromkeys(r.expected for r in readings))
+        note = "; ".join(f"{r.name}: {r.note}" for r in readings if r.note) \
+            if verdict == Outcome.INCONCLUSIVE else ""
+        return Finding(verdict, expected, "readings", metric.name or "readings", direction,
+                       note=note, readings=tuple(readings))
+
     def judge_metric(self, metric: Metric, expect: Expectation, claim_day: date | None
                      ) -> Finding:
         """The metric on the nearest data that decides it, or why none does."""
@@ -222,13 +242,16 @@ class Evaluator:
         try:
             if claim.metric.kind == "all":
                 judged = self._judge_all(claim, said)
+            elif claim.metric.readings:
+                finding = self.judge_readings(claim.metric, claim.date)
+                judged = replace(said, verdict=finding.verdict, direction=finding.direction,
+                                 note=finding.note, finding=finding)
             else:
                 assert claim.expect is not None
                 finding = self.judge_metric(claim.metric, claim.expect, claim.date)
                 judged = replace(said, verdict=finding.verdict, direction=finding.direction,
                                  note=finding.note, finding=finding)
-            measured = judged.finding.measured if judged.finding else next(
-                (p.measured for p in judged.parts if p.measured), None)
+            measured = next((f.measured for f in _findings(judged) if f.measured), None)
             if measured is not None:
                 caveats = [timing_caveat(measured.data.as_of, claim.date), *measured.caveats]
                 judged = replace(judged, data=measured.data,
@@ -242,15 +265,22 @@ class Evaluator:
         assert claim.metric is not None
         parts = []
         for part in claim.metric.parts:
+            if part.readings:
+                parts.append(self.judge_readings(part, claim.date))
+                continue
             assert part.expect is not None
             try:
                 parts.append(self.judge_metric(part, part.expect, claim.date))
             except Inconclusive as exc:
                 parts.append(Finding(Outcome.INCONCLUSIVE, part.expect.describe(), part.kind,
                                      part.name or part.kind, note=str(exc)))
+        # Every part must hold: one refuted refutes the claim whatever the other parts'
+        # readings; a contested part (and none refuted or undecided) contests it.
         refuted = [p.direction for p in parts if p.verdict == Outcome.REFUTED]
-        verdict = Outcome.REFUTED if refuted else Outcome.SUPPORTED if all(
-            p.verdict == Outcome.SUPPORTED for p in parts) else Outcome.INCONCLUSIVE
+        found = {p.verdict for p in parts}
+        verdict = Outcome.REFUTED if refuted else Outcome.SUPPORTED if found == {
+            Outcome.SUPPORTED} else Outcome.INCONCLUSIVE if Outcome.INCONCLUSIVE in found \
+            else Outcome.CONTESTED
         notes = "; ".join(f"{p.name}: {p.note}" for p in parts if p.note)
         return replace(said, verdict=verdict, direction=refuted[0] if refuted else None,
                        parts=tuple(parts),
@@ -265,6 +295,14 @@ class Evaluator:
                 continue
             return Evidence(name, measured)
         return Evidence(name, unavailable="; ".join(reasons) or "no data can measure it")
+
+
+def _findings(verdict: Verdict) -> Iterator[Finding]:
+    """The claim's findings in order, each followed by its readings'."""
+    for finding in (verdict.finding, *verdict.parts):
+        if finding is not None:
+            yield finding
+            yield from finding.readings
 
 
 def live_filters(where: Filters) -> dict[str, str] | None:

@@ -55,7 +55,7 @@ CHART_TITLES = {
     "growth": "Models created per month, and the running total",
 }
 VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONCLUSIVE: "warn",
-                 Outcome.OUT_OF_SCOPE: "muted"}
+                 Outcome.CONTESTED: "contested", Outcome.OUT_OF_SCOPE: "muted"}
 
 
 def render_html(page: ReportPage) -> str:
@@ -278,6 +278,12 @@ def _card(verdict: Verdict) -> dict[str, Any]:
         "caveat": clean_text("; ".join(verdict.caveats)),
         "note": clean_text(verdict.note),
         "evidence": [shown for shown in evidence if shown not in compared],
+        "readings": [{"name": clean_text(r.name),
+                      "measured": _measured(r.measured, r.percent) or "not measured",
+                      "verdict": str(r.verdict) + (f" ({r.direction})" if r.direction else ""),
+                      "expected": clean_text(r.expected), "reason": clean_text(r.reason),
+                      "cannot_see": clean_text(r.cannot_see), "note": clean_text(r.note)}
+                     for r in verdict.readings],
     }
 
 
@@ -294,10 +300,10 @@ def _article(cited: Citation | None) -> dict[str, str]:
 def _comparisons(verdict: Verdict) -> list[tuple[str, str, str]]:
     """(part name or "", measured, expected) per judged metric."""
     if verdict.parts:
-        return [(clean_text(p.name), _measured(p.measured, False), clean_text(p.expected))
-                for p in verdict.parts]
+        return [(clean_text(p.name), f"{p.verdict} by its readings" if p.readings else
+                 _measured(p.measured, False), clean_text(p.expected)) for p in verdict.parts]
     finding = verdict.finding
-    if finding is None:
+    if finding is None or finding.readings:
         return []
     return [("", _measured(finding.measured, finding.kind == "share"),
              clean_text(finding.expected))]
