@@ -76,12 +76,25 @@ class DataUsed:
     as_of: datetime
     method: str  # how, e.g. "count over snapshot, estimated from a 1-in-38 sample"
     estimated_from: str = ""  # the sample a figure is scaled from ("a 1-in-38 sample"), if any
+    # A stale snapshot's data may be older than `as_of`: of any day from this one (its newest
+    # repo's) to `as_of`'s. None: the data is of `as_of`.
+    earliest: date | None = None
 
     @property
     def day(self) -> date:
         """The data's date in UTC, the day its ISO time (`iso`) names."""
         moment = self.as_of if self.as_of.tzinfo else self.as_of.replace(tzinfo=UTC)
         return moment.astimezone(UTC).date()
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The first and last day the data may be of (the same day unless it is stale)."""
+        return (self.earliest or self.day, self.day)
+
+    def dated(self) -> str:
+        """The data's date, or the range of days it may be of: '2024-07-11 to 2026-12-03'."""
+        first, last = self.days
+        return last.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
 @dataclass(frozen=True)

@@ -79,4 +79,6 @@ def check_claim_files(
     # Pages found failing their checksums while measuring: the claims moved on to other data.
     warnings += [f"skipped damaged snapshot {s.name} ({'; '.join(found)})"
                  for s in snapshots if not forced and (found := s.problems())]
+    # Data older than its snapshot's date: the verdicts take its date as a range (timing.py).
+    warnings += [line for s in snapshots if (line := s.freshness().warning(s.name))]
     return ClaimsCheck(report, list(loaded.errors), warnings, problem)

@@ -19,6 +19,7 @@ from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
     Sample,
     count_band,
+    days_apart,
     distinct_band,
     order_is_clear,
     relation,
@@ -55,6 +56,7 @@ class Source:
     label: str
     as_of: datetime
     snapshot: Snapshot | None = None
+    earliest: date | None = None  # stale data: the first day it may be of (`store/freshness`)
 
     def sample(self, repo_type: str) -> Sample | None:
         entry = (self.snapshot.manifest.get("sampling") or {}).get(repo_type) \
@@ -83,12 +85,13 @@ class Evaluator:
 
     # -- sources ---------------------------------------------------------------------------------
     def sources(self, metric: Metric, claim_day: date | None) -> list[Source]:
-        found = [Source(s.name, s.as_of, s) for s in self.snapshots]
+        found = [Source(s.name, s.as_of, s, s.freshness().data_dates(metric.repo_type)[0])
+                 for s in self.snapshots]
         if self._can_go_live(metric):
             found.append(Source("live", self.now()))
         if claim_day is None:  # the newest data first
             return sorted(found, key=lambda s: s.as_of, reverse=True)
-        return sorted(found, key=lambda s: abs((s.as_of.date() - claim_day).days))
+        return sorted(found, key=lambda s: days_apart(s.as_of.date(), claim_day, s.earliest))
 
     def _can_go_live(self, metric: Metric) -> bool:
         return (self.client is not None and not self.force_snapshot and metric.kind == "count"
@@ -135,9 +138,9 @@ class Evaluator:
         scan = Scan(snapshot, metric.repo_type, families=self.families,
                     license_table=self.license_table)
         whole = compute(scan, metric)
-        when = relation(source.as_of.date(), claim_day)
+        when = relation(source.as_of.date(), claim_day, source.earliest)
         earlier = whole
-        if when == "after" and claim_day is not None:  # repos created by the claim's date
+        if when in ("after", "around") and claim_day is not None:  # created by the claim's date
             cutoff = datetime.combine(claim_day + timedelta(days=1), datetime.min.time(), UTC)
             earlier = compute(scan.narrowed(Filters(created_before=cutoff)), metric)
         method = f"{metric.kind} over snapshot"
@@ -145,11 +148,15 @@ class Evaluator:
         if sample is not None:
             method += f", estimated from {sample.label}"
             caveats.append(f"estimated from {sample.label} ({sample.description})")
-        data = DataUsed(source.label, source.as_of, method, sample.label if sample else "")
+        stale = source.earliest if source.earliest and source.earliest < source.as_of.date() \
+            else None
+        data = DataUsed(source.label, source.as_of, method, sample.label if sample else "", stale)
         if metric.monotone:
             band = count_band if metric.kind == "count" else distinct_band
             if when == "after":
                 at_claim = Range(band(earlier.value, sample).low, band(whole.value, sample).high)
+            elif when == "around":  # from after the claim (bounded below), or before (no top)
+                at_claim = Range(band(earlier.value, sample).low, INFINITY)
             elif when == "before":
                 at_claim = Range(band(whole.value, sample).low, INFINITY)
             else:
@@ -161,6 +168,10 @@ class Evaluator:
         if when == "after":
             caveats.append("measured on the repos created by the claim's date that still "
                            "existed at the data's date")
+        elif when == "around":
+            caveats.append("the data may be from before or after the claim: measured on its "
+                           "repos created by the claim's date; shares and ranks can move "
+                           "either way")
         elif when == "before":
             caveats.append("measured on data from before the claim; shares and ranks can move "
                            "either way since")
@@ -226,7 +237,7 @@ class Evaluator:
                 return replace(found, verdict=Outcome.REFUTED, measured=measured,
                                direction=expect.direction(measured.at_claim.low))
             undecided = undecided or measured
-            reasons.append(f"{measured.data.label} ({measured.data.as_of.date()}) puts it "
+            reasons.append(f"{measured.data.label} ({measured.data.dated()}) puts it "
                            f"{measured.at_claim.describe(found.percent)} at the claim's "
                            f"date, which does not decide {expect.describe()}")
         return replace(found, measured=undecided, note="; ".join(dict.fromkeys(reasons)))
@@ -253,7 +264,8 @@ class Evaluator:
                                  note=finding.note, finding=finding)
             measured = next((f.measured for f in _findings(judged) if f.measured), None)
             if measured is not None:
-                caveats = [timing_caveat(measured.data.as_of, claim.date), *measured.caveats]
+                caveats = [timing_caveat(measured.data.as_of, claim.date,
+                                         measured.data.earliest), *measured.caveats]
                 judged = replace(judged, data=measured.data,
                                  caveats=tuple(c for c in caveats if c))
             return replace(judged, evidence=tuple(self._evidence(extra, claim.date)

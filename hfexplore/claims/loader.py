@@ -315,8 +315,16 @@ def _where(raw: Any, where: str) -> Filters:
                 not all(isinstance(v, str) for v in values):
             raise ClaimDefinitionError(f"{where}.{key}: must be a string or a list of strings")
         text[key] = tuple(values)
-    return Filters(**{key: text.get(key) for key in WHERE_KEYS if key not in FLAG_KEYS},
-                   **{key: flags.get(key) for key in FLAG_KEYS})
+    return Filters(license_category=text.get("license_category"), license=text.get("license"),
+                   standard_license=flags.get("standard_license"),
+                   custom_license=flags.get("custom_license"), library=text.get("library"),
+                   author=text.get("author"), family=text.get("family"),
+                   not_family=text.get("not_family"),
+                   not_family_kind=text.get("not_family_kind"),
+                   family_kind=text.get("family_kind"),
+                   not_bulk_reuploader=flags.get("not_bulk_reuploader"),
+                   base_family=text.get("base_family"), parent_family=text.get("parent_family"),
+                   task=text.get("task"))
 
 
 def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:

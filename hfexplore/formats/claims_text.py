@@ -95,7 +95,7 @@ class ClaimBlocks:
                 assert finding is not None
                 measured, expected = _figure(finding.measured), finding.expected
             data = verdict.data
-            fields.append(("measured", measured + (f" ({data.label}, {data.day.isoformat()})"
+            fields.append(("measured", measured + (f" ({data.label}, {data.dated()})"
                                                    if data else "")))
             fields.append(("expected", f"{expected} on {verdict.claim_date.isoformat()}"
                            if verdict.claim_date else f"{expected} (claim date unknown)"))

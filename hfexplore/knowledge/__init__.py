@@ -19,5 +19,5 @@ from hfexplore.knowledge.licenses import (
 from hfexplore.knowledge.reuploads import Reuploads
 
 __all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "categories_by_policy", "load_library_names",
-           "Reuploads", "most_restrictive"]
+           "LicenseInfo", "LicenseTable", "Reuploads", "categories_by_policy",
+           "load_library_names", "most_restrictive"]

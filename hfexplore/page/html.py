@@ -271,7 +271,9 @@ def _card(verdict: Verdict) -> dict[str, Any]:
         "direction": str(verdict.direction or ""),
         "css": VERDICT_CLASS[verdict.verdict],
         "comparisons": comparisons,
-        "data_date": iso(data.as_of) if data else "",
+        "data_date": (iso(data.as_of) + (f" (its newest repo is from {data.earliest}: the data "
+                                         "may be of any day between)" if data.earliest else ""))
+        if data else "",
         "data_source": clean_text(data.label) if data else "",
         "method": clean_text(data.method) if data else "",
         "gap": _gap(verdict.claim_date, data),
