@@ -19,7 +19,6 @@ from hfexplore.cli.options import (
 
 
 @click.command(epilog=examples(
-    "hfexplore claims --demo",
     "hfexplore claims --demo --only licenses-not-standardized",
     "hfexplore claims my-claims.toml --no-builtin",
     "hfexplore claims"))
