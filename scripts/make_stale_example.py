@@ -38,6 +38,7 @@ def main() -> None:
             retries=0, rate_limited=0, anomalies={"count": 0, "examples": []},
             authenticated=False,
             source_label="a stale mirror (every 760th model of July 2024, served in 2026)",
+            origin=demo_snapshot().manifest["origin"],
             sampling={"model": {"fraction": 1 / (38 * EVERY), "population": 760_000,
                                 "description": "every 760th model of the downloads-sorted "
                                                "listing of 2024-07-11"}})
