@@ -32,11 +32,14 @@ values of `column`, `by` "count" or "downloads"), `top_share` (the share of matc
 by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
 `expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
 license, standard_license (true or false: a reusable standard license, see the license
-table), library, author, family (the publisher's), not_family, not_family_kind (e.g.
-"company"), base_family (a model descending from the family at any depth: any ancestor up its
-chain of base models is the family's), parent_family (a direct base model is the family's),
-task; values are a string or a list. `column`: library, author, license, license_name, task,
-family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
+table), custom_license (true: a declared license has custom terms; false: none has),
+library, author, family (the publisher's), not_family, not_family_kind (e.g. "company"),
+family_kind (e.g. ["academic", "nonprofit"]), not_bulk_reuploader (true: not by an account
+whose models are mostly copies, see data/reuploads.toml; false: only by one), base_family
+(a model descending from the family at any depth: any ancestor up its chain of base models is
+the family's), parent_family (a direct base model is the family's), task; values are a
+string or a list. `column`: library, author, license, license_name, task, family.
+Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
 """
 
 from __future__ import annotations
