@@ -142,8 +142,18 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
-        return demo_snapshot()
-    return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
+        return warn_if_stale(demo_snapshot())
+    return warn_if_stale(resolve_snapshot(params.get("snapshot_ref"),
+                                          resolve_data_dir(params.get("data_dir"))))
+
+
+def warn_if_stale(snapshot: Snapshot) -> Snapshot:
+    """The snapshot, after one line on stderr if its contents are older than its date
+    (`store/freshness.py`)."""
+    line = snapshot.freshness().warning(snapshot.name)
+    if line:
+        click.echo(f"warning: {line}", err=True)
+    return snapshot
 
 
 def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:

@@ -16,7 +16,8 @@ from hfexplore.knowledge.licenses import (
     categories_by_policy,
     most_restrictive,
 )
+from hfexplore.knowledge.reuploads import Reuploads
 
 __all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "categories_by_policy", "load_library_names",
-           "most_restrictive"]
+           "LicenseInfo", "LicenseTable", "Reuploads", "categories_by_policy",
+           "load_library_names", "most_restrictive"]

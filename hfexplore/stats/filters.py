@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable, Reuploads
 
 Values = str | tuple[str, ...] | None
 # Models with an ancestor, or a direct base, attributed to one of the families in parameter
@@ -52,21 +52,34 @@ class Filters:
     parent_family: Values = None  # the family of a direct base model
     not_family: Values = None  # not published by these families
     not_family_kind: Values = None  # not published by a family of these kinds ("company")
+    family_kind: Values = None  # published by a family of these kinds ("academic")
     # True: every declared license is a reusable standard one (see the license table);
     # False: at least one declared license is not (custom, unknown, or written for one model).
     # Repos declaring no license match neither.
     standard_license: bool | None = None
+    # True: at least one declared license has custom terms (`other`, `unknown`, a name the
+    # license table does not know); False: every declared one is known and not custom.
+    custom_license: bool | None = None
+    # True: not by a bulk re-uploader (an account whose models are mostly copies, see
+    # `knowledge/reuploads.py`), judged over the whole source, not the filtered rows; False:
+    # only by bulk re-uploaders.
+    not_bulk_reuploader: bool | None = None
 
     def columns(self) -> list[str]:
         """The snapshot columns these filters read."""
         wanted = {"author": self.author or self.family or self.not_family
-                  or self.not_family_kind,
+                  or self.not_family_kind or self.family_kind or self.not_bulk_reuploader,
                   "libraries": self.library, "tasks": self.task,
                   "created_at": self.created_after or self.created_before,
                   "license": self.license, "license_category": self.license_category,
                   "base_models": self.base_family or self.parent_family,
                   "id": self.base_family or self.parent_family,
-                  "licenses": self.standard_license is not None}
+                  "licenses": self.standard_license is not None
+                  or self.custom_license is not None,
+                  "formats": self.not_bulk_reuploader is not None,
+                  "base_relations": self.not_bulk_reuploader is not None}
+        if self.not_bulk_reuploader is not None:
+            wanted["id"] = wanted["author"] = True
         return [column for column, value in wanted.items() if value]
 
     def describe(self) -> str:
@@ -97,6 +110,15 @@ class Filters:
             standard = knowledge.license_table().standard_ids()
             add("len(licenses) > 0 AND list_has_all($?, licenses)" if self.standard_license
                 else "NOT list_has_all($?, licenses)", standard)
+        if self.custom_license is not None:
+            known = knowledge.license_table().noncustom_ids()
+            add("len(licenses) > 0 AND " + ("NOT " if self.custom_license else "")
+                + "list_has_all($?, licenses)", known)
+        if self.not_bulk_reuploader is not None:
+            sql, found = knowledge.reuploads().accounts_sql(f"{prefix}_r")
+            params.update(found)
+            negation = "NOT " if self.not_bulk_reuploader else ""
+            conditions.append(f"coalesce(lower(author) {negation}IN ({sql}), false)")
         if self.author:
             add("list_contains($?, lower(author))", [v.lower() for v in as_values(self.author)])
         if self.library:
@@ -124,6 +146,12 @@ class Filters:
                           if f.kind in kinds)
             add("NOT coalesce(list_contains($?, lower(author)), false)",
                 knowledge.publishers(names) if names else [])
+        if self.family_kind:
+            kinds = as_values(self.family_kind)
+            names = tuple(f.name for f in knowledge.families().families.values()
+                          if f.kind in kinds)
+            add("list_contains($?, lower(author))",
+                knowledge.publishers(names) if names else [])
         for values, pairs, above in ((self.base_family, "lineage_ancestors", "ancestor"),
                                      (self.parent_family, "lineage_edges", "base")):
             if values:
@@ -147,6 +175,12 @@ class Knowledge:
                  license_table: LicenseTable | None = None) -> None:
         self._families = families
         self._license_table = license_table
+        self._reuploads: Reuploads | None = None
+
+    def reuploads(self) -> Reuploads:
+        if self._reuploads is None:
+            self._reuploads = Reuploads.load()
+        return self._reuploads
 
     def families(self) -> Families:
         if self._families is None:

@@ -47,8 +47,6 @@ NEEDS_HUB = {
 }
 # An exit status other than 0 that the command's help documents, and why the example gets it.
 EXIT_STATUS = {
-    "hfexplore claims --demo": (4, "a 1-in-38 sample of 2024 cannot decide the counts the "
-                                   "articles claim for 2026: some claims are inconclusive"),
     "hfexplore claims": (4, "the demo copies in the data directory, a 1-in-38 sample, cannot "
                             "decide the open-weight claim about Mistral: it is inconclusive"),
 }

@@ -51,6 +51,8 @@ OPTIONS: dict[str, list[Any]] = {
     "not_family": ["Meta"],
     "not_family_kind": ["company"],
     "standard_license": [True, False],
+    "custom_license": [True, False],
+    "family_kind": ["academic", ("company", "nonprofit")],
 }
 # One or two filters at a time, so that rows pass often enough for a wrong rule to show.
 filters = st.lists(st.sampled_from(sorted(OPTIONS)), min_size=1, max_size=2, unique=True).flatmap(
@@ -93,6 +95,13 @@ def expected(row: dict[str, Any], f: Filters) -> bool:
         if wanted:
             names = FAMILIES.canonical(as_values(wanted))
             checks.append(any(FAMILIES.origin_of(b) in names for b in row["base_models"]))
+    if f.family_kind:
+        checks.append(publisher is not None and FAMILIES.get(publisher).kind
+                      in as_values(f.family_kind))
+    if f.custom_license is not None:
+        declared = bool(row["licenses"])
+        custom = any(LICENSES.is_custom(i) for i in row["licenses"])
+        checks.append(declared and custom == f.custom_license)
     if f.standard_license is not None:
         declared = bool(row["licenses"])
         all_standard = all(LICENSES.is_standard(i) for i in row["licenses"])
