@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["total_seconds"] = time.perf_counter() - started
     (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(figures))
+    args.output.write_text(render(figures) + hand_written(ROOT / DOC))
     log(f"wrote {args.output} in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
     return 0
 
@@ -306,6 +306,18 @@ def report_path(output: Path | None, update_docs: bool, root: Path = ROOT) -> Pa
     if update_docs:
         return root / DOC
     return output if output is not None else root / "reports" / DOC
+
+
+HAND_WRITTEN = "\n## Before and after the redesign (#24)\n"
+
+
+def hand_written(doc: Path) -> str:
+    """The sections at the end of the tracked document from HAND_WRITTEN on (the before/after
+    comparison of `python -m benchmarks.compare`, a run of its own), kept as they are when a
+    run rewrites the rest."""
+    text = doc.read_text("utf-8") if doc.exists() else ""
+    start = text.find(HAND_WRITTEN)
+    return text[start:] if start >= 0 else ""
 
 
 def render(f: dict[str, Any]) -> str:
