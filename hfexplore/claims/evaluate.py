@@ -29,6 +29,7 @@ from hfexplore.claims.timing import (
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.hub import PLURAL, HubClient
 from hfexplore.knowledge import Families, LicenseTable
+from hfexplore.stats.engine import Derived
 from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
@@ -78,6 +79,9 @@ class Evaluator:
     families: Families = field(default_factory=Families.load)
     license_table: LicenseTable = field(default_factory=LicenseTable.load)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # What each (snapshot, repo type) derives once for every claim and reading measured on it:
+    # its lineage graph and its bulk re-uploaders.
+    _derived: dict[tuple[str, str], Derived] = field(default_factory=dict, repr=False)
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -135,8 +139,9 @@ class Evaluator:
         if sample is not None and not sample.fraction:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
                                f"({sample.description}): it says nothing of their number")
+        derived = self._derived.setdefault((snapshot.name, metric.repo_type), Derived())
         scan = Scan(snapshot, metric.repo_type, families=self.families,
-                    license_table=self.license_table)
+                    license_table=self.license_table, derived=derived)
         whole = compute(scan, metric)
         when = relation(source.as_of.date(), claim_day, source.earliest)
         earlier = whole

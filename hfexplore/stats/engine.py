@@ -39,7 +39,7 @@ class Scan:
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
                  license_table: LicenseTable | None = None,
-                 knowledge: Knowledge | None = None, graph: _SharedGraph | None = None) -> None:
+                 knowledge: Knowledge | None = None, derived: Derived | None = None) -> None:
         self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
         self._connection = _database().cursor()
@@ -47,13 +47,14 @@ class Scan:
         self._attached: list[Snapshot] = []
         self._views: list[str] = []  # the names of the attached snapshots' views
         self._register_source(source, repo_type)
-        self._graph = graph or _SharedGraph()
+        self._derived = derived or Derived()
         self._graph_registered = False
+        self._reuploaders_registered = False
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
         for number, item in enumerate(self.filters):
-            found, params = item.compile(self.knowledge, self.lineage, f"f{number}")
+            found, params = item.compile(self.knowledge, self, f"f{number}")
             conditions += found
             self._params.update(params)
         self._where = " AND ".join(conditions) or "true"
@@ -70,7 +71,7 @@ class Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
         return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
-                    graph=self._graph)
+                    derived=self._derived)
 
     @property
     def unfiltered(self) -> bool:
@@ -82,14 +83,33 @@ class Scan:
         and shared with the scans narrowed from this one; its `lineage_*` tables are then
         registered in this scan's connection, for queries to join on."""
         with self._errors():
-            graph = self._graph.graph
+            graph = self._derived.graph
             if graph is None:
                 self._check_columns(list(READS))
-                graph = self._graph.graph = LineageGraph.build(self._connection, self.families)
+                graph = self._derived.graph = LineageGraph.build(self._connection, self.families)
             if not self._graph_registered:
                 graph.register(self._connection)
                 self._graph_registered = True
         return graph
+
+    def bulk_reuploaders(self) -> str:
+        """A table (`bulk_reuploaders`, column `account`, lower-case) of the bulk re-uploading
+        accounts of the whole source (`knowledge/reuploads.py`): found on first use, shared
+        like the lineage graph, and made a table so that a filter on it is a hash join (a
+        `list_contains` over thousands of names compares each row with every one of them)."""
+        with self._errors():
+            if self._derived.reuploaders is None:
+                sql, params = self.knowledge.reuploads().accounts_sql("r")
+                self._check_columns(["author", "base_relations", "formats", "id"])
+                found = self._connection.execute(sql, params).fetchall()
+                self._derived.reuploaders = sorted(row[0] for row in found)
+            if not self._reuploaders_registered:
+                self._connection.execute(
+                    "CREATE OR REPLACE TEMP TABLE bulk_reuploaders AS "
+                    "SELECT unnest($accounts::VARCHAR[]) AS account",
+                    {"accounts": self._derived.reuploaders})
+                self._reuploaders_registered = True
+        return "bulk_reuploaders"
 
     # -- running queries --------------------------------------------------------------------
     def relation(self, query: str, params: dict[str, Any] | None = None
@@ -213,10 +233,12 @@ class Scan:
 
 
 @dataclass
-class _SharedGraph:
-    """The lineage graph of a source, once built: shared by a scan and those narrowed from it."""
+class Derived:
+    """What is derived from a whole source once (its lineage graph, its bulk re-uploaders):
+    shared by a scan, those narrowed from it, and any scan of the same source given it."""
 
     graph: LineageGraph | None = None
+    reuploaders: list[str] | None = None
 
 
 _COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)

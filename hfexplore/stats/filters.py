@@ -13,10 +13,10 @@ as SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable, Reuploads
 
@@ -27,6 +27,14 @@ DESCENDS = ("len(base_models) > 0 AND id IN (SELECT i.id FROM {pairs} AS p "
             "JOIN lineage_attributed AS t "
             "ON t.node = p.{above} JOIN lineage_ids AS i ON i.node = p.model "
             "WHERE list_contains($?, t.family))")
+
+
+class WholeSource(Protocol):
+    """What a filter may ask of the whole source it filters (a `Scan`)."""
+
+    def lineage(self) -> object: ...
+
+    def bulk_reuploaders(self) -> str: ...
 
 
 def as_values(value: Values | Sequence[str]) -> tuple[str, ...]:
@@ -94,10 +102,11 @@ class Filters:
                 parts.append(f"{item.name}={shown}")
         return ", ".join(parts)
 
-    def compile(self, knowledge: Knowledge, lineage: Callable[[], object],
+    def compile(self, knowledge: Knowledge, source: WholeSource,
                 prefix: str) -> tuple[list[str], dict[str, Any]]:
-        """SQL conditions (to be AND-ed) and their parameters, named `{prefix}_...`.
-        `lineage` registers the source's lineage graph, called only when needed."""
+        """SQL conditions (to be AND-ed) and their parameters, named `{prefix}_...`. What
+        depends on the whole source (its lineage graph, its bulk re-uploaders) is asked of
+        `source` only when a filter needs it."""
         conditions: list[str] = []
         params: dict[str, Any] = {}
 
@@ -115,10 +124,9 @@ class Filters:
             add("len(licenses) > 0 AND " + ("NOT " if self.custom_license else "")
                 + "list_has_all($?, licenses)", known)
         if self.not_bulk_reuploader is not None:
-            sql, found = knowledge.reuploads().accounts_sql(f"{prefix}_r")
-            params.update(found)
             negation = "NOT " if self.not_bulk_reuploader else ""
-            conditions.append(f"coalesce(lower(author) {negation}IN ({sql}), false)")
+            conditions.append(f"coalesce(lower(author) {negation}IN (SELECT account FROM "
+                              f"{source.bulk_reuploaders()}), false)")
         if self.author:
             add("list_contains($?, lower(author))", [v.lower() for v in as_values(self.author)])
         if self.library:
@@ -155,7 +163,7 @@ class Filters:
         for values, pairs, above in ((self.base_family, "lineage_ancestors", "ancestor"),
                                      (self.parent_family, "lineage_edges", "base")):
             if values:
-                lineage()
+                source.lineage()
                 add(DESCENDS.format(pairs=pairs, above=above),
                     knowledge.families().canonical(as_values(values)))
         return conditions, params
