@@ -1,0 +1,106 @@
+"""Walking the lineage graph (`stats/closure.py`) from one model, and reading the rows of a
+set of models, for the tree and repo views.
+
+A walk is breadth first, so each model reached gets its depth: the length of the shortest path
+(1: a direct base, or a direct derivative). Each model is reached once, so a cycle ends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hfexplore.stats.closure import LineageGraph
+from hfexplore.stats.engine import Scan
+
+# The columns of a model the views show, per lower-case id (`wanted_keys` lists the ids).
+DETAILS = ("SELECT lower(trim(id)) AS key, id, author, downloads, likes, license, "
+           "license_category, base_models, base_relations FROM rows "
+           "WHERE lower(trim(id)) IN (SELECT key FROM wanted_keys)")
+
+
+@dataclass
+class Reached:
+    """The models a walk reached (node numbers) and their depth, in order of depth."""
+
+    nodes: np.ndarray
+    depths: np.ndarray
+
+    def depth_of(self) -> dict[int, int]:
+        return dict(zip(self.nodes.tolist(), self.depths.tolist(), strict=True))
+
+
+def walk(graph: LineageGraph, start: int, *, down: bool, max_depth: int = 0) -> Reached:
+    """The ancestors (`down` false) or the descendants of node `start`, breadth first, to
+    `max_depth` (0: all); the start itself is left out."""
+    edges = graph.edges
+    model = edges["model"].to_numpy()
+    base = edges["base"].to_numpy()
+    source, target = (base, model) if down else (model, base)
+    order = np.argsort(source, kind="stable")
+    sorted_source, targets = source[order], target[order]
+    seen = np.zeros(len(graph.keys), dtype=bool)
+    seen[start] = True
+    frontier = np.array([start], dtype=np.int64)
+    nodes, depths = [], []
+    depth = 0
+    while len(frontier) and (max_depth <= 0 or depth < max_depth):
+        depth += 1
+        lo = np.searchsorted(sorted_source, frontier, side="left")
+        hi = np.searchsorted(sorted_source, frontier, side="right")
+        lengths = hi - lo
+        starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        found = np.unique(targets[starts + np.arange(int(lengths.sum()))])
+        found = found[~seen[found]]
+        seen[found] = True
+        nodes.append(found)
+        depths.append(np.full(len(found), depth, dtype=np.int64))
+        frontier = found
+    if not nodes:
+        return Reached(np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+    return Reached(np.concatenate(nodes).astype(np.int64), np.concatenate(depths))
+
+
+def node_of(graph: LineageGraph, repo_id: str) -> int | None:
+    """The node of a model id (any case), or None when no edge touches it."""
+    found = pc.index(graph.keys, repo_id.strip().lower()).as_py()
+    return None if found < 0 else int(found)
+
+
+def has_bases(graph: LineageGraph) -> np.ndarray:
+    """Per node: whether it declares a base (a node without any is a root)."""
+    declares = np.zeros(len(graph.keys), dtype=bool)
+    declares[graph.edges["model"].to_numpy()] = True
+    return declares
+
+
+def details(scan: Scan, keys: list[str]) -> pd.DataFrame:
+    """The rows of the models with these lower-case ids (those the source holds), by key."""
+    scan.register("wanted_keys", pa.table({"key": pa.array(sorted(set(keys)), pa.string())}))
+    frame = scan.frame(DETAILS)
+    return frame.drop_duplicates("key").set_index("key")
+
+
+def spelling(keys: list[str], found: pd.DataFrame) -> dict[str, str]:
+    """Each lower-case id as the source spells it (as written in lower case where the source
+    does not hold it)."""
+    spelt = found["id"].to_dict() if len(found) else {}
+    return {key: spelt.get(key, key) for key in keys}
+
+
+def edge_relations(rows: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(model key, base key) -> the edge's relation, from the models' own rows."""
+    found: dict[tuple[str, str], str] = {}
+    for key, bases, relations in zip(rows.index, rows["base_models"], rows["base_relations"],
+                                     strict=True):
+        if bases is None:
+            continue
+        relations = list(relations) if relations is not None else []
+        for index, name in enumerate(bases):
+            relation = relations[index] if index < len(relations) else None
+            found.setdefault((key, str(name).strip().lower()), relation or "unspecified")
+    return found
