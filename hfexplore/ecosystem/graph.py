@@ -86,10 +86,15 @@ def details(scan: Scan, keys: list[str]) -> pd.DataFrame:
 
 
 def spelling(keys: list[str], found: pd.DataFrame) -> dict[str, str]:
-    """Each lower-case id as the source spells it (as written in lower case where the source
-    does not hold it)."""
+    """Each lower-case id as the source spells it: its own row's id, else as the rows found
+    name it among their base models (the first in id order), else in lower case."""
     spelt = found["id"].to_dict() if len(found) else {}
-    return {key: spelt.get(key, key) for key in keys}
+    named: dict[str, str] = {}
+    for _, bases in sorted(zip(found["id"], found["base_models"], strict=True),
+                           key=lambda pair: str(pair[0])) if len(found) else []:
+        for name in bases if bases is not None else []:
+            named.setdefault(str(name).strip().lower(), str(name).strip())
+    return {key: spelt.get(key, named.get(key, key)) for key in keys}
 
 
 def edge_relations(rows: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -218,18 +218,18 @@ def _report(snapshot: Snapshot, found: Tree, *, up: bool, down: bool, top: int) 
                           "path": [" > ".join(p) for p in spelt]},
                          columns=["root", "depth", "path"])
     report = Report(title=f"Model tree of {repo}", rows=top_descendants(found, top) if down
-                    else pd.DataFrame(), source=snapshot.source, as_of=snapshot.as_of,
+                    else roots, source=snapshot.source, as_of=snapshot.as_of,
                     extra={"repo": repo, "in_snapshot": found.key in found.rows.index,
-                           **figures, "paths_to_roots": spelt,
+                           **figures,
                            **({"up": nested_up(found)} if up else {}),
                            **({"down": nested_down(found)} if down else {})})
     report.lead["summary"] = summary
-    report.rows_heading = "Most downloaded descendants" if down else ""
+    report.rows_heading = "Most downloaded descendants" if down else "Paths to roots"
     if down:
         report.sections["by_relation"] = by_relation
         report.sections["by_depth"] = by_depth
-    if up:
-        report.sections["paths_to_roots"] = roots
+        if up:
+            report.sections["paths_to_roots"] = roots
     report.notes += [
         "children: models declaring it as a base; descendants: models descending from it at "
         "any depth, each once (depth: the shortest path); a descendant's relation is that of "
