@@ -26,6 +26,7 @@ from hfexplore.report import Report
 from hfexplore.stats.closure import ORIGINS
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import NO_FILTERS, Filters
+from hfexplore.stats.query import top_rows
 from hfexplore.store.snapshot import Snapshot
 
 Target = Literal["parent", "root"]
@@ -90,7 +91,7 @@ def _outcomes(order: DriftOrder, base: pd.Series, derived: pd.Series) -> np.ndar
     for combo in combos:
         was, now = (None if part == missing else part for part in combo.split("\t"))
         found.append(order.outcome(was, now))
-    return np.array(found + [""], dtype=object)[codes]
+    return np.array([*found, ""], dtype=object)[codes]
 
 
 def _origins(scan: Scan, nodes: list[int]) -> dict[int, list[str]]:
@@ -172,19 +173,18 @@ def drift(snapshot: Snapshot, *, to: Target = "parent", family: str | None = Non
     totals = tally(pairs)
     per_family = by_family(pairs, bases)
     per_base = tally(pairs.assign(base=pairs["base_model"]), "base")
-    top_rows = (lambda f: f.head(top) if top > 0 else f)
     same = pairs[(pairs["outcome"] == "same") & (pairs["license"] != pairs["base_license"])]
     what = "direct bases" if to == "parent" else "roots"
     report = Report(
         title=f"License drift: derivatives against their {what}, per origin family",
-        rows=top_rows(per_family).reset_index(drop=True), source=snapshot.source,
+        rows=top_rows(per_family, top), source=snapshot.source,
         as_of=snapshot.as_of,
         extra={"to": to, "totals": {k: _plain(v) for k, v in totals.iloc[0].items()},
                "same_level_other_license": len(same),
                "levels": dict(sorted(order.levels.items(), key=lambda kv: kv[1]))})
     report.lead["totals"] = totals
     report.rows_heading = "Per origin family of the base"
-    report.sections["by_base"] = top_rows(per_base).reset_index(drop=True)
+    report.sections["by_base"] = top_rows(per_base, top)
     report.section_titles["by_base"] = "Per base model" if to == "parent" else "Per root"
     report.sections["evidence"] = evidence(pairs, top)
     report.section_titles["evidence"] = ("The most downloaded derivatives less (then more) "

@@ -42,7 +42,7 @@ def repo(snapshot: Snapshot, repo_id: str, *, client: HubClient | None = None,
                        {"id": repo_id.strip()})
     if found.empty:
         raise HfExploreError(f"{repo_id} is not a model of snapshot {snapshot.name}")
-    row = {k: plain(v) for k, v in found.iloc[0].to_dict().items()}
+    row = {str(k): plain(v) for k, v in found.iloc[0].to_dict().items()}
     facts = _license_facts(scan.license_table, row.get("license"))
     lineage = lineage_counts(scan, row["id"])
     ranks = _ranks(scan, row)
