@@ -22,8 +22,13 @@ Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of
 / those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
 values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
-`expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
+by the `n` most common values of `column`), `drift_share` (license drift, `hfexplore drift`: the
+share of (derivative, base) pairs with `outcome`, one of same, more_restrictive,
+less_restrictive, undeclared, base_undeclared, unclear, base_missing; `to` "parent" (each
+lineage edge, the default) or "root"; the derivatives are the repos matching `where`; the
+share is of the compared pairs (same, more or less restrictive) for those three outcomes, of
+all pairs for the others) and `all` (every one of `parts` must meet its own `expect`). `where`
+and `among` keys: license_category (a category, a list, or "open-weight"),
 license, standard_license (true or false: a reusable standard license, see the license
 table), library, author, family (the publisher's), not_family, not_family_kind (e.g.
 "company"), base_family (a model descending from the family at any depth: any ancestor up its
@@ -44,11 +49,12 @@ from typing import Any
 
 from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
+from hfexplore.knowledge import OUTCOMES
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
 from hfexplore.verdicts import Direction
 
-KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
+KINDS = ("count", "share", "distinct", "rank", "top_share", "drift_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
               "not_family", "not_family_kind", "base_family", "parent_family", "task")
@@ -135,6 +141,8 @@ class Metric:
     among: Filters = NO_WHERE  # a share's denominator
     min_repos: int = 1
     n: int = 1
+    outcome: str | None = None  # drift_share: the outcome counted
+    to: str = "parent"  # drift_share: each model against its direct bases, or its roots
 
     @property
     def monotone(self) -> bool:
@@ -326,6 +334,11 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     for key, number in (("min_repos", min_repos), ("n", n)):
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ClaimDefinitionError(f"{where}.{key}: must be a whole number of at least 1")
+    outcome, to = raw.get("outcome"), raw.get("to", "parent")
+    if kind == "drift_share" and outcome not in OUTCOMES:
+        raise ClaimDefinitionError(f"{where}.outcome: must be one of {', '.join(OUTCOMES)}")
+    if kind == "drift_share" and to not in ("parent", "root"):
+        raise ClaimDefinitionError(f'{where}.to: must be "parent" or "root"')
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
@@ -333,7 +346,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n)
+                  n=n, outcome=outcome if kind == "drift_share" else None, to=to)
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:
