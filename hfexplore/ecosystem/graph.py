@@ -7,6 +7,7 @@ A walk is breadth first, so each model reached gets its depth: the length of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +18,13 @@ import pyarrow.compute as pc
 from hfexplore.stats.closure import LineageGraph
 from hfexplore.stats.engine import Scan
 
-# The columns of a model the views show, per lower-case id (`wanted_keys` lists the ids).
-DETAILS = ("SELECT lower(trim(id)) AS key, id, author, downloads, likes, license, "
-           "license_category, base_models, base_relations FROM rows "
-           "WHERE lower(trim(id)) IN (SELECT key FROM wanted_keys)")
+# The columns of a model the views show, for the ids spelt as in `wanted_ids`, or (`BY_KEY`)
+# for the lower-case ids of `wanted_keys`: folding every id of the source costs a pass over
+# the whole id column, so it is the last resort.
+COLUMNS = ("lower(trim(id)) AS key, id, author, downloads, likes, license, license_category, "
+           "base_models, base_relations")
+BY_ID = f"SELECT {COLUMNS} FROM rows WHERE id IN (SELECT id FROM wanted_ids)"
+BY_KEY = f"SELECT {COLUMNS} FROM rows WHERE lower(trim(id)) IN (SELECT key FROM wanted_keys)"
 
 
 @dataclass
@@ -78,11 +82,34 @@ def has_bases(graph: LineageGraph) -> np.ndarray:
     return declares
 
 
-def details(scan: Scan, keys: list[str]) -> pd.DataFrame:
-    """The rows of the models with these lower-case ids (those the source holds), by key."""
-    scan.register("wanted_keys", pa.table({"key": pa.array(sorted(set(keys)), pa.string())}))
-    frame = scan.frame(DETAILS)
-    return frame.drop_duplicates("key").set_index("key")
+def details(scan: Scan, keys: list[str], spelt: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of the models with these lower-case ids (those the source holds), by key.
+
+    Looked up by id as spelt first: the models declaring a base as the graph holds them, then
+    `spelt` and the spellings the rows found give their bases; only the ids still missing are
+    looked for case-insensitively."""
+    wanted = sorted(set(keys))
+    graph = scan.lineage()
+    spellings = graph.spellings
+    nodes = pc.index_in(pa.array(wanted, pa.string()), value_set=graph.keys)
+    held = pc.is_in(spellings["node"], value_set=pc.drop_null(nodes).cast(pa.int32()))
+    found = _by_id(scan, pc.filter(spellings["id"], held).to_pylist() + list(spelt))
+    missing = set(wanted) - set(found.index)
+    if missing:
+        named = [str(b).strip() for bases in found["base_models"] if bases is not None
+                 for b in bases if str(b).strip().lower() in missing]
+        found = pd.concat([found, _by_id(scan, named)])
+        missing -= set(found.index)
+    if missing:
+        scan.register("wanted_keys", pa.table({"key": pa.array(sorted(missing), pa.string())}))
+        found = pd.concat([found, scan.frame(BY_KEY).set_index("key")])
+    found = found[found.index.isin(wanted)]
+    return found[~found.index.duplicated()]
+
+
+def _by_id(scan: Scan, ids: list[str]) -> pd.DataFrame:
+    scan.register("wanted_ids", pa.table({"id": pa.array(sorted(set(ids)), pa.string())}))
+    return scan.frame(BY_ID).set_index("key")
 
 
 def spelling(keys: list[str], found: pd.DataFrame) -> dict[str, str]:

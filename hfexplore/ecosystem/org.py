@@ -94,8 +94,8 @@ def org(snapshot: Snapshot, name: str, *, top: int = 10,
     report.notes += [
         f"models: those published in {', '.join(namespaces)}; open_weight_share: of them, "
         "under permissive, copyleft or open-weight-restricted licenses",
-        "derivatives: models declaring one of its models as a base; descendants: at any depth "
-        + ("(its models here: every model attributed to the family, mirrors and re-hosted "
+        "derivatives: models declaring one of its models as a base; descendants: at any depth"
+        + (" (its models here: every model attributed to the family, mirrors and re-hosted "
            "copies included); " if kind == "family" else "; ")
         + "own: published in its namespaces; gguf: carrying the gguf format"]
     return report

@@ -44,7 +44,7 @@ class Tree:
     key: str
     depth_up: dict[str, int]
     depth_down: dict[str, int]
-    rows: pd.DataFrame  # DETAILS per lower-case id, for the models the source holds
+    rows: pd.DataFrame  # graph.details: per lower-case id, for the models the source holds
     roots: list[str]
     spelt: dict[str, str]
     relation: dict[tuple[str, str], str]  # (model key, base key) -> relation
@@ -77,7 +77,7 @@ def walk_tree(scan: Scan, repo: str, *, up: bool = True, down: bool = True,
                                                              strict=True)}
     depth_down = {keys[int(n)].as_py(): int(d) for n, d in zip(below.nodes, below.depths,
                                                                strict=True)}
-    rows = details(scan, [key, *depth_up, *depth_down])
+    rows = details(scan, [key, *depth_up, *depth_down], [repo.strip()])
     if node is None and key not in rows.index:
         return None
     declares = has_bases(graph)

@@ -75,3 +75,14 @@ def test_a_model_naming_itself_is_its_own_root_only(snap) -> None:
 def test_an_unknown_model_is_one_clear_error(snap) -> None:
     with pytest.raises(HfExploreError, match="no/such is not a model of snapshot"):
         tree(snap, "no/such")
+
+
+def test_a_model_spelt_otherwise_by_everyone_is_still_found(tmp_path: Path) -> None:
+    # neither the user nor its derivative spells the id as the source does: the rows are
+    # looked up case-insensitively in the end
+    snap = snapshot(tmp_path, [("Odd/CaSe", [], [], "mit", 4, []),
+                               ("p/kid", ["odd/case"], ["finetune"], "mit", 1, [])])
+    doc = tree(snap, "ODD/CASE").document()
+    assert (doc["repo"], doc["in_snapshot"], doc["children"]) == ("Odd/CaSe", True, 1)
+    up = tree(snap, "p/kid", down=False).document()
+    assert up["up"][0]["id"] == "Odd/CaSe" and up["up"][0]["in_snapshot"] is True
