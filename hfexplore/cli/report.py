@@ -24,7 +24,6 @@ from hfexplore.errors import SnapshotError
 
 @click.command(epilog=examples(
     "hfexplore report --demo --html report.html",
-    "hfexplore report --html hub.html --claims my-claims.toml",
     "hfexplore report --live --html hub.html",
     "hfexplore report --demo --org \"Mistral AI\" --html mistral.html"))
 @click.option("--html", "html_path", required=True, metavar="FILE",
