@@ -18,23 +18,18 @@
     scope = "out"                           # optional: cannot be checked from Hub data...
     reason = "..."                          # ...and why
 
-Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of the type, or
-/ those matching `among`), `distinct` (distinct values of `column` among matching repos; with
+Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of the type, or /
+those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
-values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`), `drift_share` (license drift, `hfexplore drift`: the
-share of (derivative, base) pairs with `outcome`, one of same, more_restrictive,
-less_restrictive, undeclared, base_undeclared, unclear, base_missing; `to` "parent" (each
-lineage edge, the default) or "root"; the derivatives are the repos matching `where`; the
-share is of the compared pairs (same, more or less restrictive) for those three outcomes, of
-all pairs for the others) and `all` (every one of `parts` must meet its own `expect`). `where`
-and `among` keys: license_category (a category, a list, or "open-weight"),
-license, standard_license (true or false: a reusable standard license, see the license
-table), library, author, family (the publisher's), not_family, not_family_kind (e.g.
-"company"), base_family (a model descending from the family at any depth: any ancestor up its
-chain of base models is the family's), parent_family (a direct base model is the family's),
-task; values are a string or a list. `column`: library, author, license, license_name, task,
-family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
+values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held by
+the `n` most common values of `column`), `drift_share` (license drift by `outcome` and `to`: see
+claims/measure.py) and `all` (every one of `parts` must meet its own `expect`). `where` and `among`
+keys: license_category (a category, a list, or "open-weight"), license, standard_license (true or
+false: a reusable standard license, see the license table), library, author, family (the
+publisher's), not_family, not_family_kind (e.g. "company"), base_family (a model descending from the
+family at any depth: any ancestor up its chain of base models is the family's), parent_family (a
+direct base model is the family's), task; values are a string or a list. `column`: library, author,
+license, license_name, task, family. Comparisons: >, >=, <, <=, ==, between (min <= value < max).
 """
 
 from __future__ import annotations
@@ -49,7 +44,7 @@ from typing import Any
 
 from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
-from hfexplore.knowledge import OUTCOMES
+from hfexplore.knowledge.drift import drift_metric_problem
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
 from hfexplore.verdicts import Direction
@@ -141,8 +136,8 @@ class Metric:
     among: Filters = NO_WHERE  # a share's denominator
     min_repos: int = 1
     n: int = 1
-    outcome: str | None = None  # drift_share: the outcome counted
-    to: str = "parent"  # drift_share: each model against its direct bases, or its roots
+    outcome: str | None = None  # drift_share: the outcome counted, `to` parent or root
+    to: str = "parent"
 
     @property
     def monotone(self) -> bool:
@@ -326,7 +321,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
         raise ClaimDefinitionError(f"{where}.value: a rank needs the value to rank (a string)")
     if kind == "top_share" and column not in COLUMNS:
         raise ClaimDefinitionError(f"{where}.column: must be one of {', '.join(COLUMNS)}")
-    by = raw.get("by", "count")
+    by, to = raw.get("by", "count"), raw.get("to", "parent")
     if by not in ("count", "downloads"):
         raise ClaimDefinitionError(f'{where}.by: must be "count" or "downloads"')
     min_repos = raw.get("min_repos", 1)
@@ -334,11 +329,8 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     for key, number in (("min_repos", min_repos), ("n", n)):
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ClaimDefinitionError(f"{where}.{key}: must be a whole number of at least 1")
-    outcome, to = raw.get("outcome"), raw.get("to", "parent")
-    if kind == "drift_share" and outcome not in OUTCOMES:
-        raise ClaimDefinitionError(f"{where}.outcome: must be one of {', '.join(OUTCOMES)}")
-    if kind == "drift_share" and to not in ("parent", "root"):
-        raise ClaimDefinitionError(f'{where}.to: must be "parent" or "root"')
+    if kind == "drift_share" and (problem := drift_metric_problem(raw.get("outcome"), to)):
+        raise ClaimDefinitionError(f"{where}.{problem}")
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
@@ -346,7 +338,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n, outcome=outcome if kind == "drift_share" else None, to=to)
+                  n=n, outcome=raw.get("outcome") if kind == "drift_share" else None, to=to)
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:
@@ -388,12 +380,8 @@ def _where(raw: Any, where: str) -> Filters:
                 not all(isinstance(v, str) for v in values):
             raise ClaimDefinitionError(f"{where}.{key}: must be a string or a list of strings")
         text[key] = tuple(values)
-    return Filters(license_category=text.get("license_category"), license=text.get("license"),
-                   standard_license=standard, library=text.get("library"),
-                   author=text.get("author"), family=text.get("family"),
-                   not_family=text.get("not_family"),
-                   not_family_kind=text.get("not_family_kind"),
-                   base_family=text.get("base_family"), task=text.get("task"))
+    return Filters(standard_license=standard, **{  # every other key, parent_family included
+        key: text.get(key) for key in WHERE_KEYS if key != "standard_license"})  # type: ignore[arg-type]
 
 
 def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:

@@ -54,8 +54,12 @@ def compute(scan: Scan, metric: Metric) -> Figure:
 
 
 def _drift_share(scan: Scan, metric: Metric) -> Figure:
-    """The share of the pairs (`ecosystem/drift.py`) with the metric's outcome: of the compared
-    pairs for same, more or less restrictive, of all pairs for the others."""
+    """License drift as a claim: the share of the (derivative, base) pairs of `hfexplore
+    drift` (`ecosystem/drift.py`) with the metric's `outcome` (same, more_restrictive,
+    less_restrictive, undeclared, base_undeclared, unclear, base_missing), `to` each direct
+    base ("parent", the default) or each root ("root"); the derivatives are the repos matching
+    `where`. The share is of the compared pairs (same, more or less restrictive) for those
+    three outcomes, of all pairs for the others."""
     pairs, _ = drift_pairs(scan, "root" if metric.to == "root" else "parent")
     counts = pairs["outcome"].value_counts()
     compared = int(sum(counts.get(o, 0) for o in COMPARED))

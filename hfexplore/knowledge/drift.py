@@ -67,6 +67,15 @@ class DriftOrder:
         return "same" if now == was else "more_restrictive" if now > was else "less_restrictive"
 
 
+def drift_metric_problem(outcome: object, to: object) -> str | None:
+    """What is wrong with a `drift_share` claim metric's outcome and target, if anything."""
+    if outcome not in OUTCOMES:
+        return f"outcome: must be one of {', '.join(OUTCOMES)}"
+    if to not in ("parent", "root"):
+        return 'to: must be "parent" or "root"'
+    return None
+
+
 def _parse(text: str, origin: str) -> tuple[dict[str, int], dict[str, str]]:
     try:
         data: dict[str, Any] = tomllib.loads(text)

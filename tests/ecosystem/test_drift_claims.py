@@ -54,3 +54,28 @@ def test_a_bad_outcome_is_a_definition_error(tmp_path: Path) -> None:
     loaded = load_claim_files([claims])
     assert loaded.claims == [] and len(loaded.errors) == 1
     assert "metric.outcome: must be one of same, more_restrictive" in loaded.errors[0]
+
+
+COUNT = """
+[[claim]]
+id = "count"
+source = "a study"
+date = 2024-07-11
+quote = "so many"
+metric = {{ kind = "count", where = {{ {where} }} }}
+expect = {{ op = ">", value = 0 }}
+"""
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    # a direct base of Meta's: a/ft1, Base-GGUF and z/gguf (of Base), c/merge (of Base-GGUF)
+    ('parent_family = "Meta"', 4),
+    ('base_family = "Meta"', 8),  # any ancestor of Meta's
+])
+def test_where_keeps_the_lineage_filters(tmp_path: Path, where: str, expected: int) -> None:
+    # regression: a claim's `where = { parent_family = ... }` was read, then dropped
+    claims = tmp_path / "claims.toml"
+    claims.write_text(COUNT.format(where=where))
+    snap = snapshot(tmp_path)
+    found = check_claim_files([claims], builtin=False, snapshot=snap.path).report.verdicts[0]
+    assert found.finding.measured.value == expected
