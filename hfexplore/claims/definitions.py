@@ -90,6 +90,8 @@ class Metric:
     among: Filters = NO_WHERE  # a share's denominator
     min_repos: int = 1
     n: int = 1
+    outcome: str | None = None  # drift_share: the outcome counted, `to` parent or root
+    to: str = "parent"
     readings: tuple[Reading, ...] = ()  # kind "readings": the ways its words can be read
 
     @property

@@ -29,7 +29,8 @@ Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of
 / those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
 values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
+by the `n` most common values of `column`), `drift_share` (license drift by `outcome`
+and `to`: see claims/measure.py) and `all` (every one of `parts` must meet its own
 `expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
 license, standard_license (true or false: a reusable standard license, see the license
 table), custom_license (true: a declared license has custom terms; false: none has),
@@ -55,13 +56,14 @@ from typing import Any
 from hfexplore.claims.definitions import NO_WHERE, Article, Claim, Expectation, Metric, Reading
 from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
+from hfexplore.knowledge.drift import drift_metric_problem
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
 
 __all__ = ["NO_WHERE", "Article", "Claim", "ClaimDefinitionError", "Expectation", "LoadResult",
            "Metric", "Reading", "builtin_claim_files", "load_claim_files", "parse_claim"]
 
-KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
+KINDS = ("count", "share", "distinct", "rank", "top_share", "drift_share", "all")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "custom_license", "library",
               "author", "family", "not_family", "not_family_kind", "family_kind",
@@ -261,7 +263,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
         raise ClaimDefinitionError(f"{where}.value: a rank needs the value to rank (a string)")
     if kind == "top_share" and column not in COLUMNS:
         raise ClaimDefinitionError(f"{where}.column: must be one of {', '.join(COLUMNS)}")
-    by = raw.get("by", "count")
+    by, to = raw.get("by", "count"), raw.get("to", "parent")
     if by not in ("count", "downloads"):
         raise ClaimDefinitionError(f'{where}.by: must be "count" or "downloads"')
     min_repos = raw.get("min_repos", 1)
@@ -269,6 +271,8 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     for key, number in (("min_repos", min_repos), ("n", n)):
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ClaimDefinitionError(f"{where}.{key}: must be a whole number of at least 1")
+    if kind == "drift_share" and (problem := drift_metric_problem(raw.get("outcome"), to)):
+        raise ClaimDefinitionError(f"{where}.{problem}")
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
@@ -276,7 +280,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n)
+                  n=n, outcome=raw.get("outcome") if kind == "drift_share" else None, to=to)
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:

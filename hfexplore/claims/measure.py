@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hfexplore.claims.loader import Metric
+from hfexplore.ecosystem.drift import drift_pairs
 from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_of, value_counts
 
+COMPARED = ("same", "more_restrictive", "less_restrictive")
 # Claim column names -> snapshot columns (`family` is derived from `author`).
 COLUMN_OF = {"library": "libraries", "author": "author", "license": "license",
              "license_name": "license_name", "task": "tasks", "family": "family"}
@@ -36,6 +38,8 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     selected = scan.narrowed(metric.where)
     if metric.kind == "count":
         return Figure(float(selected.count()))
+    if metric.kind == "drift_share":
+        return _drift_share(selected, metric)
     column = metric.column or ""
     if column == "license_name" and selected.rows(
             "SELECT count(*) > 0 AND count(license_name) = 0 FROM rows")[0][0]:
@@ -47,6 +51,28 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     if metric.kind == "top_share":
         return _top_share(selected, name, metric.n)
     return _rank(selected, name, metric)
+
+
+def _drift_share(scan: Scan, metric: Metric) -> Figure:
+    """License drift as a claim: the share of the (derivative, base) pairs of `hfexplore
+    drift` (`ecosystem/drift.py`) with the metric's `outcome` (same, more_restrictive,
+    less_restrictive, undeclared, base_undeclared, unclear, base_missing), `to` each direct
+    base ("parent", the default) or each root ("root"); the derivatives are the repos matching
+    `where`. The share is of the compared pairs (same, more or less restrictive) for those
+    three outcomes, of all pairs for the others."""
+    pairs, _ = drift_pairs(scan, "root" if metric.to == "root" else "parent")
+    counts = pairs["outcome"].value_counts()
+    compared = int(sum(counts.get(o, 0) for o in COMPARED))
+    outcome = metric.outcome or ""
+    denominator = compared if outcome in COMPARED else len(pairs)
+    if not denominator:
+        raise Inconclusive("no lineage pairs to compare in this data")
+    found = int(counts.get(outcome, 0))
+    which = "compared " if outcome in COMPARED else ""
+    base = "root" if metric.to == "root" else "direct base"
+    return Figure(found / denominator, denominator,
+                  detail=f"{found:,} of {denominator:,} {which}pairs (derivative, {base}) are "
+                         f"{outcome.replace('_', ' ')}")
 
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:

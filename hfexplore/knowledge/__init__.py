@@ -5,6 +5,7 @@ file of the same format. The code lives in `licenses.py` and `families.py`; this
 one place the rest of hfexplore imports them from.
 """
 
+from hfexplore.knowledge.drift import OUTCOME_MEANING, OUTCOMES, DriftOrder
 from hfexplore.knowledge.families import Families, Family
 from hfexplore.knowledge.libraries import load_library_names
 from hfexplore.knowledge.licenses import (
@@ -18,6 +19,6 @@ from hfexplore.knowledge.licenses import (
 )
 from hfexplore.knowledge.reuploads import Reuploads
 
-__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "Reuploads", "categories_by_policy",
-           "load_library_names", "most_restrictive"]
+__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "OUTCOMES", "OUTCOME_MEANING",
+           "RESTRICTIVENESS", "DriftOrder", "Families", "Family", "LicenseInfo", "LicenseTable",
+           "Reuploads", "categories_by_policy", "load_library_names", "most_restrictive"]

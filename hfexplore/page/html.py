@@ -54,6 +54,8 @@ CHART_TITLES = {
     "lineage": "Top base models and their derivatives, by relation",
     "growth": "Models created per month, and the running total",
 }
+TABLE_TITLES = {
+    "drift": "License drift: derivatives against their direct bases, per origin family"}
 VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONCLUSIVE: "warn",
                  Outcome.CONTESTED: "contested", Outcome.OUT_OF_SCOPE: "muted"}
 
@@ -61,6 +63,7 @@ VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONC
 def render_html(page: ReportPage) -> str:
     """The whole report as one HTML document."""
     charts, missing = build_charts(page)
+    tables = build_tables(page, missing)
     environment = Environment(loader=PackageLoader("hfexplore.page", "templates"),
                               autoescape=select_autoescape(default=True, default_for_string=True),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -74,7 +77,8 @@ def render_html(page: ReportPage) -> str:
         provenance=provenance(snapshot) if snapshot else [],
         manifest_columns=figures[0], manifest_rows=figures[1],
         filters=page.filters.describe(), totals=page.totals, plural=PLURAL,
-        charts=charts, missing=missing, chart_titles=CHART_TITLES,
+        charts=charts, tables=tables, missing=missing,
+        chart_titles={**CHART_TITLES, **TABLE_TITLES},
         category_colours=CATEGORY_COLOURS, claims=claim_cards(page),
         verdicts=page.claims.counts if page.claims else {},
         svg=lambda chart: Markup(chart.svg))  # serialised by ElementTree: escaped
@@ -100,12 +104,42 @@ def build_charts(page: ReportPage) -> tuple[dict[str, Chart], dict[str, str]]:
     charts: dict[str, Chart] = {}
     missing = {key: why for key, why in page.missing.items() if key in makers}
     for key, report in page.reports.items():
-        chart = makers[key](report, page.top) if key in makers else None
+        if key not in makers:
+            continue  # a table, not a chart (build_tables)
+        chart = makers[key](report, page.top)
         if chart is None:
             missing[key] = "no repos match" + (" the filters" if page.filters.describe() else "")
         else:
             charts[key] = chart
     return charts, missing
+
+
+def build_tables(page: ReportPage, missing: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The tables shown without a chart (license drift), each with its totals line and notes;
+    a reason in `missing` for each that could not be made."""
+    tables: dict[str, dict[str, Any]] = {}
+    report = page.reports.get("drift")
+    if report is None:
+        if "drift" in page.missing:
+            missing["drift"] = page.missing["drift"]
+        return tables
+    totals = report.extra.get("totals", {})
+    if not totals.get("pairs"):
+        missing["drift"] = "no model of the snapshot names a base model"
+        return tables
+    shown = report.rows.drop(columns=["more_restrictive_share"])
+    columns, rows = _table(shown)
+    less = totals.get("less_restrictive_share")
+    summary = (f"{int(totals['pairs']):,} lineage edges; of the {int(totals['compared']):,} "
+               "whose licenses can be compared, "
+               + (f"{100 * less:.1f}% are less restrictive than their base and "
+                  f"{100 * (totals.get('more_restrictive_share') or 0):.1f}% more."
+                  if less is not None else "none."))
+    evidence = report.sections.get("evidence")
+    tables["drift"] = {"summary": summary, "columns": columns, "rows": rows,
+                       "evidence": _table(evidence) if evidence is not None and len(evidence)
+                       else None, "notes": report.notes}
+    return tables
 
 
 def _ranked_summary(labels: list[str], counts: list[int], shares: list[float] | None,

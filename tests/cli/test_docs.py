@@ -34,6 +34,8 @@ NEEDS_HUB = {
     "hfexplore licenses --live --by category": "counts live on the Hub",
     "hfexplore libraries --live --top 10": "counts live on the Hub",
     "hfexplore claims": "measures plain counts live on the Hub",
+    "hfexplore repo NousResearch/Nous-Hermes-2-Mistral-7B-DPO-GGUF --live":
+        "asks the Hub for the model (the stand-in has none of that name: said so)",
     "hfexplore doctor": "asks the Hub whether it answers",
     "hfexplore doctor --protocol --record hub-answers": "tests the Hub's protocol, all of it",
     "hfexplore report --live --html hub.html": "counts the headline totals live on the Hub",

@@ -311,7 +311,7 @@ def test_snapshot_without_models_says_what_is_missing(tmp_path: Path) -> None:
     page = build_report_page(snapshot, clock=fixed_clock)
     parsed = parse(render_html(page))
     assert not parsed.all("svg")
-    assert parsed.text.count("Not shown:") == 7 and "has no models" in parsed.text
+    assert parsed.text.count("Not shown:") == 8 and "has no models" in parsed.text
     assert "5,000" in parsed.by_id("total-dataset").text
     assert "inconclusive" in parsed.by_id("claim-models-over-a-million").text
 
