@@ -6,6 +6,7 @@ one place the rest of hfexplore imports them from.
 """
 
 from hfexplore.knowledge.families import Families, Family
+from hfexplore.knowledge.formats import FormatRule, FormatRules, SizeBucket
 from hfexplore.knowledge.libraries import load_library_names
 from hfexplore.knowledge.licenses import (
     CATEGORIES,
@@ -17,6 +18,18 @@ from hfexplore.knowledge.licenses import (
     most_restrictive,
 )
 
-__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "categories_by_policy", "load_library_names",
-           "most_restrictive"]
+__all__ = [
+    "CATEGORIES",
+    "OPEN_WEIGHT_CATEGORIES",
+    "RESTRICTIVENESS",
+    "Families",
+    "Family",
+    "FormatRule",
+    "FormatRules",
+    "LicenseInfo",
+    "LicenseTable",
+    "SizeBucket",
+    "categories_by_policy",
+    "load_library_names",
+    "most_restrictive",
+]
