@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from hfexplore.claims.loader import Claim, Expectation, Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
     Sample,
@@ -131,6 +131,11 @@ class Evaluator:
         if sample is not None and not sample.fraction:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
                                f"({sample.description}): it says nothing of their number")
+        if sample is not None and metric.kind in CONCENTRATION_KINDS and not (
+                metric.kind == "zero_value_share" and metric.unit == "repo"):  # a plain share
+            raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural}: "
+                               "the top of a sample is not the top of the catalogue, so it "
+                               "cannot measure concentration")
         scan = Scan(snapshot, metric.repo_type, families=self.families,
                     license_table=self.license_table)
         whole = compute(scan, metric)
@@ -159,7 +164,9 @@ class Evaluator:
         figure = earlier
         if when == "after":
             caveats.append("measured on the repos created by the claim's date that still "
-                           "existed at the data's date")
+                           "existed at the data's date" + (
+                               f", with their {metric.of} as of the data's date"
+                               if metric.kind in CONCENTRATION_KINDS else ""))
         elif when == "before":
             caveats.append("measured on data from before the claim; shares and ranks can move "
                            "either way since")

@@ -22,12 +22,17 @@ Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of
 / those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
 values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
-`expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
-license, standard_license (true or false: a reusable standard license, see the license
-table), library, author, family, not_family, not_family_kind (e.g. "company"), base_family,
-task; values are a string or a list. `column`: library, author, license, license_name, task,
-family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
+by the `n` most common values of `column`), `all` (every one of `parts` must meet its own
+`expect`), and three of concentration (`stats/concentration.py`): `top_value_share` (the share
+of the value column `of` held by the `top` share of units, e.g. top = "1%": the floor(n x 1%)
+with the most), `gini` (the Gini coefficient of `of`) and `zero_value_share` (the share of
+units whose `of` is 0); `of` is downloads (30-day, the default), downloads_all_time or likes,
+and `unit` repo (the default), author or family. `where` and `among` keys: license_category (a
+category, a list, or "open-weight"), license, standard_license (true or false: a reusable
+standard license, see the license table), library, author, family, not_family, not_family_kind
+(e.g. "company"), base_family, task; values are a string or a list. `column`: library, author,
+license, license_name, task, family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max
+exclusive).
 """
 
 from __future__ import annotations
@@ -36,17 +41,22 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfexplore.claims.expectation import Expectation
 from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
-from hfexplore.verdicts import Direction
 
-KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
+KINDS = ("count", "share", "distinct", "rank", "top_share", "top_value_share", "gini",
+         "zero_value_share", "all")
+CONCENTRATION_KINDS = ("top_value_share", "gini", "zero_value_share")
+VALUE_COLUMNS = ("downloads", "downloads_all_time", "likes")
+UNITS = ("repo", "author", "family")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
               "not_family", "not_family_kind", "base_family", "task")
@@ -56,67 +66,6 @@ NO_WHERE = Filters()
 
 class ClaimDefinitionError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Expectation:
-    op: str
-    value: float | None = None
-    min: float | None = None
-    max: float | None = None
-
-    def holds(self, measured: float) -> bool:
-        if self.op == "between":
-            assert self.min is not None and self.max is not None
-            return self.min <= measured < self.max
-        assert self.value is not None
-        return {">": measured > self.value, ">=": measured >= self.value,
-                "<": measured < self.value, "<=": measured <= self.value,
-                "==": measured == self.value}[self.op]
-
-    def direction(self, measured: float) -> Direction:
-        """How a claim that does not hold is wrong: it promised more, or less, than is true."""
-        if self.op == "between":
-            assert self.min is not None
-            return Direction.OVERSTATED if measured < self.min else Direction.UNDERSTATED
-        assert self.value is not None
-        if self.op == "==":
-            # For ranks a larger number is a worse position: the claim overstated it.
-            return Direction.OVERSTATED
-        return Direction.OVERSTATED if self.op in (">", ">=") else Direction.UNDERSTATED
-
-    def classify(self, low: float, high: float) -> str:
-        """Whether the claim holds for "all", "none" or only "some" values in [low, high]."""
-        if low == high:
-            return "all" if self.holds(low) else "none"
-        if self.op == "==":
-            assert self.value is not None
-            return "some" if low <= self.value <= high else "none"
-        # Every other comparison holds on one interval of values, so both ends decide.
-        ends = (self.holds(low), self.holds(high))
-        if all(ends):
-            return "all"
-        if any(ends):
-            return "some"
-        if self.op == "between":
-            assert self.min is not None and self.max is not None
-            return "some" if low < self.max and high >= self.min else "none"
-        return "none"
-
-    def describe(self) -> str:
-        if self.op == "between":
-            return f"between {_num(self.min)} and {_num(self.max)}"
-        return f"{self.op} {_num(self.value)}"
-
-
-def _num(value: float | None) -> str:
-    """A number as a person reads it: 1,000,000, 0.25; beyond a quadrillion in e-notation (a
-    value of 1e308 would otherwise be written out in 309 digits)."""
-    if value is None:
-        return "?"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +82,9 @@ class Metric:
     among: Filters = NO_WHERE  # a share's denominator
     min_repos: int = 1
     n: int = 1
+    of: str = "downloads"  # the value column of a concentration
+    top: str = "1%"  # a top_value_share's top, as a percentage
+    unit: str = "repo"  # a concentration's units
 
     @property
     def monotone(self) -> bool:
@@ -327,11 +279,38 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
+    of, top, unit = _concentration(raw, kind, where)
     return Metric(kind, repo_type, _where(raw.get("where", {}), f"{where}.where"),
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n)
+                  n=n, of=of, top=top, unit=unit)
+
+
+def _concentration(raw: dict[str, Any], kind: str, where: str) -> tuple[str, str, str]:
+    """`of`, `top` and `unit` of a concentration metric (refused on other kinds)."""
+    if kind not in CONCENTRATION_KINDS:
+        extra = [key for key in ("of", "top", "unit") if key in raw]
+        if extra:
+            raise ClaimDefinitionError(f"{where}.{extra[0]}: only a concentration "
+                                       f"({', '.join(CONCENTRATION_KINDS)}) takes it")
+        return "downloads", "1%", "repo"
+    of, unit, top = raw.get("of", "downloads"), raw.get("unit", "repo"), raw.get("top", "1%")
+    if of not in VALUE_COLUMNS:
+        raise ClaimDefinitionError(f"{where}.of: must be one of {', '.join(VALUE_COLUMNS)}")
+    if unit not in UNITS:
+        raise ClaimDefinitionError(f"{where}.unit: must be one of {', '.join(UNITS)}")
+    if "top" in raw and kind != "top_value_share":
+        raise ClaimDefinitionError(f"{where}.top: only a top_value_share takes it")
+    try:
+        share = Fraction(top.strip().removesuffix("%")) if isinstance(top, str) and \
+            top.strip().endswith("%") else None
+    except ValueError:
+        share = None
+    if share is None or not 0 < share <= 100:
+        raise ClaimDefinitionError(f'{where}.top: must be a percentage above 0 and up to 100, '
+                                   f'such as "1%" or "0.1%", not {top!r}')
+    return of, top.strip(), unit
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:

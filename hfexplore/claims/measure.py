@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hfexplore.claims.loader import Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Metric
+from hfexplore.stats.concentration import measure
 from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_of, value_counts
 
 # Claim column names -> snapshot columns (`family` is derived from `author`).
@@ -36,6 +37,8 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     selected = scan.narrowed(metric.where)
     if metric.kind == "count":
         return Figure(float(selected.count()))
+    if metric.kind in CONCENTRATION_KINDS:
+        return _concentration(selected, metric)
     column = metric.column or ""
     if column == "license_name" and selected.rows(
             "SELECT count(*) > 0 AND count(license_name) = 0 FROM rows")[0][0]:
@@ -47,6 +50,25 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     if metric.kind == "top_share":
         return _top_share(selected, name, metric.n)
     return _rank(selected, name, metric)
+
+
+def _concentration(scan: Scan, metric: Metric) -> Figure:
+    found = measure(scan, metric.of, metric.unit, (metric.top,))
+    if found.units == 0:
+        raise Inconclusive(f"no {metric.unit}s with {metric.of} in this data")
+    value = {"top_value_share": found.tops[0][2], "gini": found.gini,
+             "zero_value_share": found.zero_share}[metric.kind]
+    if value is None:
+        raise Inconclusive(f"every {metric.unit} has 0 {metric.of}: nothing is concentrated")
+    units = f"{found.units:,} {metric.unit}s"
+    detail = {"top_value_share": f"the top {metric.top} ({found.tops[0][1]:,} of {units}) hold "
+                                 f"{100 * (found.tops[0][2] or 0):.2f}% of {found.total:,} "
+                                 f"{metric.of}",
+              "gini": f"Gini {found.gini:.4f} over {units} ({found.total:,} {metric.of})",
+              "zero_value_share": f"{found.zeros:,} of {units} have no {metric.of}"}[metric.kind]
+    if found.missing:
+        detail += f"; {found.missing:,} repos without {metric.of} left out"
+    return Figure(float(value), found.units, detail=detail)
 
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:
