@@ -62,10 +62,8 @@ def _concentration_history(snapshots: Sequence[Snapshot], metric: str,
             continue
         found = measure(Scan(snapshot, repo_type), "downloads", "repo")
         rows.append({"date": iso(snapshot.as_of), "snapshot": snapshot.name,
-                     metric: found.gini if metric == "gini" else found.top_share("1%"),
-                     "repos": found.units})
-    frame = pd.DataFrame(rows, columns=["date", "snapshot", metric, "repos"])
-    frame["repos"] = frame["repos"].astype("Int64")
+                     metric: found.gini if metric == "gini" else found.top_share("1%")})
+    frame = pd.DataFrame(rows, columns=["date", "snapshot", metric])
     what = "Gini coefficient" if metric == "gini" else "share held by the top 1%"
     report = Report(f"{what.capitalize()} of {PLURAL[repo_type]}' downloads, per snapshot",
                     frame.sort_values("date", kind="stable").reset_index(drop=True),
