@@ -67,7 +67,7 @@ def sizes(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     total = int(frame["count"].sum())
     known = int(frame.loc[frame["size"] != UNKNOWN, "count"].sum())
     frame.insert(2, "share", frame["count"] / max(total, 1))
-    frame.insert(3, "share_of_known", [c / known if known and s != UNKNOWN else None
+    frame.insert(3, "known_share", [c / known if known and s != UNKNOWN else None
                                        for s, c in zip(frame["size"], frame["count"],
                                                        strict=True)])
     median = scan.scalar("SELECT median(num_parameters) FROM rows") if known else None
