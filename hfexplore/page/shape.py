@@ -41,8 +41,8 @@ def lorenz(report: Report, top: int) -> Chart | None:
                         [p["population_share"] for p in points],
                         [p["value_share"] for p in points],
                         label="Lorenz curve" + (f" (Gini {gini:.3f})" if gini else ""),
-                        x_label="share of models, fewest downloads first",
-                        y_label="share of downloads", summary=summary,
+                        x_label="models, fewest downloads first (cumulative share)",
+                        y_label="downloads (cumulative share)", summary=summary,
                         columns=["top", "models", "share of downloads"], rows=rows)
 
 
