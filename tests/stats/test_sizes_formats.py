@@ -108,3 +108,38 @@ def test_a_version_2_snapshot_reads_num_parameters_as_unknown() -> None:
         demo.count("model")
     assert Scan(demo).scalar("SELECT count(num_parameters) FROM rows") == 0
     assert Scan(demo, filters=Filters(num_parameters_max=10**15)).count() == 0
+
+
+def test_an_import_reads_the_dumps_parameter_counts(tmp_path) -> None:
+    from hfexplore.hub import Transport
+    from hfexplore.hub.files import HubFiles
+    from hfexplore.ingest.dump_import import import_snapshots
+    from tests.hubsim import SyntheticCatalog
+    from tests.hubsim.dumps import hub_stats_repo
+    from tests.hubsim.files import FileStore
+    from tests.hubsim.server import HubSim
+
+    catalog = SyntheticCatalog("model", 600, seed=5)
+    want = {}
+    for index in range(len(catalog.ids)):
+        item = catalog.item(index)
+        want[item["id"]] = (item.get("safetensors") or {}).get("total")
+    assert any(want.values()) and not all(want.values())
+    store = FileStore(redirect=True)
+    hub_stats_repo(store, {"model": catalog}, "2025-02", tmp_path / "dump")
+    with HubSim({"model": catalog}, files=store) as sim:
+        result = import_snapshots("hub-stats", tmp_path / "data",
+                                  files=HubFiles(Transport(sim.url)), repo_types=["model"])
+    table = result.snapshots[-1].table("model", ["id", "num_parameters"])
+    assert dict(zip(table["id"].to_pylist(), table["num_parameters"].to_pylist(),
+                    strict=True)) == want
+
+
+def test_out_of_range_totals_from_a_dump_are_unknown() -> None:
+    from hfexplore.normalize.columns import normalize_arrow
+    from hfexplore.normalize.schema import Anomalies
+
+    inputs = {"id": pa.array(["a/1", "a/2", "a/3", "a/4"]),
+              "safetensors.total": pa.array([5, -1, 2**63 - 1, None], pa.int64())}
+    batch = normalize_arrow(inputs, 4, "model", LicenseTable.load(), Anomalies())
+    assert batch.column("num_parameters").to_pylist() == [5, None, None, None]
