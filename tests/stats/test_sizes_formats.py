@@ -143,3 +143,31 @@ def test_out_of_range_totals_from_a_dump_are_unknown() -> None:
               "safetensors.total": pa.array([5, -1, 2**63 - 1, None], pa.int64())}
     batch = normalize_arrow(inputs, 4, "model", LicenseTable.load(), Anomalies())
     assert batch.column("num_parameters").to_pylist() == [5, None, None, None]
+
+
+def test_a_crawl_records_each_models_parameter_count(make_hub, client_for, tmp_path) -> None:
+    from hfexplore.ingest.crawl import create_snapshot
+
+    sim = make_hub(models=700, datasets=10, spaces=10, seed=3)
+    catalog = sim.catalogs["model"]
+    want = {catalog.item(i)["id"]: (catalog.item(i).get("safetensors") or {}).get("total")
+            for i in range(len(catalog.ids))}
+    snapshot = create_snapshot(client_for(sim), tmp_path, ["model"])
+    table = snapshot.table("model", ["id", "num_parameters"])
+    assert dict(zip(table["id"].to_pylist(), table["num_parameters"].to_pylist(),
+                    strict=True)) == want
+    assert "safetensors" in snapshot.manifest["expand"]["model"]
+
+
+def test_the_command_line_refuses_a_malformed_range(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from hfexplore.cli import cli
+
+    bad = CliRunner().invoke(cli, ["sizes", "--demo", "--num-parameters", "6B"])
+    assert bad.exit_code == 2 and "min:N" in bad.output
+    live = CliRunner().invoke(cli, ["licenses", "--live", "--num-parameters", "min:1B"])
+    assert live.exit_code == 2 and "--num-parameters" in live.output
+    plot = tmp_path / "lorenz.svg"
+    done = CliRunner().invoke(cli, ["concentration", "--demo", "--plot", str(plot), "-f", "json"])
+    assert done.exit_code == 0 and plot.read_text().startswith("<?xml")
