@@ -127,15 +127,21 @@ def history_figure(report: Report) -> Any:
         key = rows.columns[2]
         for name, group in rows.groupby(key, sort=False):
             axis.plot(moments[group.index], group["count"], marker="o", label=str(name))
-    else:  # wide form: date, snapshot, model, dataset, space
+    else:  # wide form: date, snapshot, then model, dataset, space (or gini, top1)
+        measure = report.extra.get("metric") in ("gini", "top1")
         for column in [c for c in rows.columns if c not in ("date", "snapshot")]:
-            axis.plot(moments, rows[column].astype("float64"), marker="o", label=f"{column}s")
+            axis.plot(moments, rows[column].astype("float64"), marker="o",
+                      label=column if measure else f"{column}s")
     locator = dates.AutoDateLocator()
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
-    _thousands(axis)
+    if report.extra.get("metric") in ("gini", "top1"):
+        axis.set_ylabel("Gini coefficient" if report.extra["metric"] == "gini" else
+                        "share of downloads held by the top 1%")
+    else:
+        _thousands(axis)
+        axis.set_ylabel("repos")
     axis.set_xlabel("snapshot time (UTC)")
-    axis.set_ylabel("repos")
     axis.set_title(report.title)
     axis.legend(loc="best")
     fig.tight_layout()

@@ -117,3 +117,15 @@ def test_the_lorenz_curve_is_drawn_from_the_reports_points(tmp_path) -> None:
     assert "Gini" in curve.get_label()
     plot_lorenz(report, tmp_path / "lorenz.png")
     assert (tmp_path / "lorenz.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_concentration_history_is_plotted_on_its_own_scale() -> None:
+    from hfexplore.formats.plot import history_figure
+    from hfexplore.stats.history import history
+    from hfexplore.store.snapshot import demo_snapshot
+
+    report = history([demo_snapshot()], metric="gini")
+    axis = history_figure(report).axes[0]
+    assert axis.get_ylabel() == "Gini coefficient"
+    [line] = axis.get_lines()
+    assert list(line.get_ydata()) == report.rows["gini"].tolist()
