@@ -49,6 +49,26 @@ SAME = {
         "select k, count(distinct a) from e group by k",
         "select o.family, e.rel, count(*) from e join origins o using (k) group by all",
         "select o.family, count(distinct a) from e join origins o using (k) group by all",
+        # Followed to the roots: the closure of the lower-case edges (no empty id, no model
+        # naming itself), descendants per base and per family of an ancestor, and the origin
+        # families of the 20 bases with the most derivatives (the attributed ancestors-or-self
+        # with no attributed ancestor outside their own cycle).
+        "create temp table g as select distinct lower(trim(id)) m, lower(trim(b)) b from "
+        "(select id, unnest(base_models) b from m where len(base_models) > 0) "
+        "where trim(b) <> '' and lower(trim(b)) <> lower(trim(id))",
+        "create temp table c as with recursive r(m, a) as (select m, b from g union "
+        "select r.m, g.b from r join g on g.m = r.a where g.b <> r.m) select * from r",
+        "select a, count(*) from c group by a",
+        "select o.family, count(distinct c.m) from c join origins o on o.k = c.a "
+        "where o.family is not null group by all",
+        "with shown as (select k from e group by k order by count(*) desc, k limit 20), "
+        "t as (select k, family from origins where family is not null), "
+        "reach as (select m node, a anc from c where m in (select k from shown) "
+        "union all select k, k from shown), "
+        "above as (select distinct c.m from c join t on t.k = c.a anti join c back on "
+        "back.m = c.a and back.a = c.m where c.m in (select anc from reach)) "
+        "select reach.node, list(distinct t.family) from reach join t on t.k = reach.anc "
+        "where reach.anc not in (select m from above) group by 1",
     ],
     "growth": [
         "select year(created_at) * 100 + month(created_at) p, count(*), count(*) filter (where "

@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--models", type=int, default=200_000)
     parser.add_argument("--normaliser", choices=["columns", "items"], default="columns")
+    parser.add_argument("--depth", action="store_true", help="closure: with each pair's depth")
     args = parser.parse_args(argv)
     name = args.name
     if name == "raw":
@@ -417,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         result = diff(args.snapshot, args.other)
     elif name == "startup":
         result = startup()
+    elif name == "closure":
+        from benchmarks.lineage import closure
+
+        result = closure(args.snapshot, args.depth)
     else:
         raise SystemExit(f"unknown workload {name}")
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

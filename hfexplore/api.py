@@ -100,10 +100,11 @@ def summary(source: Snapshot | None = None, *, top: int = 10, **filters: Any) ->
 
 
 def licenses(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
-             by: Literal["license", "category", "family"] = "license", open_weight: bool = False,
-             top: int = 20, **filters: Any) -> Report:
-    """Repos per license, category or license family; filters: author=, library=, task=,
-    created_after=, created_before=."""
+             by: Literal["license", "category", "license_family", "family"] = "license",
+             open_weight: bool = False, top: int = 20, **filters: Any) -> Report:
+    """Repos per license, category or license family (`family`: its old spelling); filters:
+    author=, library=, task=, created_after=, created_before=, family=, base_family=,
+    parent_family=..."""
     return reports.licenses(_open(source), repo_type, by=by, open_weight=open_weight, top=top,
                             filters=_filters(filters))
 
@@ -125,9 +126,12 @@ def authors(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *
 
 
 def lineage(source: Snapshot | None = None, *, family: str | None = None,
-            base: str | None = None, top: int = 20, **filters: Any) -> Report:
-    return reports.lineage(_open(source), family=family, base=base, top=top,
-                           filters=_filters(filters))
+            parent_family: str | None = None, base: str | None = None, top: int = 20,
+            **filters: Any) -> Report:
+    """Derivatives per base model and per family, direct and at any depth; `family`: the
+    bases of that family's tree, `parent_family`: the bases attributed to it themselves."""
+    return reports.lineage(_open(source), family=family, parent_family=parent_family,
+                           base=base, top=top, filters=_filters(filters))
 
 
 def growth(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,

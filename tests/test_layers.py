@@ -15,7 +15,8 @@ LAYERS = ["", "knowledge", "hub", "normalize", "store", "ingest", "formats", "st
           "page", "facade", "cli"]
 BASE = {"errors", "config", "repo_type", "arguments", "sanitize", "report", "verdicts",
         "atomic_files", "data"}
-FACADES = {"api", "doctor"}  # the Python API and `doctor` sit over the layers, under the CLI
+FACADES = {"api", "doctor", "protocol"}  # the Python API, `doctor` and its protocol self-test
+# sit over the layers, under the CLI
 
 
 def layer_of(module: str) -> int:

@@ -46,8 +46,10 @@ def _families(params: dict[str, Any]) -> Families:
 @click.option("--open-weight", is_flag=True,
               help="Only open-weight licenses (permissive, copyleft, open-weight-restricted), "
                    "and which organisation families publish under each.")
-@click.option("--by", type=click.Choice(["license", "category", "family"]), default="license",
-              show_default=True, help="Group by license id, category or license family.")
+@click.option("--by", type=click.Choice(["license", "category", "license_family", "family"]),
+              default="license", show_default=True,
+              help="Group by license id, category or license family (the license's own: "
+                   "cc-by, gpl, llama...; `family` is an old spelling of license_family).")
 @live_option
 @top_option(20)
 @filter_options
@@ -56,8 +58,8 @@ def _families(params: dict[str, Any]) -> Families:
 @hub_options
 @output_options
 def licenses(repo_type: RepoType, open_weight: bool,
-             by: Literal["license", "category", "family"], live: bool, top: int,
-             output_format: str | None, **params: Any) -> None:
+             by: Literal["license", "category", "license_family", "family"], live: bool,
+             top: int, output_format: str | None, **params: Any) -> None:
     """Repos per license, with its category and share.
 
     With --live, counts on the Hub without a snapshot: one count request per license id of the
@@ -166,7 +168,11 @@ def authors(repo_type: RepoType, by_family: bool,
     "hfexplore lineage --demo --family Meta --top 5",
     "hfexplore lineage --base meta-llama/Llama-2-7b-hf"))
 @click.option("--family", metavar="NAME", callback=not_empty,
-              help="Only bases published by this family.")
+              help="Only bases of this family's tree: its own models (by origin pattern, "
+                   "namespace, mirror or legacy id) and models descending from one at any "
+                   "depth.")
+@click.option("--parent-family", metavar="NAME", callback=not_empty,
+              help="Only bases attributed to this family themselves (the direct parents).")
 @click.option("--base", metavar="REPO", callback=not_empty,
               help="Only derivatives of this base model.")
 @top_option(20)
@@ -174,14 +180,15 @@ def authors(repo_type: RepoType, by_family: bool,
 @families_option
 @snapshot_options
 @output_options
-def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
-            **params: Any) -> None:
-    """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+def lineage(family: str | None, parent_family: str | None, base: str | None, top: int,
+            output_format: str | None, **params: Any) -> None:
+    """Derivatives per base model and per family: direct, by relation (finetune, adapter,
+    ...), and descendants at any depth, the base_model chain followed to its roots."""
     from hfexplore.stats import reports
 
     emit(on_snapshot(params, lambda snap: reports.lineage(
-        snap, family=family, base=base, top=top, filters=filters_from(params),
-        families=_families(params))), output_format)
+        snap, family=family, parent_family=parent_family, base=base, top=top,
+        filters=filters_from(params), families=_families(params))), output_format)
 
 
 @click.command(epilog=examples(

@@ -13,6 +13,7 @@ from hfexplore.cli.options import (
     plot_option,
     repo_type_option,
     top_option,
+    warn_if_stale,
 )
 from hfexplore.config import resolve_data_dir
 from hfexplore.repo_type import RepoType
@@ -49,6 +50,8 @@ def history(metric: Literal["total", "license", "library", "gini", "top1"], repo
                                      top=top)
     else:
         snapshots, problems = intact_snapshots(resolve_data_dir(data_dir))
+        for snapshot in snapshots:
+            warn_if_stale(snapshot)
         report = history_of(snapshots, metric=metric, repo_type=repo_type,
                             top=top)
         report.notes.extend(problems)

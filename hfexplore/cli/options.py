@@ -39,6 +39,9 @@ hub_connection_options = _stack(
     click.option("--token", metavar="TOKEN", help="Hub token [default: $HF_TOKEN or saved login]."),
     click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
                  help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir]."),
+    click.option("--record", type=click.Path(file_okay=False), metavar="DIR",
+                 help="Save every answer received from the Hub (bodies and headers, never the "
+                      "token) into DIR, for a bug report."),
 )
 
 hub_options = _stack(
@@ -60,8 +63,14 @@ def hub_client(params: dict[str, Any]) -> HubClient:
         raise click.UsageError(f"{names} cannot be combined")
     mode = (CacheMode.OFF if params.get("no_cache") else CacheMode.REFRESH if params.get("refresh")
             else CacheMode.OFFLINE if params.get("offline") else CacheMode.USE)
-    return connect(params.get("endpoint"), params.get("token"), cache_dir=params.get("cache_dir"),
-                   cache_mode=mode)
+    client = connect(params.get("endpoint"), params.get("token"),
+                     cache_dir=params.get("cache_dir"), cache_mode=mode,
+                     record=params.get("record"))
+    if sys.stderr.isatty():  # a walk standing in for a count shows a bar, as a crawl does
+        from hfexplore.cli.progress import CrawlProgress
+
+        client.walk_progress = CrawlProgress
+    return client
 
 
 output_options = click.option(
@@ -133,8 +142,18 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
-        return demo_snapshot()
-    return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
+        return warn_if_stale(demo_snapshot())
+    return warn_if_stale(resolve_snapshot(params.get("snapshot_ref"),
+                                          resolve_data_dir(params.get("data_dir"))))
+
+
+def warn_if_stale(snapshot: Snapshot) -> Snapshot:
+    """The snapshot, after one line on stderr if its contents are older than its date
+    (`store/freshness.py`)."""
+    line = snapshot.freshness().warning(snapshot.name)
+    if line:
+        click.echo(f"warning: {line}", err=True)
+    return snapshot
 
 
 def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:

@@ -17,19 +17,8 @@ from hfexplore.knowledge.licenses import (
     categories_by_policy,
     most_restrictive,
 )
+from hfexplore.knowledge.reuploads import Reuploads
 
-__all__ = [
-    "CATEGORIES",
-    "OPEN_WEIGHT_CATEGORIES",
-    "RESTRICTIVENESS",
-    "Families",
-    "Family",
-    "FormatRule",
-    "FormatRules",
-    "LicenseInfo",
-    "LicenseTable",
-    "SizeBucket",
-    "categories_by_policy",
-    "load_library_names",
-    "most_restrictive",
-]
+__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
+           "FormatRule", "FormatRules", "LicenseInfo", "LicenseTable", "Reuploads",
+           "SizeBucket", "categories_by_policy", "load_library_names", "most_restrictive"]

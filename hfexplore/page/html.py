@@ -57,7 +57,7 @@ CHART_TITLES = {
     **shape.TITLES,
 }
 VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONCLUSIVE: "warn",
-                 Outcome.OUT_OF_SCOPE: "muted"}
+                 Outcome.CONTESTED: "contested", Outcome.OUT_OF_SCOPE: "muted"}
 
 
 def render_html(page: ReportPage) -> str:
@@ -273,13 +273,21 @@ def _card(verdict: Verdict) -> dict[str, Any]:
         "direction": str(verdict.direction or ""),
         "css": VERDICT_CLASS[verdict.verdict],
         "comparisons": comparisons,
-        "data_date": iso(data.as_of) if data else "",
+        "data_date": (iso(data.as_of) + (f" (its newest repo is from {data.earliest}: the data "
+                                         "may be of any day between)" if data.earliest else ""))
+        if data else "",
         "data_source": clean_text(data.label) if data else "",
         "method": clean_text(data.method) if data else "",
         "gap": _gap(verdict.claim_date, data),
         "caveat": clean_text("; ".join(verdict.caveats)),
         "note": clean_text(verdict.note),
         "evidence": [shown for shown in evidence if shown not in compared],
+        "readings": [{"name": clean_text(r.name),
+                      "measured": _measured(r.measured, r.percent) or "not measured",
+                      "verdict": str(r.verdict) + (f" ({r.direction})" if r.direction else ""),
+                      "expected": clean_text(r.expected), "reason": clean_text(r.reason),
+                      "cannot_see": clean_text(r.cannot_see), "note": clean_text(r.note)}
+                     for r in verdict.readings],
     }
 
 
@@ -296,10 +304,10 @@ def _article(cited: Citation | None) -> dict[str, str]:
 def _comparisons(verdict: Verdict) -> list[tuple[str, str, str]]:
     """(part name or "", measured, expected) per judged metric."""
     if verdict.parts:
-        return [(clean_text(p.name), _measured(p.measured, False), clean_text(p.expected))
-                for p in verdict.parts]
+        return [(clean_text(p.name), f"{p.verdict} by its readings" if p.readings else
+                 _measured(p.measured, False), clean_text(p.expected)) for p in verdict.parts]
     finding = verdict.finding
-    if finding is None:
+    if finding is None or finding.readings:
         return []
     return [("", _measured(finding.measured, finding.kind == "share"),
              clean_text(finding.expected))]

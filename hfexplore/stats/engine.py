@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.normalize.schema import SCHEMA_VERSION
 from hfexplore.repo_type import RepoTypeLike
+from hfexplore.stats.closure import READS, LineageGraph
 from hfexplore.stats.filters import Filters, Knowledge
 from hfexplore.store.snapshot import Snapshot, file_name
 from hfexplore.store.upgrade import null_columns_sql, readable_columns
@@ -37,7 +39,7 @@ class Scan:
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
                  license_table: LicenseTable | None = None,
-                 knowledge: Knowledge | None = None) -> None:
+                 knowledge: Knowledge | None = None, graph: _SharedGraph | None = None) -> None:
         self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
         self._connection = _database().cursor()
@@ -45,11 +47,13 @@ class Scan:
         self._attached: list[Snapshot] = []
         self._views: list[str] = []  # the names of the attached snapshots' views
         self._register_source(source, repo_type)
+        self._graph = graph or _SharedGraph()
+        self._graph_registered = False
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
         for number, item in enumerate(self.filters):
-            found, params = item.compile(self.knowledge, self._bare_base_ids, f"f{number}")
+            found, params = item.compile(self.knowledge, self.lineage, f"f{number}")
             conditions += found
             self._params.update(params)
         self._where = " AND ".join(conditions) or "true"
@@ -65,7 +69,27 @@ class Scan:
     def narrowed(self, *more: Filters) -> Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
-        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge)
+        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
+                    graph=self._graph)
+
+    @property
+    def unfiltered(self) -> bool:
+        """Whether the rows are the whole source."""
+        return self._where == "true"
+
+    def lineage(self) -> LineageGraph:
+        """The base_model graph of the whole source (`stats/closure.py`), built on first use
+        and shared with the scans narrowed from this one; its `lineage_*` tables are then
+        registered in this scan's connection, for queries to join on."""
+        with self._errors():
+            graph = self._graph.graph
+            if graph is None:
+                self._check_columns(list(READS))
+                graph = self._graph.graph = LineageGraph.build(self._connection, self.families)
+            if not self._graph_registered:
+                graph.register(self._connection)
+                self._graph_registered = True
+        return graph
 
     # -- running queries --------------------------------------------------------------------
     def relation(self, query: str, params: dict[str, Any] | None = None
@@ -79,10 +103,14 @@ class Scan:
     def _check_pages(self, query: str) -> None:
         """DuckDB does not check page checksums (see `store.pages`): the pages of the columns
         the query and the filters name are checked before it reads them."""
+        text = f"{query} WHERE {self._where}"
+        self._check_columns(columns_named(text, self._columns, ("rows", "source", *self._views)))
+
+    def _check_columns(self, columns: list[str] | None) -> None:
+        """The pages of `columns` (None: every column) checked in the source's file and the
+        attached ones."""
         if self._snapshot is None or self._table is not None:
             return  # an Arrow table: pyarrow checked its pages when it read them
-        text = f"{query} WHERE {self._where}"
-        columns = columns_named(text, self._columns, ("rows", "source", *self._views))
         for snapshot in (self._snapshot, *self._attached):
             snapshot.check_pages(self.repo_type, columns)
 
@@ -185,15 +213,13 @@ class Scan:
         self._connection.register(name, table)
         return table
 
-    def _bare_base_ids(self) -> list[str]:
-        """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
-        if self._snapshot is not None and self._table is None:
-            self._snapshot.check_pages(self.repo_type, ["base_models"])
-        with self._errors():
-            found = self._connection.sql(
-                "SELECT DISTINCT lower(trim(b)) FROM (SELECT unnest(base_models) AS b FROM "
-                "source) WHERE NOT contains(b, '/')").fetchall()
-        return [row[0] for row in found if row[0]]
+
+
+@dataclass
+class _SharedGraph:
+    """The lineage graph of a source, once built: shared by a scan and those narrowed from it."""
+
+    graph: LineageGraph | None = None
 
 
 _COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 
-from hfexplore.arguments import check_arguments
+from hfexplore.arguments import check_arguments, license_grouping
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 from hfexplore.report import Report
@@ -44,18 +45,22 @@ def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters
 
 
 def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weight: bool = False,
-             by: Literal["license", "category", "family"] = "license", top: int = 20,
-             filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
+             by: Literal["license", "category", "license_family", "family"] = "license",
+             top: int = 20, filters: Filters = NO_FILTERS,
+             license_table: LicenseTable | None = None,
              families: Families | None = None) -> Report:
-    """Repos per license (or category, or license family), with shares of all repos.
+    """Repos per license (or category, or license family: `family` is its old spelling), with
+    shares of all repos.
 
     Categories follow the multi-license policy (`knowledge/licenses.py`): `multi_licensed` and
     `moved_by_policy` in the result say how many repos it concerns. With a `license_table` of
     the user's, categories are re-derived from each repo's licenses by that table."""
-    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
+    check_arguments(repo_type=repo_type)
+    grouping = license_grouping(by)
     scan = Scan(snapshot, repo_type, filters, families=families, license_table=license_table)
     groups = _license_groups(scan, open_weight, recategorise=license_table is not None)
-    return _licenses_report(snapshot, scan, groups, open_weight=open_weight, by=by, top=top)
+    return _licenses_report(snapshot, scan, groups, open_weight=open_weight, by=grouping,
+                            top=top)
 
 
 def _license_groups(scan: Scan, open_weight: bool, recategorise: bool,
@@ -101,11 +106,13 @@ def _licenses_report(snapshot: Snapshot, scan: Scan, groups: pd.DataFrame, *,
         family_of = {e.id: e.family for e in table.entries.values()}
         family = pairs["license"].map(family_of).fillna(
             pairs["license"].where(pairs["license"] == NONE_LABEL, "custom"))
-        rows = pairs.assign(family=family).groupby("family", as_index=False)["count"].sum()
+        rows = pairs.assign(license_family=family).groupby("license_family", as_index=False)[
+            "count"].sum()
     key = rows.columns[0]
     rows = rows.sort_values(["count", key], ascending=[False, True], kind="stable")
     rows["share"] = rows["count"] / max(total, 1)
-    title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
+    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by "
+             f"{by.replace('_', ' ')}")
     report = _report(title, top_rows(rows, top), snapshot, filters, repo_type=repo_type,
                      total=total, matching=int(pairs["count"].sum()), multi_licensed=multi,
                      moved_by_policy=moved)
@@ -198,26 +205,59 @@ def _authors(snapshot: Snapshot, scan: Scan, by_family: bool, sort: str, top: in
     rows["downloads"] = rows["downloads"].astype("Int64")
     rows["likes"] = rows["likes"].astype("Int64")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
-    return _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
-                   distinct=distinct)
+    report = _report(title, top_rows(rows, top), snapshot, _filters(scan), repo_type=repo_type,
+                     distinct=distinct)
+    if by_family:
+        report.notes += _fixture_notes(scan)
+    return report
 
 
-def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None = None,
-            top: int = 20, filters: Filters = NO_FILTERS,
-            families: Families | None = None) -> Report:
-    """Derivatives per base model and per origin family, by relation (each edge has its own),
-    with distinct authors. Base ids are grouped case-insensitively."""
+def _fixture_notes(scan: Scan) -> list[str]:
+    """What a family's test-fixture namespaces hold among the rows, said as left out: a
+    fixture (a tiny random model for a test suite) is not a release (families.toml)."""
+    fixtures = scan.families.fixture_map()
+    scan.register("fixture_namespaces", pa.table({
+        "namespace": pa.array(list(fixtures), pa.string()),
+        "family": pa.array(list(fixtures.values()), pa.string())}))
+    found = scan.rows(
+        "SELECT f.family, f.namespace, count(*) FROM rows JOIN fixture_namespaces AS f "
+        "ON f.namespace = lower(rows.author) GROUP BY ALL ORDER BY 1, 3 DESC, 2")
+    per_family: dict[str, list[tuple[str, int]]] = {}
+    for family, namespace, count in found:
+        per_family.setdefault(family, []).append((namespace, int(count)))
+    what = PLURAL[scan.repo_type]
+    return [f"{family}: {sum(n for _, n in held):,} {what} in its test-fixture namespaces ("
+            + ", ".join(f"{namespace} {n:,}" for namespace, n in held)
+            + ") are not counted: a test fixture is not a release (families.toml)"
+            for family, held in per_family.items()]
+
+
+def lineage(snapshot: Snapshot, *, family: str | None = None,
+            parent_family: str | None = None, base: str | None = None, top: int = 20,
+            filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
+    """Derivatives per base model and per family, by relation (each edge has its own), with
+    descendants at any depth, origin families (the base_model chain followed to its roots) and
+    distinct authors. Base ids are grouped case-insensitively. `family`: only the bases of that
+    family's tree (its models and those descending from them); `parent_family`: only the bases
+    attributed to that family themselves."""
     scan = Scan(snapshot, "model", filters, families=families)
     models, with_base = scan.rows(
         "SELECT count(*), count(*) FILTER (WHERE len(base_models) > 0) FROM rows")[0]
-    found = lineage_of(scan, family=family, base=base, top=top)
-    report = _report("Derivatives per base model", found.per_base, snapshot, filters,
-                     models=int(models), models_with_base=int(with_base),
+    found = lineage_of(scan, family=family, parent_family=parent_family, base=base, top=top)
+    report = _report("Derivatives per base model: direct (by relation) and at any depth",
+                     found.per_base, snapshot, filters, models=int(models),
+                     models_with_base=int(with_base),
                      base_share=int(with_base) / max(int(models), 1), edges=found.edges)
     report.sections["by_family"] = found.per_family
-    report.section_titles["by_family"] = "Derivatives per origin family of the base model"
-    report.notes.append("a model with several bases counts once per base, each with its own "
-                        "relation; families by origin (mirrors and legacy ids included)")
+    report.section_titles["by_family"] = ("Derivatives per family of the base model: direct "
+                                          "and at any depth")
+    report.notes += [
+        "derivatives: direct, one per edge (a model with several bases counts once per base, "
+        "each with its own relation); descendants: the models descending at any depth, the "
+        "base_model chain followed up to its roots, each counted once",
+        "base_family: the family a base is attributed to by itself (origin patterns, "
+        "namespaces and mirrors, legacy ids); origin_family: the family of its roots (where a "
+        "root is unattributed, the attributed ancestor nearest that root)"]
     return report
 
 
@@ -251,14 +291,43 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
                                 fill_value=0)
     rows = pd.DataFrame({by: counts.index.astype(str), "created": counts.to_numpy()})
     rows["cumulative"] = rows["created"].cumsum()
+    rows["partial"] = _partial(counts.index, snapshot.as_of, filters)
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
                      filters, repo_type=repo_type, undated=unknown)
+    for period in rows.loc[rows["partial"], by]:
+        reason = _partial_reason(period, by, snapshot.as_of, filters)
+        report.notes.append(f"{period} is partial: {reason}")
     placeholder = int(found["placeholder"].sum())
     report.extra["placeholder_created"] = placeholder
     if placeholder:
         report.notes.append(f"{placeholder:,} repos carry the Hub's placeholder creation time "
                             "2022-03-02T23:29 (repos older than its date tracking)")
     return report
+
+
+def _partial(periods: pd.Index, as_of: datetime, filters: Filters) -> list[bool]:
+    """Whether each period is only partly covered: the data was taken, or `created_before`
+    cuts, before it ended; or `created_after` starts after it began."""
+    end = min([as_of, *([filters.created_before] if filters.created_before else [])])
+    start = filters.created_after
+    return [bool(_naive(end) < period.end_time
+                 or (start is not None and _naive(start) > period.start_time))
+            for period in periods]
+
+
+def _partial_reason(period: str, by: str, as_of: datetime, filters: Filters) -> str:
+    span = pd.Period(period, freq="M" if by == "month" else "Y")
+    if filters.created_after and _naive(filters.created_after) > span.start_time:
+        return f"only repos created from {filters.created_after.date().isoformat()} are counted"
+    if filters.created_before and filters.created_before < as_of:
+        return f"only repos created before {filters.created_before.date().isoformat()} are counted"
+    return f"the data ends on {as_of.astimezone(UTC).date().isoformat()}"
+
+
+def _naive(moment: datetime) -> pd.Timestamp:
+    """A moment as a naive UTC timestamp, as periods' bounds are."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
 
 
 def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS) -> Report:

@@ -2,10 +2,13 @@
 
 Views: `models`, `datasets`, `spaces` (one snapshot); `history_models`, `history_datasets`,
 `history_spaces` (every snapshot given, with `snapshot` and `date` columns, or every date of an
-export directory, with `date`); tables `licenses` (the license table) and `families` (family,
-namespace). Once the views exist the connection may open only the parquet files behind them
-and its configuration is locked; a user's query must be one SELECT, so it can neither write a
-file nor read one outside the snapshot.
+export directory, with `date`); over `models`, the lineage: `lineage_edges(model, base)` and
+its transitive closure `ancestors(model, ancestor, depth)` (lower-case ids, computed when a
+query reads it: `stats/closure.py`); tables `licenses` (the license table), `families` (family,
+namespace, role, kind) and `origin_patterns` (the repo-id patterns that attribute re-hosted
+copies, in the order they are tried). Once the views exist the connection may open only the
+parquet files behind them and its configuration is locked; a user's query must be one SELECT,
+so it can neither write a file nor read one outside the snapshot.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, S
 from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.report import Report
+from hfexplore.stats.closure import EDGES, READS, closure_sql
 from hfexplore.stats.engine import columns_named
 from hfexplore.store.export import export_dates, export_files, not_an_export
 from hfexplore.store.pages import page_problems
@@ -61,6 +65,10 @@ def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (
             allowed += _export_views(connection, export_dir, plain=snapshot is None)
         else:
             allowed += _history_views(connection, history)
+        if connection.execute("select count(*) from duckdb_views() "
+                              "where view_name = 'models'").fetchall()[0][0]:
+            _view(connection, "lineage_edges", EDGES.format(source="models"))
+            _view(connection, "ancestors", closure_sql("lineage_edges", depth=True))
         if knowledge:
             _knowledge_tables(connection, license_table or LicenseTable.load(),
                               families or Families.load())
@@ -135,7 +143,17 @@ def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: Lice
     names = ["family", "namespace", "role", "kind"]
     families_table = pa.table({name: [m[i] for m in members] for i, name in enumerate(names)},
                               schema=pa.schema([(name, pa.string()) for name in names]))
-    for name, table in (("licenses", licenses), ("families", families_table)):
+    # The first pattern an id matches (`lower(trim(id)) LIKE like_pattern ESCAPE '\'`, lowest
+    # priority first) attributes it; an id matching none falls back to its namespace.
+    rules = families.origin_rules()
+    origin_patterns = pa.table({
+        "priority": pa.array(range(1, len(rules) + 1), pa.int32()),
+        "pattern": pa.array([rule.pattern for rule in rules], pa.string()),
+        "like_pattern": pa.array([rule.like() for rule in rules], pa.string()),
+        "family": pa.array([rule.family for rule in rules], pa.string()),
+        "reason": pa.array([rule.reason for rule in rules], pa.string())})
+    for name, table in (("licenses", licenses), ("families", families_table),
+                        ("origin_patterns", origin_patterns)):
         connection.register(f"_{name}", table)
         connection.execute(f"create table {name} as select * from _{name}")
         connection.unregister(f"_{name}")
@@ -225,6 +243,7 @@ def _named(query: str, view: str) -> bool:
 
 # The views over snapshot files: a `*` from one of them reads every column.
 _FILE_VIEWS = tuple(name for t in REPO_TYPES for name in (PLURAL[t], f"history_{PLURAL[t]}"))
+_LINEAGE_VIEWS = ("lineage_edges", "ancestors")
 
 
 def _check_pages(query: str, snapshot: Snapshot) -> None:
@@ -232,6 +251,8 @@ def _check_pages(query: str, snapshot: Snapshot) -> None:
         if _named(query, PLURAL[repo_type]):
             snapshot.check_pages(repo_type, columns_named(
                 query, snapshot.column_names(repo_type), _FILE_VIEWS))
+    if snapshot.has("model") and any(_named(query, view) for view in _LINEAGE_VIEWS):
+        snapshot.check_pages("model", list(READS))  # the views over `models` read these
 
 
 def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:

@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import SnapshotError
 from hfexplore.normalize.schema import SCHEMA
+from hfexplore.store.freshness import freshness_of, parse_dated
 from hfexplore.store.snapshot import MANIFEST, Snapshot, describe_file, file_name, open_snapshot
 
 # Rows per row group: readers (ours, DuckDB, Spark) pay per row group, and one per 1,000-row
@@ -110,6 +111,13 @@ class SnapshotWriter:
         return (self.work / MANIFEST).exists()
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write `manifest`, with the `freshness` of the files written (how old the newest repo
+        of each type is against the snapshot's date: `store/freshness.py`)."""
+        dated = parse_dated(manifest)
+        if dated is not None:
+            files = {t: self.path(t) for t in manifest.get("repo_types", {})
+                     if self.has_file(t)}
+            manifest = {**manifest, "freshness": freshness_of(dated, files).record()}
         write_atomic(self.work / MANIFEST, json.dumps(manifest, indent=2).encode())
 
     def publish(self, name: str, manifest: dict[str, Any] | None = None) -> Snapshot:

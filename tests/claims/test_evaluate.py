@@ -233,9 +233,9 @@ def test_cli_claims_text_fits_80_columns_and_csv_cells_are_plain(tmp_path) -> No
     import io
 
     rows = list(csv_module.DictReader(io.StringIO(csv_text)))
-    evidence = json.loads(next(r for r in rows if r["id"] == "transformers-most-used")
-                          ["evidence"])
-    assert evidence["rank by downloads"]["value"] == 1
+    row = next(r for r in rows if r["id"] == "transformers-most-used")
+    assert json.loads(row["measured"]) == {"by repos": 1, "by downloads": 1}
+    assert json.loads(row["evidence"])["share of models using transformers"]["value"] > 0.4
 
 
 def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) -> None:
@@ -246,8 +246,8 @@ def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) ->
                                       "-f", "json"])
     assert result.exit_code in (0, 4), result.output
     doc = json.loads(result.stdout)
-    assert {r["verdict"] for r in doc["rows"]} <= {"supported", "refuted", "inconclusive",
-                                                  "out-of-scope"}
+    assert {r["verdict"] for r in doc["rows"]} <= {"supported", "refuted", "contested",
+                                                  "inconclusive", "out-of-scope"}
     assert all(r["source"] != "live" for r in doc["rows"])
 
 

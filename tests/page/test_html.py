@@ -258,7 +258,8 @@ def test_extended_claim_rows_are_shown(demo_page) -> None:
 
 def test_evidence_is_shown_as_figures_never_as_python_reprs(parsed) -> None:
     card = parsed.by_id("claim-transformers-most-used").text
-    assert "1 (demo, a 1-in-38 sample)" in card  # rank by downloads, on the demo's sample
+    assert "0.459 (demo, a 1-in-38 sample)" in card  # the share, on the demo's sample
+    assert "by downloads: 1, supported" in " ".join(card.split())  # a reading
     assert "{'" not in parsed.text and "'value'" not in parsed.text
 
 

@@ -1,11 +1,18 @@
-"""A claim's expectation: the comparison its measured value must pass, and how a range of
-values at the claim's date is classified against it."""
+"""What a claim file defines, as values: claims, their metrics, readings and expectations.
+
+`claims/loader.py` reads claim files into these; `claims/evaluate.py` judges them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from hfexplore.repo_type import RepoType
+from hfexplore.stats.filters import Filters
 from hfexplore.verdicts import Direction
+
+NO_WHERE = Filters()
 
 
 @dataclass(frozen=True)
@@ -67,3 +74,72 @@ def _num(value: float | None) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    kind: str
+    repo_type: RepoType = RepoType.MODEL
+    where: Filters = NO_WHERE  # the repos it is measured on
+    column: str | None = None
+    value: str | None = None
+    by: str = "count"
+    name: str | None = None
+    expect: Expectation | None = None  # parts of an `all` metric carry their own
+    parts: tuple[Metric, ...] = ()
+    among: Filters = NO_WHERE  # a share's denominator
+    min_repos: int = 1
+    n: int = 1
+    readings: tuple[Reading, ...] = ()  # kind "readings": the ways its words can be read
+    of: str = "downloads"  # the value column of a concentration
+    top: str = "1%"  # a top_value_share's top, as a percentage
+    unit: str = "repo"  # a concentration's units
+
+    @property
+    def monotone(self) -> bool:
+        """Counts and distinct counts only grow as repos are added (the catalogue grows almost
+        monotonically); shares, ranks and concentrations can move either way."""
+        return self.kind in ("count", "distinct")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a claim's vague words: a metric, why it is a fair reading, and what
+    it cannot see. A claim (or a part) with readings is supported or refuted only when every
+    reading is; otherwise `contested` (see `verdicts.combine_readings`)."""
+
+    name: str
+    reason: str
+    metric: Metric
+    expect: Expectation
+    cannot_see: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    key: str
+    title: str = ""
+    publisher: str = ""
+    date: date | None = None
+    url: str = ""
+
+    def describe(self) -> str:
+        when = self.date.isoformat() if self.date else "date unknown"
+        title = f'"{self.title}"' if self.title else self.key
+        return f"{title}, {self.publisher or 'publisher unknown'}, {when}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    origin: str
+    quote: str = ""
+    source: str = ""
+    date: date | None = None  # None: the claim's date is unknown
+    notes: str = ""
+    metric: Metric | None = None
+    expect: Expectation | None = None
+    extra: tuple[Metric, ...] = ()
+    scope: str = "in"
+    reason: str = ""
+    article: Article | None = None
