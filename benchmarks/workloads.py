@@ -115,11 +115,15 @@ def peer(endpoint: str) -> dict[str, Any]:
     return {"items": len(frame), "seconds": time.perf_counter() - started}
 
 
-REPORTS = ("stats", "licenses", "authors", "lineage", "growth")
+REPORTS = ("stats", "licenses", "authors", "lineage", "growth", "concentration", "sizes",
+           "formats")
 
 
 def report(snapshot_path: str, name: str) -> dict[str, Any]:
     from hfexplore.stats import reports
+    from hfexplore.stats.concentration import concentration
+    from hfexplore.stats.formats import formats
+    from hfexplore.stats.sizes import sizes
     from hfexplore.store.snapshot import open_snapshot
 
     snapshot = open_snapshot(Path(snapshot_path))
@@ -127,7 +131,10 @@ def report(snapshot_path: str, name: str) -> dict[str, Any]:
             "licenses": lambda: reports.licenses(snapshot, open_weight=True),
             "authors": lambda: reports.authors(snapshot, by_family=False),
             "lineage": lambda: reports.lineage(snapshot),
-            "growth": lambda: reports.growth(snapshot)}[name]
+            "growth": lambda: reports.growth(snapshot),
+            "concentration": lambda: concentration(snapshot),
+            "sizes": lambda: sizes(snapshot),
+            "formats": lambda: formats(snapshot)}[name]
     started = time.perf_counter()
     result = call()
     return {"seconds": time.perf_counter() - started, "rows": len(result.rows)}

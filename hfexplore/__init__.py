@@ -35,7 +35,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks", "authors",
-        "lineage", "growth", "history", "sql", "count_live", "Export")
+        "lineage", "growth", "concentration", "sizes", "formats", "history", "sql",
+        "count_live", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
          "Report": "hfexplore.report", "Snapshot": "hfexplore.store.snapshot",
          "Filters": "hfexplore.stats.reports", "RepoType": "hfexplore.repo_type",

@@ -93,6 +93,9 @@ class Metric:
     outcome: str | None = None  # drift_share: the outcome counted, `to` parent or root
     to: str = "parent"
     readings: tuple[Reading, ...] = ()  # kind "readings": the ways its words can be read
+    of: str = "downloads"  # the value column of a concentration
+    top: str = "1%"  # a top_value_share's top, as a percentage
+    unit: str = "repo"  # a concentration's units
 
     @property
     def monotone(self) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from hfexplore.claims.loader import Claim, Expectation, Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
     Sample,
@@ -139,6 +139,11 @@ class Evaluator:
         if sample is not None and not sample.fraction:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
                                f"({sample.description}): it says nothing of their number")
+        if sample is not None and metric.kind in CONCENTRATION_KINDS and not (
+                metric.kind == "zero_value_share" and metric.unit == "repo"):  # a plain share
+            raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural}: "
+                               "the top of a sample is not the top of the catalogue, so it "
+                               "cannot measure concentration")
         derived = self._derived.setdefault((snapshot.name, metric.repo_type), Derived())
         scan = Scan(snapshot, metric.repo_type, families=self.families,
                     license_table=self.license_table, derived=derived)
@@ -172,7 +177,9 @@ class Evaluator:
         figure = earlier
         if when == "after":
             caveats.append("measured on the repos created by the claim's date that still "
-                           "existed at the data's date")
+                           "existed at the data's date" + (
+                               f", with their {metric.of} as of the data's date"
+                               if metric.kind in CONCENTRATION_KINDS else ""))
         elif when == "around":
             caveats.append("the data may be from before or after the claim: measured on its "
                            "repos created by the claim's date; shares and ranks can move "

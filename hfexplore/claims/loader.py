@@ -29,18 +29,22 @@ Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of
 / those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
 values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`), `drift_share` (license drift by `outcome`
-and `to`: see claims/measure.py) and `all` (every one of `parts` must meet its own
-`expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
-license, standard_license (true or false: a reusable standard license, see the license
-table), custom_license (true: a declared license has custom terms; false: none has),
-library, author, family (the publisher's), not_family, not_family_kind (e.g. "company"),
-family_kind (e.g. ["academic", "nonprofit"]), not_bulk_reuploader (true: not by an account
-whose models are mostly copies, see data/reuploads.toml; false: only by one), base_family
-(a model descending from the family at any depth: any ancestor up its chain of base models is
-the family's), parent_family (a direct base model is the family's), task; values are a
-string or a list. `column`: library, author, license, license_name, task, family.
-Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
+by the `n` most common values of `column`), `drift_share` (license drift by `outcome` and
+`to`: see claims/measure.py), `all` (every one of `parts` must meet its own `expect`), and
+three of concentration (`stats/concentration.py`): `top_value_share` (the share of the value
+column `of` held by the `top` share of units, e.g. top = "1%": the floor(n x 1%)
+with the most), `gini` (the Gini coefficient of `of`) and `zero_value_share` (the share of
+units whose `of` is 0); `of` is downloads (30-day, the default), downloads_all_time or likes,
+and `unit` repo (the default), author or family. `where` and `among` keys: license_category (a
+category, a list, or "open-weight"), license, standard_license (true or false: a reusable
+standard license, see the license table), custom_license (true: a declared license has custom
+terms; false: none has), library, author, family (the publisher's), not_family, not_family_kind
+(e.g. "company"), family_kind (e.g. ["academic", "nonprofit"]), not_bulk_reuploader (true: not
+by an account whose models are mostly copies, see data/reuploads.toml; false: only by one),
+base_family (a model descending from the family at any depth: any ancestor up its chain of base
+models is the family's), parent_family (a direct base model is the family's), task; values are a
+string or a list. `column`: library, author, license, license_name, task, family. Comparisons:
+>, >=, <, <=, ==, between (min inclusive, max exclusive).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,7 +68,11 @@ from hfexplore.stats.filters import Filters
 __all__ = ["NO_WHERE", "Article", "Claim", "ClaimDefinitionError", "Expectation", "LoadResult",
            "Metric", "Reading", "builtin_claim_files", "load_claim_files", "parse_claim"]
 
-KINDS = ("count", "share", "distinct", "rank", "top_share", "drift_share", "all")
+KINDS = ("count", "share", "distinct", "rank", "top_share", "drift_share", "top_value_share",
+         "gini", "zero_value_share", "all")
+CONCENTRATION_KINDS = ("top_value_share", "gini", "zero_value_share")
+VALUE_COLUMNS = ("downloads", "downloads_all_time", "likes")
+UNITS = ("repo", "author", "family")
 OPS = (">", ">=", "<", "<=", "==", "between")
 WHERE_KEYS = ("license_category", "license", "standard_license", "custom_license", "library",
               "author", "family", "not_family", "not_family_kind", "family_kind",
@@ -276,11 +285,39 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
+    of, top, unit = _concentration(raw, kind, where)
     return Metric(kind, repo_type, _where(raw.get("where", {}), f"{where}.where"),
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n, outcome=raw.get("outcome") if kind == "drift_share" else None, to=to)
+                  n=n, outcome=raw.get("outcome") if kind == "drift_share" else None, to=to,
+                  of=of, top=top, unit=unit)
+
+
+def _concentration(raw: dict[str, Any], kind: str, where: str) -> tuple[str, str, str]:
+    """`of`, `top` and `unit` of a concentration metric (refused on other kinds)."""
+    if kind not in CONCENTRATION_KINDS:
+        extra = [key for key in ("of", "top", "unit") if key in raw]
+        if extra:
+            raise ClaimDefinitionError(f"{where}.{extra[0]}: only a concentration "
+                                       f"({', '.join(CONCENTRATION_KINDS)}) takes it")
+        return "downloads", "1%", "repo"
+    of, unit, top = raw.get("of", "downloads"), raw.get("unit", "repo"), raw.get("top", "1%")
+    if of not in VALUE_COLUMNS:
+        raise ClaimDefinitionError(f"{where}.of: must be one of {', '.join(VALUE_COLUMNS)}")
+    if unit not in UNITS:
+        raise ClaimDefinitionError(f"{where}.unit: must be one of {', '.join(UNITS)}")
+    if "top" in raw and kind != "top_value_share":
+        raise ClaimDefinitionError(f"{where}.top: only a top_value_share takes it")
+    try:
+        share = Fraction(top.strip().removesuffix("%")) if isinstance(top, str) and \
+            top.strip().endswith("%") else None
+    except ValueError:
+        share = None
+    if share is None or not 0 < share <= 100:
+        raise ClaimDefinitionError(f'{where}.top: must be a percentage above 0 and up to 100, '
+                                   f'such as "1%" or "0.1%", not {top!r}')
+    return of, top.strip(), unit
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hfexplore.claims.loader import Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Metric
 from hfexplore.ecosystem.drift import drift_pairs
+from hfexplore.stats.concentration import measure
 from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_of, value_counts
 
 COMPARED = ("same", "more_restrictive", "less_restrictive")
@@ -40,6 +41,8 @@ def compute(scan: Scan, metric: Metric) -> Figure:
         return Figure(float(selected.count()))
     if metric.kind == "drift_share":
         return _drift_share(selected, metric)
+    if metric.kind in CONCENTRATION_KINDS:
+        return _concentration(selected, metric)
     column = metric.column or ""
     if column == "license_name" and selected.rows(
             "SELECT count(*) > 0 AND count(license_name) = 0 FROM rows")[0][0]:
@@ -73,6 +76,25 @@ def _drift_share(scan: Scan, metric: Metric) -> Figure:
     return Figure(found / denominator, denominator,
                   detail=f"{found:,} of {denominator:,} {which}pairs (derivative, {base}) are "
                          f"{outcome.replace('_', ' ')}")
+
+
+def _concentration(scan: Scan, metric: Metric) -> Figure:
+    found = measure(scan, metric.of, metric.unit, (metric.top,))
+    if found.units == 0:
+        raise Inconclusive(f"no {metric.unit}s with {metric.of} in this data")
+    value = {"top_value_share": found.tops[0][2], "gini": found.gini,
+             "zero_value_share": found.zero_share}[metric.kind]
+    if value is None:
+        raise Inconclusive(f"every {metric.unit} has 0 {metric.of}: nothing is concentrated")
+    units = f"{found.units:,} {metric.unit}s"
+    detail = {"top_value_share": f"the top {metric.top} ({found.tops[0][1]:,} of {units}) hold "
+                                 f"{100 * (found.tops[0][2] or 0):.2f}% of {found.total:,} "
+                                 f"{metric.of}",
+              "gini": f"Gini {found.gini:.4f} over {units} ({found.total:,} {metric.of})",
+              "zero_value_share": f"{found.zeros:,} of {units} have no {metric.of}"}[metric.kind]
+    if found.missing:
+        detail += f"; {found.missing:,} repos without {metric.of} left out"
+    return Figure(float(value), found.units, detail=detail)
 
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:

@@ -215,4 +215,77 @@ def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
     emit(report, output_format)
 
 
-COMMANDS = [licenses, libraries, tasks, authors, lineage, growth]
+@click.command(epilog=examples(
+    "hfexplore concentration --demo",
+    "hfexplore concentration --demo --by author --metric likes",
+    "hfexplore concentration --demo --plot lorenz.png"))
+@repo_type_option
+@click.option("--by", type=click.Choice(["repo", "author", "family"]), default="repo",
+              show_default=True, help="The units: repos, authors, or organisation families "
+                                      "(an author no family claims counts on its own).")
+@click.option("--metric", type=click.Choice(["downloads", "downloads_all_time", "likes"]),
+              default="downloads", show_default=True,
+              help="What is concentrated (downloads are the Hub's 30-day count).")
+@plot_option("the Lorenz curve")
+@filter_options
+@families_option
+@snapshot_options
+@output_options
+def concentration(repo_type: RepoType, by: Literal["repo", "author", "family"],
+                  metric: Literal["downloads", "downloads_all_time", "likes"],
+                  plot: str | None, output_format: str | None, **params: Any) -> None:
+    """The share of downloads or likes held by the top 0.1%, 1% and 10%, the Gini coefficient,
+    the HHI and the share with none.
+
+    The top p% is the floor(n x p) repos (authors, families) with the most. JSON: gini, hhi
+    (a fraction, 1 = one holds all), zero_share and rows of top, count, share."""
+    from hfexplore.stats.concentration import concentration as measure
+
+    report = on_snapshot(params, lambda snap: measure(
+        snap, repo_type, by=by, metric=metric, filters=filters_from(params),
+        with_lorenz=plot is not None, families=_families(params)))
+    if plot:
+        from hfexplore.formats.plot import plot_lorenz
+
+        plot_lorenz(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)
+
+
+@click.command(epilog=examples(
+    "hfexplore sizes --demo",
+    "hfexplore sizes --demo --library transformers"))
+@filter_options
+@snapshot_options
+@output_options
+def sizes(output_format: str | None, **params: Any) -> None:
+    """Models per parameter count: <1B, 1-3B, 3-8B, 8-35B, 35-100B, >100B and unknown.
+
+    Sizes are the Hub's safetensors.total (models without safetensors weights are unknown);
+    the bucket edges are in hfexplore/data/formats.toml."""
+    from hfexplore.stats.sizes import sizes as sizes_of
+
+    emit(on_snapshot(params, lambda snap: sizes_of(snap, filters=filters_from(params))),
+         output_format)
+
+
+@click.command(epilog=examples(
+    "hfexplore formats --demo",
+    "hfexplore formats --demo --author TheBloke"))
+@repo_type_option
+@top_option(0)
+@filter_options
+@snapshot_options
+@output_options
+def formats(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
+    """Repos per weight format (safetensors, gguf, onnx, mlx, gptq, awq, bnb, exl2...).
+
+    From tags and library_name by the rules of hfexplore/data/formats.toml, each with its
+    reason; a repo counts once under each format it holds."""
+    from hfexplore.stats.formats import formats as formats_of
+
+    emit(on_snapshot(params, lambda snap: formats_of(
+        snap, repo_type, top=top, filters=filters_from(params))), output_format)
+
+
+COMMANDS = [licenses, libraries, tasks, authors, lineage, growth, concentration, sizes, formats]

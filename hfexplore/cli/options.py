@@ -187,6 +187,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _parameter_range(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> tuple[int | None, int | None] | None:
+    if value is None:
+        return None
+    from hfexplore.stats.filters import parse_num_parameters
+
+    try:
+        return parse_num_parameters(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 filter_options = _stack(
     click.option("--author", metavar="NAME", callback=not_empty,
                  help="Only repos of this author/organisation."),
@@ -198,14 +210,19 @@ filter_options = _stack(
                  help="Only repos created on or after DATE (YYYY-MM-DD)."),
     click.option("--created-before", metavar="DATE", callback=_date,
                  help="Only repos created before DATE (YYYY-MM-DD)."),
+    click.option("--num-parameters", metavar="RANGE", callback=_parameter_range,
+                 help="Only models with a parameter count (safetensors) in RANGE, as the hf "
+                      "CLI writes it: min:6B,max:128B, min:6B or max:128B."),
 )
 
 
 def filters_from(params: dict[str, Any]) -> Filters:
     from hfexplore.stats.reports import Filters
 
+    low, high = params.get("num_parameters") or (None, None)
     return Filters(params.get("author"), params.get("library"), params.get("task"),
-                   params.get("created_after"), params.get("created_before"))
+                   params.get("created_after"), params.get("created_before"),
+                   num_parameters_min=low, num_parameters_max=high)
 
 
 # More rows than any catalogue has; a larger --top is a typo, refused as bad usage (exit 2)
@@ -294,6 +311,7 @@ def check_live(params: dict[str, Any]) -> None:
     """--live counts on the Hub: snapshot choices and date filters do not apply."""
     for name, flag in (("snapshot_ref", "--snapshot"), ("demo", "--demo"),
                        ("created_after", "--created-after"),
-                       ("created_before", "--created-before")):
+                       ("created_before", "--created-before"),
+                       ("num_parameters", "--num-parameters")):
         if params.get(name):
             raise click.UsageError(f"--live and {flag} cannot be combined")

@@ -7,6 +7,7 @@ one place the rest of hfexplore imports them from.
 
 from hfexplore.knowledge.drift import OUTCOME_MEANING, OUTCOMES, DriftOrder
 from hfexplore.knowledge.families import Families, Family
+from hfexplore.knowledge.formats import FormatRule, FormatRules, SizeBucket
 from hfexplore.knowledge.libraries import load_library_names
 from hfexplore.knowledge.licenses import (
     CATEGORIES,
@@ -20,5 +21,6 @@ from hfexplore.knowledge.licenses import (
 from hfexplore.knowledge.reuploads import Reuploads
 
 __all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "OUTCOMES", "OUTCOME_MEANING",
-           "RESTRICTIVENESS", "DriftOrder", "Families", "Family", "LicenseInfo", "LicenseTable",
-           "Reuploads", "categories_by_policy", "load_library_names", "most_restrictive"]
+           "RESTRICTIVENESS", "DriftOrder", "Families", "Family", "FormatRule", "FormatRules",
+           "LicenseInfo", "LicenseTable", "Reuploads", "SizeBucket", "categories_by_policy",
+           "load_library_names", "most_restrictive"]

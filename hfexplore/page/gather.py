@@ -19,6 +19,7 @@ from hfexplore.ecosystem.drift import drift
 from hfexplore.errors import HfExploreError
 from hfexplore.hub import PLURAL, REPO_TYPES, HubClient
 from hfexplore.knowledge import Families
+from hfexplore.page import shape
 from hfexplore.report import Report, iso
 from hfexplore.stats import reports
 from hfexplore.stats.engine import Scan
@@ -38,6 +39,7 @@ CHART_REPORTS: dict[str, Callable[[Snapshot, Filters, int, Families], Report]] =
         s, open_weight=True, top=0, filters=f, families=fam),
     "lineage": lambda s, f, top, fam: reports.lineage(s, top=top, filters=f, families=fam),
     "growth": lambda s, f, top, fam: reports.growth(s, by="month", filters=f),
+    **shape.REPORTS,
 }
 # The tables shown without a chart, in page order.
 TABLE_REPORTS: dict[str, Callable[[Snapshot, Filters, int, Families], Report]] = {

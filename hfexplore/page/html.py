@@ -20,6 +20,7 @@ from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import HfExploreError
 from hfexplore.formats.base import display_frame
 from hfexplore.hub import PLURAL
+from hfexplore.page import shape
 from hfexplore.page.charts import (
     CATEGORY_COLOURS,
     NEUTRAL,
@@ -53,6 +54,7 @@ CHART_TITLES = {
     "publishers": "Open-weight models by publisher (organisation family)",
     "lineage": "Top base models and their derivatives, by relation",
     "growth": "Models created per month, and the running total",
+    **shape.TITLES,
 }
 TABLE_TITLES = {
     "drift": "License drift: derivatives against their direct bases, per origin family"}
@@ -100,7 +102,7 @@ def build_charts(page: ReportPage) -> tuple[dict[str, Chart], dict[str, str]]:
     """One chart per report that has rows; a reason for every chart that could not be drawn."""
     makers = {"license_categories": _license_categories, "licenses": _licenses,
               "libraries": _libraries, "tasks": _tasks, "publishers": _publishers,
-              "lineage": _lineage, "growth": _growth}
+              "lineage": _lineage, "growth": _growth, **shape.MAKERS}
     charts: dict[str, Chart] = {}
     missing = {key: why for key, why in page.missing.items() if key in makers}
     for key, report in page.reports.items():

@@ -26,7 +26,7 @@ from hfexplore.repo_type import RepoTypeLike
 from hfexplore.stats.closure import READS, LineageGraph
 from hfexplore.stats.filters import Filters, Knowledge
 from hfexplore.store.snapshot import Snapshot, file_name
-from hfexplore.store.upgrade import readable_columns
+from hfexplore.store.upgrade import null_columns_sql, readable_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,14 +217,17 @@ class Scan:
                              self._connection.execute("DESCRIBE source").fetchall()]
 
     def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
-        """The snapshot's file of this repo type as view `name` (a version-1 file is upgraded
-        in memory, column by column, and returned)."""
+        """The snapshot's file of this repo type as view `name` (a version-2 file gains the later
+        columns as nulls; a version-1 file is upgraded in memory, column by column, and
+        returned)."""
         path = snapshot.file(self.repo_type)
-        if snapshot.schema_version >= SCHEMA_VERSION:
+        if snapshot.schema_version >= 2:
             quoted = str(path).replace("'", "''")
+            added = "" if snapshot.schema_version >= SCHEMA_VERSION else \
+                null_columns_sql(snapshot.column_names(self.repo_type))
             with self._errors():
-                self._connection.execute(
-                    f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+                self._connection.execute(f"CREATE TEMP VIEW {name} AS SELECT *{added} FROM "
+                                         f"read_parquet('{quoted}')")
             return None
         table = snapshot.table(self.repo_type, readable_columns(path))
         self._connection.register(name, table)

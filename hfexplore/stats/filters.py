@@ -72,6 +72,9 @@ class Filters:
     # `knowledge/reuploads.py`), judged over the whole source, not the filtered rows; False:
     # only by bulk re-uploaders.
     not_bulk_reuploader: bool | None = None
+    # Parameter counts (`num_parameters`), both ends inclusive; a model without one never matches.
+    num_parameters_min: int | None = None
+    num_parameters_max: int | None = None
 
     def columns(self) -> list[str]:
         """The snapshot columns these filters read."""
@@ -85,7 +88,9 @@ class Filters:
                   "licenses": self.standard_license is not None
                   or self.custom_license is not None,
                   "formats": self.not_bulk_reuploader is not None,
-                  "base_relations": self.not_bulk_reuploader is not None}
+                  "base_relations": self.not_bulk_reuploader is not None,
+                  "num_parameters": self.num_parameters_min is not None
+                  or self.num_parameters_max is not None}
         if self.not_bulk_reuploader is not None:
             wanted["id"] = wanted["author"] = True
         return [column for column, value in wanted.items() if value]
@@ -96,6 +101,8 @@ class Filters:
             value = getattr(self, item.name)
             if isinstance(value, bool):
                 parts.append(f"{item.name}={str(value).lower()}")
+            elif isinstance(value, int):
+                parts.append(f"{item.name}={parameter_text(value)}")
             elif value:
                 shown = value.date().isoformat() if isinstance(value, datetime) else \
                     ",".join(as_values(value))
@@ -166,10 +173,48 @@ class Filters:
                 source.lineage()
                 add(DESCENDS.format(pairs=pairs, above=above),
                     knowledge.families().canonical(as_values(values)))
+        if self.num_parameters_min is not None:
+            add("num_parameters >= $?", self.num_parameters_min)
+        if self.num_parameters_max is not None:
+            add("num_parameters <= $?", self.num_parameters_max)
         return conditions, params
 
 
 NO_FILTERS = Filters()
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+
+
+def parse_num_parameters(text: str) -> tuple[int | None, int | None]:
+    """The `hf` CLI's range syntax: `min:6B,max:128B`, `min:6B` or `max:128B` (units K, M, B,
+    T, any case; a plain number is a count). (min, max), either None; ValueError if malformed."""
+    found: dict[str, int] = {}
+    for part in text.split(","):
+        key, colon, amount = part.strip().partition(":")
+        key = key.strip().lower()
+        if not colon or key not in ("min", "max") or key in found:
+            raise ValueError(f"{text!r}: expected min:N, max:N or both (min:6B,max:128B)")
+        number = amount.strip().lower()
+        unit = number[-1:] if number[-1:] in _UNITS else ""
+        try:
+            value = float(number[:len(number) - len(unit)]) * _UNITS[unit]
+        except ValueError:
+            raise ValueError(f"{amount.strip()!r} is not a parameter count (6B, 350M, 1.5T, "
+                             "7000000000)") from None
+        if not value >= 0 or value > 2**62:
+            raise ValueError(f"{amount.strip()!r} is not a parameter count from 0 to 4.6e18")
+        found[key] = round(value)
+    low, high = found.get("min"), found.get("max")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"{text!r}: min is above max")
+    return low, high
+
+
+def parameter_text(count: float) -> str:
+    """A parameter count as people write it: 6B, 350M, 1.5T, 7.24B."""
+    for unit, scale in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if count >= scale:
+            return f"{count / scale:.3g}{unit}"
+    return f"{count:g}"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -26,6 +26,7 @@ from hfexplore.stats.query import (
     top_rows,
     value_counts,
 )
+from hfexplore.stats.sizes import parameter_note
 from hfexplore.store.snapshot import Snapshot
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "authors", "growth", "libraries", "licenses",
@@ -38,6 +39,7 @@ MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so share
 def _report(title: str, rows: pd.DataFrame, snapshot: Snapshot, filters: Filters,
             **extra: object) -> Report:
     notes = [f"filters: {filters.describe()}"] if filters.describe() else []
+    notes += parameter_note(snapshot, filters)
     return Report(title=title, rows=rows.reset_index(drop=True), source=snapshot.source,
                   as_of=snapshot.as_of, extra=dict(extra), notes=notes)
 

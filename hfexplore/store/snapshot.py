@@ -112,7 +112,7 @@ class Snapshot:
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
                 return pq.read_table(path, columns=columns, page_checksum_verification=True)
-            return upgrade_columns(path, columns, repo_type)
+            return upgrade_columns(path, columns, repo_type, self.schema_version)
         except (OSError, pa.ArrowException) as exc:
             raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
                                                    f"({read_error(exc)})"]) from exc

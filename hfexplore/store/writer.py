@@ -42,6 +42,7 @@ from hfexplore.errors import SnapshotError
 from hfexplore.normalize.schema import SCHEMA
 from hfexplore.store.freshness import freshness_of, parse_dated
 from hfexplore.store.snapshot import MANIFEST, Snapshot, describe_file, file_name, open_snapshot
+from hfexplore.store.upgrade import conform
 
 # Rows per row group: readers (ours, DuckDB, Spark) pay per row group, and one per 1,000-row
 # page (3,200 for today's catalogue) made reports several times slower.
@@ -154,6 +155,8 @@ class MergedFile:
         self._written: Future[None] | None = None  # the group being encoded, if any
 
     def add(self, table: pa.Table) -> None:
+        if table.schema.names != SCHEMA.names:  # rows of an older version (a v2 base, a part)
+            table = conform(table, SCHEMA)
         self.rows += table.num_rows
         self._pending.append(table)
         self._pending_rows += table.num_rows

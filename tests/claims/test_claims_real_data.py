@@ -178,6 +178,22 @@ def test_counts_and_library_rank(claim_rows, raw_models, raw_datasets) -> None:
         libraries["transformers"] / len(raw_models), abs=1e-6)
 
 
+def test_the_published_concentration_findings(claim_rows, raw_models) -> None:
+    """Osborne et al.'s "1% of models take 99% of downloads", measured (the data is later than
+    the paper) on the models created by its date, against pandas over the raw items."""
+    created = pd.to_datetime(raw_models["createdAt"], utc=True)
+    cutoff = pd.Timestamp("2024-05-21", tz="UTC")
+    downloads = raw_models.loc[created < cutoff, "downloads"].astype("int64")
+    ordered = downloads.sort_values(ascending=False).to_numpy()
+    share = ordered[:len(ordered) // 100].sum() / ordered.sum()
+    row = claim_rows.loc["top-1pct-of-models-99pct-of-downloads"]
+    assert row["measured"] == pytest.approx(share, abs=1e-6)
+    assert row["verdict"] == ("supported" if share >= 0.985 else "refuted")
+    zero = claim_rows.loc["most-models-have-no-downloads"]
+    assert zero["measured"] == pytest.approx((downloads == 0).mean(), abs=1e-6)
+    assert zero["verdict"] == ("supported" if (downloads == 0).mean() > 0.70 else "refuted")
+
+
 def test_a_stale_snapshot_does_not_refute_a_later_count(claim_rows, raw_models, raw_datasets,
                                                          real_snapshot) -> None:
     """Crawled today from the July 2024 data, the snapshot says it is of today: read as of

@@ -314,3 +314,22 @@ def test_a_part_no_data_measures_is_said_in_words(tmp_path) -> None:
     # The demo's 123 Spaces are no sample of known size: their number is not measured.
     assert "measured spaces: not measured; models: 760,000 (demo, 2024-07-11)" in text
     assert "None" not in text
+
+
+def test_a_sample_cannot_measure_a_top_share_but_measures_a_zero_share() -> None:
+    from hfexplore.claims.loader import parse_claim
+    from hfexplore.store.snapshot import demo_snapshot
+
+    demo = demo_snapshot()
+    claims = [parse_claim({"id": "top", "metric": {"kind": "top_value_share", "top": "1%"},
+                           "expect": {"op": ">", "value": 0.5}}, "test"),
+              parse_claim({"id": "zero", "metric": {"kind": "zero_value_share"},
+                           "expect": {"op": ">", "value": 0.1}}, "test")]
+    rows = check_claims(claims, evaluator_for(None, demo, force_snapshot=True)).rows
+    found = rows.set_index("id")
+    assert found.loc["top", "verdict"] == "inconclusive"
+    assert "sample" in found.loc["top", "note"]
+    frame = demo.frame("model", ["downloads"])
+    assert found.loc["zero", "verdict"] == "supported"
+    assert found.loc["zero", "measured"] == pytest.approx((frame["downloads"] == 0).mean(),
+                                                          abs=1e-6)
