@@ -5,6 +5,8 @@
 The report goes to reports/BENCHMARKS.md (untracked) unless --update-docs asks for the tracked
 BENCHMARKS.md at the top of the repository to be rewritten.
     python -m benchmarks --only import [--models N]   # import vs crawl alone; prints its section
+    python -m benchmarks --only closure [--models N]  # the lineage closure alone (section 12)
+    python -m benchmarks --only closure --snapshot PATH  # the same over a snapshot already made
 
 The stand-in runs in its own process with a rendered-page cache, warmed by one unmeasured walk,
 so every measured client reads the same pre-serialised pages. Every workload runs in a child
@@ -94,10 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--update-docs", action="store_true",
                        help=f"rewrite the tracked {DOC} at the top of the repository")
     parser.add_argument("--port", type=int, default=18765)
-    parser.add_argument("--only", choices=["import"],
-                        help="run only the import-vs-crawl workloads and print their section "
-                             "(BENCHMARKS.md is written only with an explicit --output)")
+    parser.add_argument("--snapshot", type=Path,
+                        help="with --only closure: a snapshot of an earlier run to measure "
+                             "(no stand-in, no crawl)")
+    parser.add_argument("--only", choices=["import", "closure"],
+                        help="run only the import-vs-crawl workloads, or only the lineage "
+                             "closure's, and print their section (BENCHMARKS.md is written "
+                             "only with an explicit --output)")
     args = parser.parse_args(argv)
+    if args.only == "closure":
+        return _closure_only(args)
     args.output = report_path(args.output, args.update_docs)
     figures: dict[str, Any] = {"models": args.models}
     started = time.perf_counter()
@@ -141,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                                         "rss": ours_rss, "duckdb_seconds": duck["seconds"],
                                         "duckdb_rss": duck_rss,
                                         "duckdb_simple_seconds": simple["seconds"]}
+        log("the lineage closure, with and without depth")
+        _closure(figures, snapshot)
+        figures["closure_report"] = {"seconds": figures["reports"]["lineage"]["seconds"]}
+        figures["closure_report_rss"] = figures["reports"]["lineage"]["rss"]
         log("history --export-dir: 365 linked dates (DuckDB), 10 (pandas, as before)")
         figures["history_export"], _, figures["history_export_rss"] = run(
             "history_export", "--snapshot", snapshot, "--data-dir", str(work), "--dates", "365")
@@ -212,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["total_seconds"] = time.perf_counter() - started
     (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(figures))
+    args.output.write_text(render(figures) + hand_written(ROOT / DOC))
     log(f"wrote {args.output} in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
     return 0
 
@@ -234,11 +246,78 @@ def _finish_import_only(figures: dict[str, Any], started: float, work: Path,
     return 0
 
 
+def _closure(figures: dict[str, Any], snapshot: str) -> None:
+    # Wall seconds stretch when other processes share the cores: the load is recorded with
+    # them (and each workload's own process CPU seconds).
+    figures["closure_load"] = os.getloadavg()[0]
+    figures["closure"], _, figures["closure_rss"] = run("closure", "--snapshot", snapshot)
+    figures["closure_depth"], _, figures["closure_depth_rss"] = run(
+        "closure", "--snapshot", snapshot, "--depth")
+
+
+def _closure_only(args: argparse.Namespace) -> int:
+    """A snapshot crawled from the stand-in (no warm-up walk: the crawl is not measured), then
+    the closure, and the lineage report beside its DuckDB peers."""
+    from benchmarks.lineage import closure_lines
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="hfexplore-bench-"))
+    figures: dict[str, Any] = {"models": args.models}
+    if args.snapshot is not None:
+        snapshot = str(args.snapshot.resolve())
+    else:
+        log(f"starting the stand-in with {args.models:,} synthetic models")
+        sim = Sim(args.port, args.models)
+        try:
+            log("hfexplore snapshot create (not measured here)")
+            figures["crawl"], _, _ = run("crawl", "--endpoint", sim.url, "--data-dir",
+                                         str(work / "data"))
+        finally:
+            sim.stop()
+        snapshot = figures["crawl"]["snapshot"]
+    log("the lineage closure, with and without depth")
+    _closure(figures, snapshot)
+    log("report lineage (hfexplore and DuckDB)")
+    ours, _, figures["closure_report_rss"] = run("report", "--snapshot", snapshot,
+                                                 "--report", "lineage")
+    figures["closure_report"] = ours
+    figures["lineage_peer"], _, figures["lineage_peer_rss"] = run(
+        "duckdb", "--snapshot", snapshot, "--report", "lineage")
+    figures["total_seconds"] = time.perf_counter() - started
+    (work / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
+    peer = figures["lineage_peer"]
+    section = "\n".join([
+        *closure_lines(figures),
+        f"The lineage report in the same run: hfexplore {ours['seconds']:.2f} s, its DuckDB "
+        f"peer (the same figures in plain SQL, `benchmarks/duckdb_peer.py`) "
+        f"{peer['seconds']:.2f} s, ratio {ours['seconds'] / peer['seconds']:.2f}; peak RSS "
+        f"{figures['closure_report_rss']:.0f} MB and {figures['lineage_peer_rss']:.0f} MB.",
+    ]) + "\n"
+    print(section)
+    if args.output:  # only where asked: the section is meant to be pasted into the document
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(section)
+    log(f"closure in {figures['total_seconds'] / 60:.1f} min ({work}/figures.json)")
+    return 0
+
+
 def report_path(output: Path | None, update_docs: bool, root: Path = ROOT) -> Path:
     """The tracked document only when asked; otherwise an untracked file under reports/."""
     if update_docs:
         return root / DOC
     return output if output is not None else root / "reports" / DOC
+
+
+HAND_WRITTEN = "\n## Before and after the redesign (#24)\n"
+
+
+def hand_written(doc: Path) -> str:
+    """The sections at the end of the tracked document from HAND_WRITTEN on (the before/after
+    comparison of `python -m benchmarks.compare`, a run of its own), kept as they are when a
+    run rewrites the rest."""
+    text = doc.read_text("utf-8") if doc.exists() else ""
+    start = text.find(HAND_WRITTEN)
+    return text[start:] if start >= 0 else ""
 
 
 def render(f: dict[str, Any]) -> str:

@@ -49,12 +49,54 @@ SAME = {
         "select k, count(distinct a) from e group by k",
         "select o.family, e.rel, count(*) from e join origins o using (k) group by all",
         "select o.family, count(distinct a) from e join origins o using (k) group by all",
+        # Followed to the roots: the closure of the lower-case edges (no empty id, no model
+        # naming itself), descendants per base and per family of an ancestor, and the origin
+        # families of the 20 bases with the most derivatives (the attributed ancestors-or-self
+        # with no attributed ancestor outside their own cycle).
+        "create temp table g as select distinct lower(trim(id)) m, lower(trim(b)) b from "
+        "(select id, unnest(base_models) b from m where len(base_models) > 0) "
+        "where trim(b) <> '' and lower(trim(b)) <> lower(trim(id))",
+        "create temp table c as with recursive r(m, a) as (select m, b from g union "
+        "select r.m, g.b from r join g on g.m = r.a where g.b <> r.m) select * from r",
+        "select a, count(*) from c group by a",
+        "select o.family, count(distinct c.m) from c join origins o on o.k = c.a "
+        "where o.family is not null group by all",
+        "with shown as (select k from e group by k order by count(*) desc, k limit 20), "
+        "t as (select k, family from origins where family is not null), "
+        "reach as (select m node, a anc from c where m in (select k from shown) "
+        "union all select k, k from shown), "
+        "above as (select distinct c.m from c join t on t.k = c.a anti join c back on "
+        "back.m = c.a and back.a = c.m where c.m in (select anc from reach)) "
+        "select reach.node, list(distinct t.family) from reach join t on t.k = reach.anc "
+        "where reach.anc not in (select m from above) group by 1",
     ],
     "growth": [
         "select year(created_at) * 100 + month(created_at) p, count(*), count(*) filter (where "
         "created_at >= timestamptz '2022-03-02 23:29:00+00' and created_at < "
         "timestamptz '2022-03-02 23:30:00+00') from m group by 1 order by 1",
     ],
+    "concentration": [
+        "select count(*), sum(d::hugeint), count(*) filter (where d = 0), "
+        "sum(d::hugeint * d), sum(r::hugeint * d), "
+        "sum(d::hugeint) filter (where r * 1000 <= n), sum(d::hugeint) filter (where r * 100 "
+        "<= n), sum(d::hugeint) filter (where r * 10 <= n) from (select downloads d, "
+        "row_number() over (order by downloads desc) r, count(*) over () n from m where "
+        "downloads is not null)",
+    ],
+    "sizes": [
+        "select case when num_parameters is null then 'unknown' when num_parameters < 1e9 "
+        "then '<1B' when num_parameters < 3e9 then '1-3B' when num_parameters < 8e9 then '3-8B'"
+        " when num_parameters < 35e9 then '8-35B' when num_parameters < 100e9 then '35-100B' "
+        "else '>100B' end b, count(*), sum(downloads) from m group by 1",
+        "select median(num_parameters) from m",
+    ],
+    "formats": ["FORMAT_RULES",
+                "with t as (select row_number() over () rid, tags, library_name, downloads "
+                "from m), h as (select distinct rid, f.format from (select rid, 'tag' kind, "
+                "lower(unnest(tags)) token from t union all select rid, 'library', "
+                "lower(library_name) from t where library_name is not null) s join f "
+                "using (kind, token)) select format, count(*), sum(t.downloads) from h join t "
+                "using (rid) group by 1"],
 }
 # `stats` also sums up datasets (view d) and Spaces (view s) when the snapshot has them.
 STATS_OF_OTHER_TYPES = {
@@ -83,6 +125,11 @@ SIMPLE = {
     "lineage": ["select b, base_relation, count(*), count(distinct author) from (select "
                 "unnest(base_models) b, base_relation, author from m) group by 1, 2"],
     "growth": ["select strftime(created_at, '%Y-%m') mo, count(*) from m group by 1 order by 1"],
+    "concentration": ["select sum(d) filter (where r <= 7600) from (select downloads d, "
+                      "row_number() over (order by downloads desc) r from m)"],
+    "sizes": ["select num_parameters // 1000000000, count(*) from m group by 1"],
+    "formats": ["select t, count(*) from (select unnest(tags) t from m) where t in ('gguf', "
+                "'mlx', 'onnx', 'gptq', 'awq', 'exl2', 'safetensors') group by 1"],
 }
 
 
@@ -107,6 +154,18 @@ def duckdb_report(snapshot_path: str, name: str, version: str = "same") -> dict[
     connection.register("publishers", pa.table({"namespace": list(publishers),
                                                 "family": list(publishers.values())}))
     for statement in statements:
+        if statement == "FORMAT_RULES":  # the rules file, read as knowledge
+            import tomllib
+
+            rules = tomllib.loads((Path(__file__).resolve().parents[1] / "hfexplore" / "data" /
+                                   "formats.toml").read_text("utf-8"))["formats"]
+            rows = [(name, kind, value.lower()) for name, rule in rules.items()
+                    for kind, key in (("tag", "tags"), ("library", "libraries"))
+                    for value in rule[key]]
+            connection.register("f", pa.table({"format": [r[0] for r in rows],
+                                               "kind": [r[1] for r in rows],
+                                               "token": [r[2] for r in rows]}))
+            continue
         if statement == "ORIGINS":  # each distinct base id's origin family, by the knowledge
             keys = [k for (k,) in connection.execute("select distinct k from e").fetchall()]
             connection.register("origins", pa.table({

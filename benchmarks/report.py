@@ -7,6 +7,7 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
+from benchmarks.lineage import closure_lines
 from hfexplore.ingest.estimate import crawl_estimate
 
 
@@ -136,6 +137,7 @@ def render_markdown(f: dict[str, Any], machine: str) -> str:
         *_pipeline_lines(f),
         *import_lines(f),
         *startup_lines(f),
+        *closure_lines(f),
     ]
     return "\n".join(lines) + NOTES
 

@@ -115,11 +115,15 @@ def peer(endpoint: str) -> dict[str, Any]:
     return {"items": len(frame), "seconds": time.perf_counter() - started}
 
 
-REPORTS = ("stats", "licenses", "authors", "lineage", "growth")
+REPORTS = ("stats", "licenses", "authors", "lineage", "growth", "concentration", "sizes",
+           "formats")
 
 
 def report(snapshot_path: str, name: str) -> dict[str, Any]:
     from hfexplore.stats import reports
+    from hfexplore.stats.concentration import concentration
+    from hfexplore.stats.formats import formats
+    from hfexplore.stats.sizes import sizes
     from hfexplore.store.snapshot import open_snapshot
 
     snapshot = open_snapshot(Path(snapshot_path))
@@ -127,7 +131,10 @@ def report(snapshot_path: str, name: str) -> dict[str, Any]:
             "licenses": lambda: reports.licenses(snapshot, open_weight=True),
             "authors": lambda: reports.authors(snapshot, by_family=False),
             "lineage": lambda: reports.lineage(snapshot),
-            "growth": lambda: reports.growth(snapshot)}[name]
+            "growth": lambda: reports.growth(snapshot),
+            "concentration": lambda: concentration(snapshot),
+            "sizes": lambda: sizes(snapshot),
+            "formats": lambda: formats(snapshot)}[name]
     started = time.perf_counter()
     result = call()
     return {"seconds": time.perf_counter() - started, "rows": len(result.rows)}
@@ -375,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--models", type=int, default=200_000)
     parser.add_argument("--normaliser", choices=["columns", "items"], default="columns")
+    parser.add_argument("--depth", action="store_true", help="closure: with each pair's depth")
     args = parser.parse_args(argv)
     name = args.name
     if name == "raw":
@@ -410,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         result = diff(args.snapshot, args.other)
     elif name == "startup":
         result = startup()
+    elif name == "closure":
+        from benchmarks.lineage import closure
+
+        result = closure(args.snapshot, args.depth)
     else:
         raise SystemExit(f"unknown workload {name}")
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

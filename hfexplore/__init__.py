@@ -20,6 +20,7 @@ Layers, lowest first; a module imports only its own layer and those below, never
     ingest/     what makes a snapshot: crawl, dump import, incremental refresh, estimates, publish
     formats/    renderers: table, JSON, CSV, Markdown, claim blocks, plots
     stats/      reports, history, diff and SQL over snapshots (DuckDB)
+    ecosystem/  model trees, single repos, license drift and organisations, on the lineage graph
     claims/     claim files judged against the data; use-case `check.check_claim_files`
     page/       the HTML report: gathers from stats and claims, renders with Jinja2
     api, doctor   the Python API and the diagnosis, over all of the above
@@ -34,7 +35,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks", "authors",
-        "lineage", "growth", "history", "sql", "count_live", "Export")
+        "lineage", "growth", "concentration", "sizes", "formats", "history", "sql",
+        "count_live", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
          "Report": "hfexplore.report", "Snapshot": "hfexplore.store.snapshot",
          "Filters": "hfexplore.stats.reports", "RepoType": "hfexplore.repo_type",

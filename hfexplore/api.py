@@ -29,9 +29,12 @@ from hfexplore.hub import connect as connect_hub
 from hfexplore.repo_type import RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.stats import reports
+from hfexplore.stats.concentration import concentration as concentration_of
+from hfexplore.stats.formats import formats as formats_of
 from hfexplore.stats.history import history as history_of_snapshots
 from hfexplore.stats.history import history_from_export
 from hfexplore.stats.reports import Filters
+from hfexplore.stats.sizes import sizes as sizes_of
 from hfexplore.stats.sql import sql as run_sql
 from hfexplore.store.export import export_dates
 from hfexplore.store.inventory import intact_snapshots, list_snapshots, resolve_snapshot
@@ -101,10 +104,11 @@ def summary(source: Snapshot | None = None, *, top: int = 10, **filters: Any) ->
 
 
 def licenses(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
-             by: Literal["license", "category", "family"] = "license", open_weight: bool = False,
-             top: int = 20, **filters: Any) -> Report:
-    """Repos per license, category or license family; filters: author=, library=, task=,
-    created_after=, created_before=."""
+             by: Literal["license", "category", "license_family", "family"] = "license",
+             open_weight: bool = False, top: int = 20, **filters: Any) -> Report:
+    """Repos per license, category or license family (`family`: its old spelling); filters:
+    author=, library=, task=, created_after=, created_before=, family=, base_family=,
+    parent_family=..."""
     return reports.licenses(_open(source), repo_type, by=by, open_weight=open_weight, top=top,
                             filters=_filters(filters))
 
@@ -126,9 +130,12 @@ def authors(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *
 
 
 def lineage(source: Snapshot | None = None, *, family: str | None = None,
-            base: str | None = None, top: int = 20, **filters: Any) -> Report:
-    return reports.lineage(_open(source), family=family, base=base, top=top,
-                           filters=_filters(filters))
+            parent_family: str | None = None, base: str | None = None, top: int = 20,
+            **filters: Any) -> Report:
+    """Derivatives per base model and per family, direct and at any depth; `family`: the
+    bases of that family's tree, `parent_family`: the bases attributed to it themselves."""
+    return reports.lineage(_open(source), family=family, parent_family=parent_family,
+                           base=base, top=top, filters=_filters(filters))
 
 
 def growth(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
@@ -136,12 +143,33 @@ def growth(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
     return reports.growth(_open(source), repo_type, by=by, filters=_filters(filters))
 
 
+def concentration(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
+                  by: Literal["repo", "author", "family"] = "repo",
+                  metric: Literal["downloads", "downloads_all_time", "likes"] = "downloads",
+                  lorenz: bool = False, **filters: Any) -> Report:
+    """The share of `metric` held by the top 0.1%, 1% and 10%; `extra` has gini, hhi,
+    zero_share (and the Lorenz curve's points with lorenz=True)."""
+    return concentration_of(_open(source), repo_type, by=by, metric=metric,
+                            filters=_filters(filters), with_lorenz=lorenz)
+
+
+def sizes(source: Snapshot | None = None, **filters: Any) -> Report:
+    """Models per parameter-count bucket (filters include num_parameters_min/max)."""
+    return sizes_of(_open(source), filters=_filters(filters))
+
+
+def formats(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
+            top: int = 0, **filters: Any) -> Report:
+    """Repos per weight format, from tags and library_name."""
+    return formats_of(_open(source), repo_type, top=top, filters=_filters(filters))
+
+
 def _data_dir_of(snap: Snapshot) -> Path | None:
     return snap.path.parent.parent if snap.path.parent.name == SNAPSHOTS else None
 
 
 def history(source: Export | Sequence[Snapshot] | None = None, *,
-            metric: Literal["total", "license", "library"] = "total",
+            metric: Literal["total", "license", "library", "gini", "top1"] = "total",
             repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
     """One metric across every snapshot in the data dir, the snapshots given, or an export."""
     if isinstance(source, Export):

@@ -28,3 +28,17 @@ def check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
     if not isinstance(value, str) or value not in allowed:
         raise InvalidArgumentError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
                                    f"not {value!r}")
+
+
+# How `licenses` groups: by license id, by category, or by the license's own family (cc-by,
+# gpl, llama...). `family` is the old spelling of `license_family`, kept as an alias: beside
+# the publisher families of the open-weight section, the bare word was ambiguous.
+LICENSE_GROUPINGS = ("license", "category", "license_family")
+LICENSE_GROUPING_ALIASES = {"family": "license_family"}
+
+
+def license_grouping(by: object) -> str:
+    """`by` for the licenses report, its alias resolved (InvalidArgumentError if unknown)."""
+    resolved = LICENSE_GROUPING_ALIASES.get(by, by) if isinstance(by, str) else by
+    check_choice("by", resolved, LICENSE_GROUPINGS)
+    return str(resolved)

@@ -22,6 +22,7 @@ from hfexplore.config import (
     resolve_token,
 )
 from hfexplore.hub.probe import HubProbe, probe_hub
+from hfexplore.hub.record import Recorder
 from hfexplore.report import iso
 from hfexplore.store.inventory import list_snapshots
 from hfexplore.store.unfinished import unfinished_crawls
@@ -92,8 +93,10 @@ def diagnose(
     timeout: float = 5.0,
     session: requests.Session | None = None,
     clock: Callable[[], float] = time.monotonic,
+    record: str | Path | None = None,
 ) -> Diagnosis:
-    """Describe the configuration; with `check_hub`, one request tells whether the Hub answers.
+    """Describe the configuration; with `check_hub`, one request tells whether the Hub answers
+    (saved into `record`, a recording directory, when given).
 
     A malformed endpoint raises `ConfigError`, as it would for any command.
     """
@@ -117,5 +120,7 @@ def diagnose(
         newest_as_of=iso(newest.as_of) if newest else None,
         unreadable_snapshots=problems,
         unfinished_crawls=[Leftover(c.name, c.describe()) for c in unfinished_crawls(data)],
-        hub=probe_hub(url, timeout=timeout, session=session, clock=clock) if check_hub else None,
+        hub=probe_hub(url, timeout=timeout, session=session, clock=clock,
+                      recorder=Recorder(record, endpoint=url) if record is not None else None)
+        if check_hub else None,
     )

@@ -22,7 +22,7 @@ from hfexplore.rows import Rows
 INFINITY = math.inf
 ROW_COLUMNS = ["id", "verdict", "direction", "measured", "expected", "at_claim_date",
                "claim_date", "data_as_of", "as_of", "caveat", "source", "method", "note",
-               "quote", "article", "evidence"]
+               "quote", "article", "evidence", "readings"]
 EXIT_ALL_MEASURED, EXIT_ERRORS, EXIT_NOTHING_MEASURED, EXIT_SOME_INCONCLUSIVE = 0, 1, 3, 4
 
 
@@ -30,7 +30,13 @@ class Outcome(StrEnum):
     SUPPORTED = "supported"
     REFUTED = "refuted"
     INCONCLUSIVE = "inconclusive"  # no data could decide it (the note says why)
+    # The data decides each reading of the claim's vague words, and the readings disagree.
+    CONTESTED = "contested"
     OUT_OF_SCOPE = "out-of-scope"  # not a question the Hub's catalogue can answer
+
+
+# The verdicts the data decided: exit status 0 when every in-scope claim has one.
+DECIDED = (Outcome.SUPPORTED, Outcome.REFUTED, Outcome.CONTESTED)
 
 
 class Direction(StrEnum):
@@ -69,12 +75,25 @@ class DataUsed:
     as_of: datetime
     method: str  # how, e.g. "count over snapshot, estimated from a 1-in-38 sample"
     estimated_from: str = ""  # the sample a figure is scaled from ("a 1-in-38 sample"), if any
+    # A stale snapshot's data may be older than `as_of`: of any day from this one (its newest
+    # repo's) to `as_of`'s. None: the data is of `as_of`.
+    earliest: date | None = None
 
     @property
     def day(self) -> date:
         """The data's date in UTC, the day its ISO time (`iso`) names."""
         moment = self.as_of if self.as_of.tzinfo else self.as_of.replace(tzinfo=UTC)
         return moment.astimezone(UTC).date()
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The first and last day the data may be of (the same day unless it is stale)."""
+        return (self.earliest or self.day, self.day)
+
+    def dated(self) -> str:
+        """The data's date, or the range of days it may be of: '2024-07-11 to 2026-12-03'."""
+        first, last = self.days
+        return last.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -101,14 +120,45 @@ class Finding:
     direction: Direction | None = None
     measured: Measurement | None = None  # None: no data could measure it (`note` says why)
     note: str = ""
+    reason: str = ""  # a reading's: why the words can be read this way
+    cannot_see: str = ""  # a reading's: what its measure leaves out
+    readings: tuple[Finding, ...] = ()  # each reading judged; `verdict` combines them
 
     @property
     def percent(self) -> bool:
         return self.kind in ("share", "top_share")
 
+    def figure(self) -> Any:
+        """The figure a row shows: the measured number, or one per reading by its name."""
+        if self.readings:
+            return {r.name: r.figure() for r in self.readings}
+        return self.measured.number if self.measured else None
+
+    def reading_row(self) -> dict[str, Any]:
+        """A reading as the `readings` list of a JSON row writes it."""
+        return {"name": self.name, "reason": self.reason, "cannot_see": self.cannot_see,
+                "measured": self.measured.number if self.measured else None,
+                "expected": self.expected, "verdict": str(self.verdict),
+                "direction": None if self.direction is None else str(self.direction),
+                "note": self.note}
+
     def summary(self) -> str:
         """The verdict with the reason it is undecided: 'inconclusive (why)'."""
         return str(self.verdict) + (f" ({self.note})" if self.note else "")
+
+
+def combine_readings(readings: tuple[Finding, ...]) -> tuple[Outcome, Direction | None]:
+    """The verdict of several readings of one claim: supported or refuted only when every
+    reading is; `contested` when the data decides readings differently; otherwise (a reading
+    the data cannot decide, the others agreeing) inconclusive."""
+    verdicts = {r.verdict for r in readings}
+    if verdicts == {Outcome.SUPPORTED}:
+        return Outcome.SUPPORTED, None
+    if verdicts == {Outcome.REFUTED}:
+        return Outcome.REFUTED, next(r.direction for r in readings)
+    if {Outcome.SUPPORTED, Outcome.REFUTED} <= verdicts:
+        return Outcome.CONTESTED, None
+    return Outcome.INCONCLUSIVE, None
 
 
 @dataclass(frozen=True)
@@ -168,14 +218,23 @@ class Verdict:
         listed.update((extra.name, extra) for extra in self.evidence)
         return listed
 
+    @property
+    def readings(self) -> tuple[Finding, ...]:
+        """Every reading judged: the claim's own, or those of its parts."""
+        found = self.finding.readings if self.finding else ()
+        return found + tuple(r for p in self.parts for r in p.readings)
+
     def row(self) -> dict[str, Any]:
         """The verdict as a row of the JSON document and the CSV (`ROW_COLUMNS`), plain data."""
         measured: Any = None
         expected: Any = None
         at_claim = None
         if self.parts:
-            measured = {p.name: p.measured.number if p.measured else None for p in self.parts}
+            measured = {p.name: p.figure() for p in self.parts}
             expected = {p.name: p.expected for p in self.parts}
+        elif self.finding is not None and self.finding.readings:
+            measured = self.finding.figure()
+            expected = self.finding.expected
         elif self.finding is not None:
             expected = self.finding.expected
             if self.finding.measured is not None:
@@ -193,7 +252,8 @@ class Verdict:
                 "caveat": "; ".join(self.caveats),
                 "source": data.label if data else None, "method": data.method if data else None,
                 "note": self.note, "quote": self.quote,
-                "article": self.article.text if self.article else None, "evidence": evidence}
+                "article": self.article.text if self.article else None, "evidence": evidence,
+                "readings": [r.reading_row() for r in self.readings]}
 
 
 @dataclass(init=False, repr=False, eq=False)
@@ -230,12 +290,13 @@ class ClaimsReport(Report):
 
     @property
     def exit_status(self) -> int:
-        """0: every in-scope claim got a verdict; 1: a claim file had errors; 3: no claim
-        could be measured; 4: some claims are inconclusive."""
+        """0: every in-scope claim got a verdict (`contested` is one: the data decided every
+        reading, and the readings disagree); 1: a claim file had errors; 3: no claim could be
+        measured; 4: some claims are inconclusive."""
         if self.errors:
             return EXIT_ERRORS
         counts = self.counts
-        measured = counts.get(Outcome.SUPPORTED, 0) + counts.get(Outcome.REFUTED, 0)
+        measured = sum(counts.get(verdict, 0) for verdict in DECIDED)
         inconclusive = counts.get(Outcome.INCONCLUSIVE, 0)
         if inconclusive and not measured:
             return EXIT_NOTHING_MEASURED

@@ -166,3 +166,11 @@ def reference_edges(raw_models) -> pd.DataFrame:
     from tests.reference import edge_frame
 
     return edge_frame(raw_models)
+
+
+@pytest.fixture(scope="session")
+def reference_ancestors(reference_edges) -> dict[str, dict[str, int]]:
+    """Every model's ancestors (lower-case ids) with their depth, by the reference rules."""
+    from tests.reference import ancestors_of, base_sets
+
+    return ancestors_of(base_sets(reference_edges))

@@ -1,7 +1,8 @@
 """The README's examples, run for real (the sqlite-utils "cog" pattern, without cog).
 
 - A ```console block holds `$ hfexplore ...` commands, each followed by exactly what it prints
-  (stdout, as on a terminal). A command that exits non-zero shows `[exit status N]` last.
+  (stdout, as on a terminal; with stderr interleaved when the command ends in `2>&1`). A
+  command that exits non-zero shows `[exit status N]` last.
 - A ```pycon block is a doctest of the Python API (run as written).
 - Every `hfexplore ...` line of a ```bash block must name real commands and options (it is run
   with `--help` appended, which fails on an unknown command or option).
@@ -75,6 +76,8 @@ def _complete(command: str) -> bool:
 
 def arguments(command: str) -> list[str]:
     args = shlex.split(command.replace("\\\n", " "))
+    if args[-1:] == ["2>&1"]:
+        args = args[:-1]
     if not args or args[0] != "hfexplore":
         raise ValueError(f"README examples run hfexplore only, not {command!r}")
     return args[1:]
@@ -91,7 +94,8 @@ def run(command: str, home: Path) -> str:
         result = CliRunner().invoke(cli, arguments(command), env=env, prog_name="hfexplore")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
-    shown = result.stdout.rstrip("\n")
+    both = shlex.split(command.replace("\\\n", " "))[-1:] == ["2>&1"]
+    shown = (result.output if both else result.stdout).rstrip("\n")
     if result.exit_code:
         shown += ("\n" if shown else "") + f"[exit status {result.exit_code}]"
     return shown

@@ -9,7 +9,9 @@ shared inputs are the package's knowledge files (`hfexplore/data/licenses.csv` a
 from __future__ import annotations
 
 import csv
+import fnmatch
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,12 +47,20 @@ class FamilyTable:
     kinds: dict[str, str] = field(default_factory=dict)  # family -> kind
     publisher: dict[str, str] = field(default_factory=dict)  # lower-cased namespace -> family
     origin: dict[str, str] = field(default_factory=dict)  # publishers and mirrors
+    fixture: dict[str, str] = field(default_factory=dict)  # test-fixture namespace -> family
     exact: dict[str, str] = field(default_factory=dict)  # alias without `*` -> family
     prefixes: list[tuple[str, str]] = field(default_factory=list)  # (prefix, family)
+    patterns: list[tuple[str, str]] = field(default_factory=list)  # (lower-case glob, family)
 
     def origin_of(self, base: str) -> str | None:
         key = base.strip().lower()
         if "/" in key:
+            # An exact id first, then the glob with the most literal characters, then file order.
+            hits = [("*" in glob, -len(glob.replace("*", "")), n, family)
+                    for n, (glob, family) in enumerate(self.patterns)
+                    if fnmatch.fnmatchcase(key, glob)]
+            if hits:
+                return min(hits)[3]
             return self.origin.get(key.split("/")[0])
         if key in self.exact:
             return self.exact[key]
@@ -62,6 +72,8 @@ class FamilyTable:
 def family_table() -> FamilyTable:
     data = tomllib.loads((DATA / "families.toml").read_text("utf-8"))
     table = FamilyTable()
+    for entry in data.get("origins", []):
+        table.patterns.extend((glob.lower(), entry["family"]) for glob in entry["patterns"])
     for alias, family in data.get("aliases", {}).items():
         if alias.endswith("*"):
             table.prefixes.append((alias[:-1].lower(), family))
@@ -73,6 +85,8 @@ def family_table() -> FamilyTable:
         table.kinds[name] = entry.get("kind", "")
         for namespace in entry.get("mirrors", []):
             table.origin[namespace.lower()] = name
+        for namespace in entry.get("fixtures", []):
+            table.fixture[namespace.lower()] = name
         for namespace in entry.get("publishers", []):
             table.publisher[namespace.lower()] = name
             table.origin[namespace.lower()] = name
@@ -162,3 +176,43 @@ def edge_frame(raw: pd.DataFrame) -> pd.DataFrame:
     origin = {key: families.origin_of(key) for key in edges["base_key"].unique()}
     edges["base_family"] = edges["base_key"].map(origin)
     return edges
+
+
+# -- lineage followed to the roots -------------------------------------------------------------
+def ancestors_of(bases: dict[str, set[str]]) -> dict[str, dict[str, int]]:
+    """Every model's ancestors with their shortest depth, breadth first from each model over
+    `bases` (lower-case model id -> its lower-case base ids); a model is never its own."""
+    found = {}
+    for model in bases:
+        depth = {}
+        queue = deque((base, 1) for base in bases[model])
+        while queue:
+            node, steps = queue.popleft()
+            if node == model or node in depth:
+                continue
+            depth[node] = steps
+            queue.extend((base, steps + 1) for base in bases.get(node, ()))
+        found[model] = depth
+    return found
+
+
+def base_sets(edges: pd.DataFrame) -> dict[str, set[str]]:
+    """Lower-case model id -> its lower-case base ids, from `edge_frame`."""
+    found: dict[str, set[str]] = {}
+    for repo_id, base in zip(edges["id"].str.lower(), edges["base_key"], strict=True):
+        found.setdefault(repo_id, set()).add(base)
+    return found
+
+
+def origin_families(model: str, ancestors: dict[str, dict[str, int]],
+                    families: FamilyTable) -> list[str]:
+    """The families of the attributed nodes among a model and its ancestors that have no
+    attributed ancestor of their own (a node in the same cycle does not count as above)."""
+    def above(node: str) -> bool:
+        mine = ancestors.get(node, {})
+        return any(families.origin_of(a) is not None and node not in ancestors.get(a, {})
+                   for a in mine)
+
+    nodes = [model, *ancestors.get(model, {})]
+    return sorted({families.origin_of(n) for n in nodes
+                   if families.origin_of(n) is not None and not above(n)})

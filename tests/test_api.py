@@ -98,3 +98,24 @@ def test_count_live(make_hub) -> None:
     sim = make_hub(models=1_500, datasets=10, spaces=10)
     result = hfx.count_live("model", endpoint=sim.url)
     assert result.count == 1_500
+
+
+def test_concentration_sizes_and_formats() -> None:
+    import pandas as pd
+
+    import hfexplore as hfx
+
+    demo = hfx.demo()
+    frame = pd.read_parquet(demo.path / "models.parquet", columns=["author", "downloads",
+                                                                   "tags"])
+    mine = frame[frame["author"] == "TheBloke"]
+    report = hfx.concentration(demo, author="TheBloke", lorenz=True)
+    ordered = mine["downloads"].sort_values(ascending=False)
+    assert report.rows.loc[2, "count"] == len(mine) // 10
+    assert report.rows.loc[2, "share"] == pytest.approx(
+        ordered.iloc[:len(mine) // 10].sum() / ordered.sum())
+    assert report.extra["lorenz"][-1] == {"population_share": 1.0, "value_share": 1.0}
+    gguf = hfx.formats(demo, author="TheBloke").rows.set_index("format")["count"]["gguf"]
+    assert gguf == int(mine["tags"].map(lambda t: "gguf" in {x.lower() for x in t}).sum())
+    assert hfx.sizes(demo).rows["count"].sum() == len(frame)
+    assert hfx.sizes(demo, num_parameters_min=1).rows["count"].sum() == 0

@@ -11,11 +11,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hfexplore"
 # Lowest first, as the package docstring lists them. The shared vocabulary (errors, config,
 # repo_type, arguments, sanitize, report, verdicts, atomic_files) sits below them all: formats
 # render reports and verdicts, which stats and claims (above the formats) make.
-LAYERS = ["", "knowledge", "hub", "normalize", "store", "ingest", "formats", "stats", "claims",
-          "page", "facade", "cli"]
+LAYERS = ["", "knowledge", "hub", "normalize", "store", "ingest", "formats", "stats", "ecosystem",
+          "claims", "page", "facade", "cli"]
 BASE = {"errors", "config", "repo_type", "arguments", "sanitize", "report", "rows", "verdicts",
         "atomic_files", "data"}
-FACADES = {"api", "doctor"}  # the Python API and `doctor` sit over the layers, under the CLI
+FACADES = {"api", "doctor", "protocol"}  # the Python API, `doctor` and its protocol self-test
+# sit over the layers, under the CLI
 
 
 def layer_of(module: str) -> int:

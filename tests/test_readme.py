@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 import shlex
 
 import pytest
@@ -92,3 +93,43 @@ def test_the_offline_try_out_runs_as_written(tmp_path) -> None:
     finally:
         hub.terminate()
         hub.wait(timeout=60)
+
+
+def test_when_the_hub_changes_runs_as_written(tmp_path) -> None:
+    """The commands of "When the Hub changes", as written, against the stand-in Hub (serving the
+    two public dumps too) with a token set: every check holds in under 30 requests, the command
+    after it adds its exchanges to the same recording, and no byte of it holds the token."""
+    from tests.hubsim import SyntheticCatalog
+    from tests.hubsim.dumps import WEEKLY, hub_stats_repo
+    from tests.hubsim.files import FileStore
+    from tests.hubsim.server import HubSim
+    from tests.replay import recording
+
+    section = TEXT[TEXT.index("## When the Hub changes"):TEXT.index("## Python API")]
+    commands = bash_commands(section)
+    assert [arguments(c)[:2] for c in commands] == [["doctor", "--protocol"], ["stats", "--live"]]
+    catalogs = {kind: SyntheticCatalog(kind, n)
+                for kind, n in (("model", 1_500), ("dataset", 200), ("space", 100))}
+    files = FileStore(redirect=True)
+    written = hub_stats_repo(files, catalogs, "2026-10", tmp_path / "dumps")
+    files.add(WEEKLY, "models/2026-09-30/models.parquet", written["model"])
+    token = "hf_READMEplantedToken0042"
+    answers = tmp_path / "hub-answers"
+    results = []
+    with HubSim(catalogs, files=files) as sim:
+        env = {"HF_ENDPOINT": sim.url, "HF_TOKEN": token, "HFEXPLORE_HOME": str(tmp_path / "d"),
+               "HFEXPLORE_CACHE": str(tmp_path / "cache")}
+        for command in commands:
+            args = [str(answers) if a == "hub-answers" else a for a in arguments(command)]
+            results.append(CliRunner().invoke(cli, args, env=env))
+    for command, result in zip(commands, results, strict=True):
+        assert result.exit_code == 0, (command, result.output)
+    checks, totals = (json.loads(r.stdout) for r in results)
+    assert {row["status"] for row in checks["rows"]} == {"holds"} and len(checks["rows"]) == 11
+    assert checks["requests"] < 30
+    assert totals["totals"] == {"models": 1_500, "datasets": 200, "spaces": 100}
+    _meta, exchanges = recording(answers)
+    assert len(exchanges) == checks["requests"] + 3  # the stats: one count twin per repo type
+    assert any(e["authenticated"] for e in exchanges)
+    kept = b"".join(p.read_bytes() for p in answers.rglob("*") if p.is_file())
+    assert token.encode() not in kept

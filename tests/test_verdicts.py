@@ -50,7 +50,7 @@ def test_a_verdict_row_writes_each_typed_value_once_as_plain_data() -> None:
         "quote": "lack of standard licenses", "article": "a blog, date unknown",
         "evidence": {"ids": {"value": 56, "source": "demo", "data_as_of": "2024-07-11T00:00:00Z",
                              "estimated_from": "a 1-in-38 sample"},
-                     "names": "unavailable: no license names"}}
+                     "names": "unavailable: no license names"}, "readings": []}
     assert list(share_verdict().row()) == ROW_COLUMNS
 
 

@@ -48,17 +48,25 @@ def check_claim_files(
     client: HubClient | Callable[[], HubClient] | None = None,
     families_file: str | Path | None = None,
     now: Callable[[], datetime] | None = None,
+    only: Sequence[str] = (),
 ) -> ClaimsCheck:
     """Load the built-in claims (unless `builtin` is False) and `files`, and judge each.
 
     With `demo` or `snapshot` (a name, date prefix, latest, previous or a path) every claim is
     measured in that one snapshot. Otherwise each claim is measured on the data nearest its
     date: every intact snapshot of `data_dir`, and the live Hub through `client` (a client, or
-    a function that makes one, called only in this case) for plain counts."""
+    a function that makes one, called only in this case) for plain counts. `only`: the ids of
+    the claims to check (InvalidArgumentError naming any that no file defines)."""
     if demo and snapshot is not None:
         raise InvalidArgumentError("demo and snapshot cannot be combined: both choose the one "
                                    "snapshot to measure in")
     loaded = load_claim_files([*(builtin_claim_files() if builtin else []), *files])
+    if only:
+        missing = [i for i in only if i not in {c.id for c in loaded.claims}]
+        if missing:
+            raise InvalidArgumentError(f"no claim with id {', '.join(missing)} (the ids are "
+                                       "those of the claim files' [[claim]] tables)")
+        loaded.claims = [c for c in loaded.claims if c.id in only]
     forced = demo or snapshot is not None
     snapshots: list[Snapshot] = []
     warnings: list[str] = []
@@ -82,4 +90,6 @@ def check_claim_files(
     # Pages found failing their checksums while measuring: the claims moved on to other data.
     warnings += [f"skipped damaged snapshot {s.name} ({'; '.join(found)})"
                  for s in snapshots if not forced and (found := s.problems())]
+    # Data older than its snapshot's date: the verdicts take its date as a range (timing.py).
+    warnings += [line for s in snapshots if (line := s.freshness().warning(s.name))]
     return ClaimsCheck(report, list(loaded.errors), warnings, problem)

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from hfexplore.claims.loader import Claim, Expectation, Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Claim, Expectation, Metric
 from hfexplore.claims.measure import Inconclusive, compute
 from hfexplore.claims.timing import (
     Sample,
     count_band,
+    days_apart,
     distinct_band,
     order_is_clear,
     relation,
@@ -29,6 +30,7 @@ from hfexplore.claims.timing import (
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.repo_type import PLURAL
+from hfexplore.stats.engine import Derived
 from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
@@ -47,6 +49,7 @@ from hfexplore.verdicts import (
     Outcome,
     Range,
     Verdict,
+    combine_readings,
 )
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class Source:
     label: str
     as_of: datetime
     snapshot: Snapshot | None = None
+    earliest: date | None = None  # stale data: the first day it may be of (`store/freshness`)
 
     def sample(self, repo_type: str) -> Sample | None:
         entry = (self.snapshot.manifest.get("sampling") or {}).get(repo_type) \
@@ -80,6 +84,9 @@ class Evaluator:
     families: Families = field(default_factory=Families.load)
     license_table: LicenseTable = field(default_factory=LicenseTable.load)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # What each (snapshot, repo type) derives once for every claim and reading measured on it:
+    # its lineage graph and its bulk re-uploaders.
+    _derived: dict[tuple[str, str], Derived] = field(default_factory=dict, repr=False)
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -87,12 +94,13 @@ class Evaluator:
 
     # -- sources ---------------------------------------------------------------------------------
     def sources(self, metric: Metric, claim_day: date | None) -> list[Source]:
-        found = [Source(s.name, s.as_of, s) for s in self.snapshots]
+        found = [Source(s.name, s.as_of, s, s.freshness().data_dates(metric.repo_type)[0])
+                 for s in self.snapshots]
         if self._can_go_live(metric):
             found.append(Source("live", self.now()))
         if claim_day is None:  # the newest data first
             return sorted(found, key=lambda s: s.as_of, reverse=True)
-        return sorted(found, key=lambda s: abs((s.as_of.date() - claim_day).days))
+        return sorted(found, key=lambda s: days_apart(s.as_of.date(), claim_day, s.earliest))
 
     def _can_go_live(self, metric: Metric) -> bool:
         return (self.client is not None and not self.force_snapshot and metric.kind == "count"
@@ -136,12 +144,18 @@ class Evaluator:
         if sample is not None and not sample.fraction:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural} "
                                f"({sample.description}): it says nothing of their number")
+        if sample is not None and metric.kind in CONCENTRATION_KINDS and not (
+                metric.kind == "zero_value_share" and metric.unit == "repo"):  # a plain share
+            raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural}: "
+                               "the top of a sample is not the top of the catalogue, so it "
+                               "cannot measure concentration")
+        derived = self._derived.setdefault((snapshot.name, metric.repo_type), Derived())
         scan = Scan(snapshot, metric.repo_type, families=self.families,
-                    license_table=self.license_table)
+                    license_table=self.license_table, derived=derived)
         whole = compute(scan, metric)
-        when = relation(source.as_of.date(), claim_day)
+        when = relation(source.as_of.date(), claim_day, source.earliest)
         earlier = whole
-        if when == "after" and claim_day is not None:  # repos created by the claim's date
+        if when in ("after", "around") and claim_day is not None:  # created by the claim's date
             cutoff = datetime.combine(claim_day + timedelta(days=1), datetime.min.time(), UTC)
             earlier = compute(scan.narrowed(Filters(created_before=cutoff)), metric)
         method = f"{metric.kind} over snapshot"
@@ -149,11 +163,15 @@ class Evaluator:
         if sample is not None:
             method += f", estimated from {sample.label}"
             caveats.append(f"estimated from {sample.label} ({sample.description})")
-        data = DataUsed(source.label, source.as_of, method, sample.label if sample else "")
+        stale = source.earliest if source.earliest and source.earliest < source.as_of.date() \
+            else None
+        data = DataUsed(source.label, source.as_of, method, sample.label if sample else "", stale)
         if metric.monotone:
             band = count_band if metric.kind == "count" else distinct_band
             if when == "after":
                 at_claim = Range(band(earlier.value, sample).low, band(whole.value, sample).high)
+            elif when == "around":  # from after the claim (bounded below), or before (no top)
+                at_claim = Range(band(earlier.value, sample).low, INFINITY)
             elif when == "before":
                 at_claim = Range(band(whole.value, sample).low, INFINITY)
             else:
@@ -164,7 +182,13 @@ class Evaluator:
         figure = earlier
         if when == "after":
             caveats.append("measured on the repos created by the claim's date that still "
-                           "existed at the data's date")
+                           "existed at the data's date" + (
+                               f", with their {metric.of} as of the data's date"
+                               if metric.kind in CONCENTRATION_KINDS else ""))
+        elif when == "around":
+            caveats.append("the data may be from before or after the claim: measured on its "
+                           "repos created by the claim's date; shares and ranks can move "
+                           "either way")
         elif when == "before":
             caveats.append("measured on data from before the claim; shares and ranks can move "
                            "either way since")
@@ -193,6 +217,25 @@ class Evaluator:
             except (Inconclusive, SnapshotError) as exc:
                 yield str(exc)
 
+    def judge_readings(self, metric: Metric, claim_day: date | None) -> Finding:
+        """Each reading judged on its own, and their combined verdict (`combine_readings`)."""
+        readings = []
+        for reading in metric.readings:
+            try:
+                found = self.judge_metric(reading.metric, reading.expect, claim_day)
+            except Inconclusive as exc:
+                found = Finding(Outcome.INCONCLUSIVE, reading.expect.describe(),
+                                reading.metric.kind, note=str(exc))
+            readings.append(replace(found, name=reading.name, reason=reading.reason,
+                                    cannot_see=reading.cannot_see))
+        verdict, direction = combine_readings(tuple(readings))
+        expected = metric.expect.describe() if metric.expect else "; ".join(
+            dict.fromkeys(r.expected for r in readings))
+        note = "; ".join(f"{r.name}: {r.note}" for r in readings if r.note) \
+            if verdict == Outcome.INCONCLUSIVE else ""
+        return Finding(verdict, expected, "readings", metric.name or "readings", direction,
+                       note=note, readings=tuple(readings))
+
     def judge_metric(self, metric: Metric, expect: Expectation, claim_day: date | None
                      ) -> Finding:
         """The metric on the nearest data that decides it, or why none does."""
@@ -211,7 +254,7 @@ class Evaluator:
                 return replace(found, verdict=Outcome.REFUTED, measured=measured,
                                direction=expect.direction(measured.at_claim.low))
             undecided = undecided or measured
-            reasons.append(f"{measured.data.label} ({measured.data.as_of.date()}) puts it "
+            reasons.append(f"{measured.data.label} ({measured.data.dated()}) puts it "
                            f"{measured.at_claim.describe(found.percent)} at the claim's "
                            f"date, which does not decide {expect.describe()}")
         return replace(found, measured=undecided, note="; ".join(dict.fromkeys(reasons)))
@@ -227,15 +270,19 @@ class Evaluator:
         try:
             if claim.metric.kind == "all":
                 judged = self._judge_all(claim, said)
+            elif claim.metric.readings:
+                finding = self.judge_readings(claim.metric, claim.date)
+                judged = replace(said, verdict=finding.verdict, direction=finding.direction,
+                                 note=finding.note, finding=finding)
             else:
                 assert claim.expect is not None
                 finding = self.judge_metric(claim.metric, claim.expect, claim.date)
                 judged = replace(said, verdict=finding.verdict, direction=finding.direction,
                                  note=finding.note, finding=finding)
-            measured = judged.finding.measured if judged.finding else next(
-                (p.measured for p in judged.parts if p.measured), None)
+            measured = next((f.measured for f in _findings(judged) if f.measured), None)
             if measured is not None:
-                caveats = [timing_caveat(measured.data.as_of, claim.date), *measured.caveats]
+                caveats = [timing_caveat(measured.data.as_of, claim.date,
+                                         measured.data.earliest), *measured.caveats]
                 judged = replace(judged, data=measured.data,
                                  caveats=tuple(c for c in caveats if c))
             return replace(judged, evidence=tuple(self._evidence(extra, claim.date)
@@ -247,15 +294,22 @@ class Evaluator:
         assert claim.metric is not None
         parts = []
         for part in claim.metric.parts:
+            if part.readings:
+                parts.append(self.judge_readings(part, claim.date))
+                continue
             assert part.expect is not None
             try:
                 parts.append(self.judge_metric(part, part.expect, claim.date))
             except Inconclusive as exc:
                 parts.append(Finding(Outcome.INCONCLUSIVE, part.expect.describe(), part.kind,
                                      part.name or part.kind, note=str(exc)))
+        # Every part must hold: one refuted refutes the claim whatever the other parts'
+        # readings; a contested part (and none refuted or undecided) contests it.
         refuted = [p.direction for p in parts if p.verdict == Outcome.REFUTED]
-        verdict = Outcome.REFUTED if refuted else Outcome.SUPPORTED if all(
-            p.verdict == Outcome.SUPPORTED for p in parts) else Outcome.INCONCLUSIVE
+        found = {p.verdict for p in parts}
+        verdict = Outcome.REFUTED if refuted else Outcome.SUPPORTED if found == {
+            Outcome.SUPPORTED} else Outcome.INCONCLUSIVE if Outcome.INCONCLUSIVE in found \
+            else Outcome.CONTESTED
         notes = "; ".join(f"{p.name}: {p.note}" for p in parts if p.note)
         return replace(said, verdict=verdict, direction=refuted[0] if refuted else None,
                        parts=tuple(parts),
@@ -270,6 +324,14 @@ class Evaluator:
                 continue
             return Evidence(name, measured)
         return Evidence(name, unavailable="; ".join(reasons) or "no data can measure it")
+
+
+def _findings(verdict: Verdict) -> Iterator[Finding]:
+    """The claim's findings in order, each followed by its readings'."""
+    for finding in (verdict.finding, *verdict.parts):
+        if finding is not None:
+            yield finding
+            yield from finding.readings
 
 
 def live_filters(where: Filters) -> dict[str, str] | None:

@@ -18,16 +18,33 @@
     scope = "out"                           # optional: cannot be checked from Hub data...
     reason = "..."                          # ...and why
 
+A vague phrase can be read several ways: instead of `metric`, give one `[[claim.reading]]`
+table per reading (a part of an `all` metric takes `reading = [...]` likewise). Each has a
+`name`, a `reason` (why the words can be read so), `cannot_see` (what its measure leaves out),
+a `metric` and optionally its own `expect` (else the claim's, or the part's). The claim is
+supported or refuted only when every reading is; when the data decides them differently it is
+`contested`; a reading no data can decide, the others agreeing, leaves it inconclusive.
+
 Metric kinds: `count` (repos matching `where`), `share` (matching / all repos of the type, or
 / those matching `among`), `distinct` (distinct values of `column` among matching repos; with
 `min_repos = N` only values held by at least N of them), `rank` (the rank of `value` among the
 values of `column`, `by` "count" or "downloads"), `top_share` (the share of matching repos held
-by the `n` most common values of `column`) and `all` (every one of `parts` must meet its own
-`expect`). `where` and `among` keys: license_category (a category, a list, or "open-weight"),
-license, standard_license (true or false: a reusable standard license, see the license
-table), library, author, family, not_family, not_family_kind (e.g. "company"), base_family,
-task; values are a string or a list. `column`: library, author, license, license_name, task,
-family. Comparisons: >, >=, <, <=, ==, between (min inclusive, max exclusive).
+by the `n` most common values of `column`), `drift_share` (license drift by `outcome` and
+`to`: see claims/measure.py), `all` (every one of `parts` must meet its own `expect`), and
+three of concentration (`stats/concentration.py`): `top_value_share` (the share of the value
+column `of` held by the `top` share of units, e.g. top = "1%": the floor(n x 1%)
+with the most), `gini` (the Gini coefficient of `of`) and `zero_value_share` (the share of
+units whose `of` is 0); `of` is downloads (30-day, the default), downloads_all_time or likes,
+and `unit` repo (the default), author or family. `where` and `among` keys: license_category (a
+category, a list, or "open-weight"), license, standard_license (true or false: a reusable
+standard license, see the license table), custom_license (true: a declared license has custom
+terms; false: none has), library, author, family (the publisher's), not_family, not_family_kind
+(e.g. "company"), family_kind (e.g. ["academic", "nonprofit"]), not_bulk_reuploader (true: not
+by an account whose models are mostly copies, see data/reuploads.toml; false: only by one),
+base_family (a model descending from the family at any depth: any ancestor up its chain of base
+models is the family's), parent_family (a direct base model is the family's), task; values are a
+string or a list. `column`: library, author, license, license_name, task, family. Comparisons:
+>, >=, <, <=, ==, between (min inclusive, max exclusive).
 """
 
 from __future__ import annotations
@@ -36,139 +53,36 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hfexplore.claims.definitions import NO_WHERE, Article, Claim, Expectation, Metric, Reading
 from hfexplore.claims.toml_reader import TOO_DEEP, read_claim_toml
 from hfexplore.errors import InvalidArgumentError
+from hfexplore.knowledge.drift import drift_metric_problem
 from hfexplore.repo_type import REPO_TYPES, RepoType
 from hfexplore.stats.filters import Filters
-from hfexplore.verdicts import Direction
 
-KINDS = ("count", "share", "distinct", "rank", "top_share", "all")
+__all__ = ["NO_WHERE", "Article", "Claim", "ClaimDefinitionError", "Expectation", "LoadResult",
+           "Metric", "Reading", "builtin_claim_files", "load_claim_files", "parse_claim"]
+
+KINDS = ("count", "share", "distinct", "rank", "top_share", "drift_share", "top_value_share",
+         "gini", "zero_value_share", "all")
+CONCENTRATION_KINDS = ("top_value_share", "gini", "zero_value_share")
+VALUE_COLUMNS = ("downloads", "downloads_all_time", "likes")
+UNITS = ("repo", "author", "family")
 OPS = (">", ">=", "<", "<=", "==", "between")
-WHERE_KEYS = ("license_category", "license", "standard_license", "library", "author", "family",
-              "not_family", "not_family_kind", "base_family", "task")
+WHERE_KEYS = ("license_category", "license", "standard_license", "custom_license", "library",
+              "author", "family", "not_family", "not_family_kind", "family_kind",
+              "not_bulk_reuploader", "base_family", "parent_family", "task")
+FLAG_KEYS = ("standard_license", "custom_license", "not_bulk_reuploader")
 COLUMNS = ("library", "author", "license", "license_name", "task", "family")
-NO_WHERE = Filters()
 
 
 class ClaimDefinitionError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Expectation:
-    op: str
-    value: float | None = None
-    min: float | None = None
-    max: float | None = None
-
-    def holds(self, measured: float) -> bool:
-        if self.op == "between":
-            assert self.min is not None and self.max is not None
-            return self.min <= measured < self.max
-        assert self.value is not None
-        return {">": measured > self.value, ">=": measured >= self.value,
-                "<": measured < self.value, "<=": measured <= self.value,
-                "==": measured == self.value}[self.op]
-
-    def direction(self, measured: float) -> Direction:
-        """How a claim that does not hold is wrong: it promised more, or less, than is true."""
-        if self.op == "between":
-            assert self.min is not None
-            return Direction.OVERSTATED if measured < self.min else Direction.UNDERSTATED
-        assert self.value is not None
-        if self.op == "==":
-            # For ranks a larger number is a worse position: the claim overstated it.
-            return Direction.OVERSTATED
-        return Direction.OVERSTATED if self.op in (">", ">=") else Direction.UNDERSTATED
-
-    def classify(self, low: float, high: float) -> str:
-        """Whether the claim holds for "all", "none" or only "some" values in [low, high]."""
-        if low == high:
-            return "all" if self.holds(low) else "none"
-        if self.op == "==":
-            assert self.value is not None
-            return "some" if low <= self.value <= high else "none"
-        # Every other comparison holds on one interval of values, so both ends decide.
-        ends = (self.holds(low), self.holds(high))
-        if all(ends):
-            return "all"
-        if any(ends):
-            return "some"
-        if self.op == "between":
-            assert self.min is not None and self.max is not None
-            return "some" if low < self.max and high >= self.min else "none"
-        return "none"
-
-    def describe(self) -> str:
-        if self.op == "between":
-            return f"between {_num(self.min)} and {_num(self.max)}"
-        return f"{self.op} {_num(self.value)}"
-
-
-def _num(value: float | None) -> str:
-    """A number as a person reads it: 1,000,000, 0.25; beyond a quadrillion in e-notation (a
-    value of 1e308 would otherwise be written out in 309 digits)."""
-    if value is None:
-        return "?"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:g}"
-
-
-@dataclass(frozen=True)
-class Metric:
-    kind: str
-    repo_type: RepoType = RepoType.MODEL
-    where: Filters = NO_WHERE  # the repos it is measured on
-    column: str | None = None
-    value: str | None = None
-    by: str = "count"
-    name: str | None = None
-    expect: Expectation | None = None  # parts of an `all` metric carry their own
-    parts: tuple[Metric, ...] = ()
-    among: Filters = NO_WHERE  # a share's denominator
-    min_repos: int = 1
-    n: int = 1
-
-    @property
-    def monotone(self) -> bool:
-        """Counts and distinct counts only grow as repos are added (the catalogue grows almost
-        monotonically); shares, ranks and concentrations can move either way."""
-        return self.kind in ("count", "distinct")
-
-
-@dataclass(frozen=True)
-class Article:
-    key: str
-    title: str = ""
-    publisher: str = ""
-    date: date | None = None
-    url: str = ""
-
-    def describe(self) -> str:
-        when = self.date.isoformat() if self.date else "date unknown"
-        title = f'"{self.title}"' if self.title else self.key
-        return f"{title}, {self.publisher or 'publisher unknown'}, {when}"
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: str
-    origin: str
-    quote: str = ""
-    source: str = ""
-    date: date | None = None  # None: the claim's date is unknown
-    notes: str = ""
-    metric: Metric | None = None
-    expect: Expectation | None = None
-    extra: tuple[Metric, ...] = ()
-    scope: str = "in"
-    reason: str = ""
-    article: Article | None = None
 
 
 @dataclass
@@ -279,24 +193,66 @@ def parse_claim(entry: Any, origin: str, articles: dict[str, Article] | None = N
         if not base["reason"]:
             raise ClaimDefinitionError("reason: an out-of-scope claim needs a reason")
         return Claim(**base)
+    if "reading" in entry:
+        if "metric" in entry:
+            raise ClaimDefinitionError("metric: give either a metric or readings, not both")
+        default = parse_expectation(entry["expect"], "expect") if "expect" in entry else None
+        return Claim(**base, metric=_readings(entry["reading"], "reading", None, default),
+                     extra=_extra(entry))
     metric = parse_metric(entry.get("metric"), "metric", allow_all=True)
     expect = None if metric.kind == "all" else parse_expectation(entry.get("expect"), "expect")
+    return Claim(**base, metric=metric, expect=expect, extra=_extra(entry))
+
+
+def _extra(entry: dict[str, Any]) -> tuple[Metric, ...]:
     extra_entries = entry.get("extra", [])
     if not isinstance(extra_entries, list):
         raise ClaimDefinitionError("extra: must be a list of metrics")
-    extra = tuple(parse_metric(e, f"extra[{i}]") for i, e in enumerate(extra_entries))
-    return Claim(**base, metric=metric, expect=expect, extra=extra)
+    return tuple(parse_metric(e, f"extra[{i}]") for i, e in enumerate(extra_entries))
+
+
+def _readings(raw: Any, where: str, name: str | None, default: Expectation | None) -> Metric:
+    """A claim's (or a part's) readings, as a metric of kind `readings`."""
+    if not isinstance(raw, list) or not raw:
+        raise ClaimDefinitionError(f"{where}: must be a list of readings (tables)")
+    readings = []
+    for number, item in enumerate(raw):
+        at = f"{where}[{number}]"
+        if not isinstance(item, dict):
+            raise ClaimDefinitionError(f"{at}: not a table")
+        expect = parse_expectation(item["expect"], f"{at}.expect") if "expect" in item \
+            else default
+        if expect is None:
+            raise ClaimDefinitionError(f"{at}.expect: missing (no expect to share either)")
+        try:
+            said = [_string(item, key, required=key != "cannot_see")
+                    for key in ("name", "reason", "cannot_see")]
+        except ClaimDefinitionError as exc:
+            raise ClaimDefinitionError(f"{at}.{exc}") from None
+        readings.append(Reading(said[0], said[1],
+                                parse_metric(item.get("metric"), f"{at}.metric"), expect,
+                                said[2]))
+    names = [r.name for r in readings]
+    if len(set(names)) < len(names):
+        raise ClaimDefinitionError(f"{where}: two readings share a name")
+    return Metric("readings", readings[0].metric.repo_type, name=name, expect=default,
+                  readings=tuple(readings))
 
 
 def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = False) -> Metric:
     if not isinstance(raw, dict):
         raise ClaimDefinitionError(f"{where}: missing, or not a table")
+    name = raw.get("name")
+    if part and "reading" in raw:
+        default = parse_expectation(raw["expect"], f"{where}.expect") if "expect" in raw \
+            else None
+        return _readings(raw["reading"], f"{where}.reading",
+                         name if isinstance(name, str) else None, default)
     kind: str = raw.get("kind", "")
     kinds = KINDS if allow_all else KINDS[:-1]
     if kind not in kinds:
         raise ClaimDefinitionError(f"{where}.kind: must be one of {', '.join(kinds)}, "
                                    f"not {kind!r}")
-    name = raw.get("name")
     if kind == "all":
         parts = raw.get("parts")
         if not isinstance(parts, list) or not parts:
@@ -316,7 +272,7 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
         raise ClaimDefinitionError(f"{where}.value: a rank needs the value to rank (a string)")
     if kind == "top_share" and column not in COLUMNS:
         raise ClaimDefinitionError(f"{where}.column: must be one of {', '.join(COLUMNS)}")
-    by = raw.get("by", "count")
+    by, to = raw.get("by", "count"), raw.get("to", "parent")
     if by not in ("count", "downloads"):
         raise ClaimDefinitionError(f'{where}.by: must be "count" or "downloads"')
     min_repos = raw.get("min_repos", 1)
@@ -324,14 +280,44 @@ def parse_metric(raw: Any, where: str, allow_all: bool = False, part: bool = Fal
     for key, number in (("min_repos", min_repos), ("n", n)):
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise ClaimDefinitionError(f"{where}.{key}: must be a whole number of at least 1")
+    if kind == "drift_share" and (problem := drift_metric_problem(raw.get("outcome"), to)):
+        raise ClaimDefinitionError(f"{where}.{problem}")
     if "among" in raw and kind != "share":
         raise ClaimDefinitionError(f"{where}.among: only a share has a denominator")
     expect = parse_expectation(raw.get("expect"), f"{where}.expect") if part else None
+    of, top, unit = _concentration(raw, kind, where)
     return Metric(kind, repo_type, _where(raw.get("where", {}), f"{where}.where"),
                   column, value if kind == "rank" else None, by,
                   name if isinstance(name, str) else None, expect,
                   among=_where(raw.get("among", {}), f"{where}.among"), min_repos=min_repos,
-                  n=n)
+                  n=n, outcome=raw.get("outcome") if kind == "drift_share" else None, to=to,
+                  of=of, top=top, unit=unit)
+
+
+def _concentration(raw: dict[str, Any], kind: str, where: str) -> tuple[str, str, str]:
+    """`of`, `top` and `unit` of a concentration metric (refused on other kinds)."""
+    if kind not in CONCENTRATION_KINDS:
+        extra = [key for key in ("of", "top", "unit") if key in raw]
+        if extra:
+            raise ClaimDefinitionError(f"{where}.{extra[0]}: only a concentration "
+                                       f"({', '.join(CONCENTRATION_KINDS)}) takes it")
+        return "downloads", "1%", "repo"
+    of, unit, top = raw.get("of", "downloads"), raw.get("unit", "repo"), raw.get("top", "1%")
+    if of not in VALUE_COLUMNS:
+        raise ClaimDefinitionError(f"{where}.of: must be one of {', '.join(VALUE_COLUMNS)}")
+    if unit not in UNITS:
+        raise ClaimDefinitionError(f"{where}.unit: must be one of {', '.join(UNITS)}")
+    if "top" in raw and kind != "top_value_share":
+        raise ClaimDefinitionError(f"{where}.top: only a top_value_share takes it")
+    try:
+        share = Fraction(top.strip().removesuffix("%")) if isinstance(top, str) and \
+            top.strip().endswith("%") else None
+    except ValueError:
+        share = None
+    if share is None or not 0 < share <= 100:
+        raise ClaimDefinitionError(f'{where}.top: must be a percentage above 0 and up to 100, '
+                                   f'such as "1%" or "0.1%", not {top!r}')
+    return of, top.strip(), unit
 
 
 def parse_expectation(raw: Any, where: str) -> Expectation:
@@ -358,15 +344,15 @@ def _where(raw: Any, where: str) -> Filters:
     if not isinstance(raw, dict):
         raise ClaimDefinitionError(f"{where}: must be a table")
     text: dict[str, tuple[str, ...]] = {}
-    standard: bool | None = None
+    flags: dict[str, bool] = {}
     for key, value in raw.items():
         if key not in WHERE_KEYS:
             raise ClaimDefinitionError(f"{where}.{key}: unknown filter; expected one of "
                                        f"{', '.join(WHERE_KEYS)}")
-        if key == "standard_license":
+        if key in FLAG_KEYS:
             if not isinstance(value, bool):
                 raise ClaimDefinitionError(f"{where}.{key}: must be true or false")
-            standard = value
+            flags[key] = value
             continue
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or not values or \
@@ -374,11 +360,15 @@ def _where(raw: Any, where: str) -> Filters:
             raise ClaimDefinitionError(f"{where}.{key}: must be a string or a list of strings")
         text[key] = tuple(values)
     return Filters(license_category=text.get("license_category"), license=text.get("license"),
-                   standard_license=standard, library=text.get("library"),
+                   standard_license=flags.get("standard_license"),
+                   custom_license=flags.get("custom_license"), library=text.get("library"),
                    author=text.get("author"), family=text.get("family"),
                    not_family=text.get("not_family"),
                    not_family_kind=text.get("not_family_kind"),
-                   base_family=text.get("base_family"), task=text.get("task"))
+                   family_kind=text.get("family_kind"),
+                   not_bulk_reuploader=flags.get("not_bulk_reuploader"),
+                   base_family=text.get("base_family"), parent_family=text.get("parent_family"),
+                   task=text.get("task"))
 
 
 def _string(entry: dict[str, Any], key: str, required: bool = False) -> str:

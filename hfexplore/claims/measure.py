@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from hfexplore.claims.loader import Metric
+from hfexplore.claims.loader import CONCENTRATION_KINDS, Metric
 from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_rows, value_count_rows
 
+COMPARED = ("same", "more_restrictive", "less_restrictive")
 # Claim column names -> snapshot columns (`family` is derived from `author`).
 COLUMN_OF = {"library": "libraries", "author": "author", "license": "license",
              "license_name": "license_name", "task": "tasks", "family": "family"}
@@ -38,6 +39,10 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     selected = scan.narrowed(metric.where)
     if metric.kind == "count":
         return Figure(float(selected.count()))
+    if metric.kind == "drift_share":
+        return _drift_share(selected, metric)
+    if metric.kind in CONCENTRATION_KINDS:
+        return _concentration(selected, metric)
     column = metric.column or ""
     if column == "license_name" and selected.rows(
             "SELECT count(*) > 0 AND count(license_name) = 0 FROM rows")[0][0]:
@@ -49,6 +54,51 @@ def compute(scan: Scan, metric: Metric) -> Figure:
     if metric.kind == "top_share":
         return _top_share(selected, name, metric.n)
     return _rank(selected, name, metric)
+
+
+def _drift_share(scan: Scan, metric: Metric) -> Figure:
+    """License drift as a claim: the share of the (derivative, base) pairs of `hfexplore
+    drift` (`ecosystem/drift.py`) with the metric's `outcome` (same, more_restrictive,
+    less_restrictive, undeclared, base_undeclared, unclear, base_missing), `to` each direct
+    base ("parent", the default) or each root ("root"); the derivatives are the repos matching
+    `where`. The share is of the compared pairs (same, more or less restrictive) for those
+    three outcomes, of all pairs for the others."""
+    from hfexplore.ecosystem.drift import drift_pairs  # pandas: this kind only
+
+    pairs, _ = drift_pairs(scan, "root" if metric.to == "root" else "parent")
+    counts = pairs["outcome"].value_counts()
+    compared = int(sum(counts.get(o, 0) for o in COMPARED))
+    outcome = metric.outcome or ""
+    denominator = compared if outcome in COMPARED else len(pairs)
+    if not denominator:
+        raise Inconclusive("no lineage pairs to compare in this data")
+    found = int(counts.get(outcome, 0))
+    which = "compared " if outcome in COMPARED else ""
+    base = "root" if metric.to == "root" else "direct base"
+    return Figure(found / denominator, denominator,
+                  detail=f"{found:,} of {denominator:,} {which}pairs (derivative, {base}) are "
+                         f"{outcome.replace('_', ' ')}")
+
+
+def _concentration(scan: Scan, metric: Metric) -> Figure:
+    from hfexplore.stats.concentration import measure  # numpy, pandas: these kinds only
+
+    found = measure(scan, metric.of, metric.unit, (metric.top,))
+    if found.units == 0:
+        raise Inconclusive(f"no {metric.unit}s with {metric.of} in this data")
+    value = {"top_value_share": found.tops[0][2], "gini": found.gini,
+             "zero_value_share": found.zero_share}[metric.kind]
+    if value is None:
+        raise Inconclusive(f"every {metric.unit} has 0 {metric.of}: nothing is concentrated")
+    units = f"{found.units:,} {metric.unit}s"
+    detail = {"top_value_share": f"the top {metric.top} ({found.tops[0][1]:,} of {units}) hold "
+                                 f"{100 * (found.tops[0][2] or 0):.2f}% of {found.total:,} "
+                                 f"{metric.of}",
+              "gini": f"Gini {found.gini:.4f} over {units} ({found.total:,} {metric.of})",
+              "zero_value_share": f"{found.zeros:,} of {units} have no {metric.of}"}[metric.kind]
+    if found.missing:
+        detail += f"; {found.missing:,} repos without {metric.of} left out"
+    return Figure(float(value), found.units, detail=detail)
 
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:

@@ -16,6 +16,12 @@ a measurement made on data of another date (a snapshot, an export, or the live H
   else on the data as it is, with a caveat.
 - The claim's date unknown: the figure at the data's date, with a caveat saying so.
 - A caveat is always given when the data and the claim are more than `FAR_DAYS` apart.
+- Stale data (`store/freshness.py`: a snapshot whose newest repo is over 30 days older than
+  the snapshot) is of some day between its newest repo's and the snapshot's, not known which.
+  When the claim's date falls in that range the data may be from before or after it ("around"):
+  counts are bounded below by the repos created by the claim's date and not above; shares and
+  ranks are measured on those repos, with a caveat. Outside the range, the nearer end decides
+  as above. A caveat names both dates.
 
 A sample (the demo snapshot holds every 38th model) widens each end by its sampling error:
 counts are scaled by 1/fraction with a two-standard-error band (binomial), a count of zero gives
@@ -31,8 +37,8 @@ from datetime import date, datetime
 
 from hfexplore.verdicts import INFINITY, Range
 
-__all__ = ["INFINITY", "Range", "Sample", "count_band", "distinct_band", "order_is_clear",
-           "relation", "share_band", "timing_caveat"]
+__all__ = ["INFINITY", "Range", "Sample", "count_band", "days_apart", "distinct_band",
+           "order_is_clear", "relation", "share_band", "timing_caveat"]
 
 FAR_DAYS = 90
 
@@ -51,25 +57,47 @@ class Sample:
         return "a selection of unknown size"
 
 
-def relation(data_day: date, claim_day: date | None) -> str:
-    """'same day', 'after' or 'before' the claim, or 'claim date unknown'."""
+def relation(data_day: date, claim_day: date | None, earliest: date | None = None) -> str:
+    """'same day', 'after' or 'before' the claim, 'around' it (stale data of some day from
+    `earliest` to `data_day`, the claim's among them), or 'claim date unknown'."""
     if claim_day is None:
         return "claim date unknown"
-    if data_day == claim_day:
+    first = min(earliest or data_day, data_day)
+    if first == data_day == claim_day:
         return "same day"
-    return "after" if data_day > claim_day else "before"
+    if first <= claim_day <= data_day:
+        return "around"
+    return "after" if first > claim_day else "before"
 
 
-def timing_caveat(data_as_of: datetime, claim_day: date | None) -> str:
+def days_apart(data_day: date, claim_day: date, earliest: date | None = None) -> int:
+    """Days from the claim to the nearest day the data may be of (0 within a stale range)."""
+    first = min(earliest or data_day, data_day)
+    if claim_day < first:
+        return (first - claim_day).days
+    return max((claim_day - data_day).days, 0)
+
+
+def timing_caveat(data_as_of: datetime, claim_day: date | None,
+                  earliest: date | None = None) -> str:
+    day = data_as_of.date()
+    stale = earliest is not None and earliest < day
+    dated = f"{earliest.isoformat()} to {day.isoformat()}" if stale and earliest else \
+        day.isoformat()
+    said = [(f"the data is dated {day.isoformat()} but its newest repo is from "
+             f"{earliest.isoformat()}: it is taken to be of any day between the two")
+            if stale and earliest else ""]
     if claim_day is None:
-        return ("the claim's date is unknown: the verdict is about the catalogue at the data's "
-                f"date ({data_as_of.date().isoformat()})")
-    days = (data_as_of.date() - claim_day).days
-    if abs(days) <= FAR_DAYS:
-        return ""
-    side = "after" if days > 0 else "before"
-    return (f"the data ({data_as_of.date().isoformat()}) is {abs(days):,} days {side} the claim "
-            f"({claim_day.isoformat()})")
+        said.append("the claim's date is unknown: the verdict is about the catalogue at the "
+                    f"data's date ({dated})")
+    else:
+        days = (day - claim_day).days if not stale else \
+            days_apart(day, claim_day, earliest) * (1 if claim_day < (earliest or day) else -1)
+        if abs(days) > FAR_DAYS:
+            side = "after" if days > 0 else "before"
+            said.append(f"the data ({dated}) is {abs(days):,} days {side} the claim "
+                        f"({claim_day.isoformat()})")
+    return "; ".join(s for s in said if s)
 
 
 def count_band(count: float, sample: Sample | None) -> Range:

@@ -14,6 +14,7 @@ from hfexplore.cli.breakdowns import COMMANDS as REPORT_COMMANDS
 from hfexplore.cli.cache import cache
 from hfexplore.cli.claims import claims
 from hfexplore.cli.doctor import doctor
+from hfexplore.cli.ecosystem import COMMANDS as ECOSYSTEM_COMMANDS
 from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history import history
@@ -83,6 +84,8 @@ def cli(debug: bool, verbose: bool) -> None:
 
 cli.add_command(stats)
 for command in REPORT_COMMANDS:
+    cli.add_command(command)
+for command in ECOSYSTEM_COMMANDS:
     cli.add_command(command)
 cli.add_command(claims)
 cli.add_command(history)

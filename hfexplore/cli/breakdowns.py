@@ -46,8 +46,10 @@ def _families(params: dict[str, Any]) -> Families:
 @click.option("--open-weight", is_flag=True,
               help="Only open-weight licenses (permissive, copyleft, open-weight-restricted), "
                    "and which organisation families publish under each.")
-@click.option("--by", type=click.Choice(["license", "category", "family"]), default="license",
-              show_default=True, help="Group by license id, category or license family.")
+@click.option("--by", type=click.Choice(["license", "category", "license_family", "family"]),
+              default="license", show_default=True,
+              help="Group by license id, category or license family (the license's own: "
+                   "cc-by, gpl, llama...; `family` is an old spelling of license_family).")
 @live_option
 @top_option(20)
 @filter_options
@@ -56,8 +58,8 @@ def _families(params: dict[str, Any]) -> Families:
 @hub_options
 @output_options
 def licenses(repo_type: RepoType, open_weight: bool,
-             by: Literal["license", "category", "family"], live: bool, top: int,
-             output_format: str | None, **params: Any) -> None:
+             by: Literal["license", "category", "license_family", "family"], live: bool,
+             top: int, output_format: str | None, **params: Any) -> None:
     """Repos per license, with its category and share.
 
     With --live, counts on the Hub without a snapshot: one count request per license id of the
@@ -166,7 +168,11 @@ def authors(repo_type: RepoType, by_family: bool,
     "hfexplore lineage --demo --family Meta --top 5",
     "hfexplore lineage --base meta-llama/Llama-2-7b-hf"))
 @click.option("--family", metavar="NAME", callback=not_empty,
-              help="Only bases published by this family.")
+              help="Only bases of this family's tree: its own models (by origin pattern, "
+                   "namespace, mirror or legacy id) and models descending from one at any "
+                   "depth.")
+@click.option("--parent-family", metavar="NAME", callback=not_empty,
+              help="Only bases attributed to this family themselves (the direct parents).")
 @click.option("--base", metavar="REPO", callback=not_empty,
               help="Only derivatives of this base model.")
 @top_option(20)
@@ -174,14 +180,15 @@ def authors(repo_type: RepoType, by_family: bool,
 @families_option
 @snapshot_options
 @output_options
-def lineage(family: str | None, base: str | None, top: int, output_format: str | None,
-            **params: Any) -> None:
-    """Derivatives per base model and per family, by relation (finetune, adapter, ...)."""
+def lineage(family: str | None, parent_family: str | None, base: str | None, top: int,
+            output_format: str | None, **params: Any) -> None:
+    """Derivatives per base model and per family: direct, by relation (finetune, adapter,
+    ...), and descendants at any depth, the base_model chain followed to its roots."""
     from hfexplore.stats import reports
 
     emit(on_snapshot(params, lambda snap: reports.lineage(
-        snap, family=family, base=base, top=top, filters=filters_from(params),
-        families=_families(params))), output_format)
+        snap, family=family, parent_family=parent_family, base=base, top=top,
+        filters=filters_from(params), families=_families(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -208,4 +215,77 @@ def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
     emit(report, output_format)
 
 
-COMMANDS = [licenses, libraries, tasks, authors, lineage, growth]
+@click.command(epilog=examples(
+    "hfexplore concentration --demo",
+    "hfexplore concentration --demo --by author --metric likes",
+    "hfexplore concentration --demo --plot lorenz.png"))
+@repo_type_option
+@click.option("--by", type=click.Choice(["repo", "author", "family"]), default="repo",
+              show_default=True, help="The units: repos, authors, or organisation families "
+                                      "(an author no family claims counts on its own).")
+@click.option("--metric", type=click.Choice(["downloads", "downloads_all_time", "likes"]),
+              default="downloads", show_default=True,
+              help="What is concentrated (downloads are the Hub's 30-day count).")
+@plot_option("the Lorenz curve")
+@filter_options
+@families_option
+@snapshot_options
+@output_options
+def concentration(repo_type: RepoType, by: Literal["repo", "author", "family"],
+                  metric: Literal["downloads", "downloads_all_time", "likes"],
+                  plot: str | None, output_format: str | None, **params: Any) -> None:
+    """The share of downloads or likes held by the top 0.1%, 1% and 10%, the Gini coefficient,
+    the HHI and the share with none.
+
+    The top p% is the floor(n x p) repos (authors, families) with the most. JSON: gini, hhi
+    (a fraction, 1 = one holds all), zero_share and rows of top, count, share."""
+    from hfexplore.stats.concentration import concentration as measure
+
+    report = on_snapshot(params, lambda snap: measure(
+        snap, repo_type, by=by, metric=metric, filters=filters_from(params),
+        with_lorenz=plot is not None, families=_families(params)))
+    if plot:
+        from hfexplore.formats.plot import plot_lorenz
+
+        plot_lorenz(report, plot)
+        click.echo(f"wrote {plot}", err=True)
+    emit(report, output_format)
+
+
+@click.command(epilog=examples(
+    "hfexplore sizes --demo",
+    "hfexplore sizes --demo --library transformers"))
+@filter_options
+@snapshot_options
+@output_options
+def sizes(output_format: str | None, **params: Any) -> None:
+    """Models per parameter count: <1B, 1-3B, 3-8B, 8-35B, 35-100B, >100B and unknown.
+
+    Sizes are the Hub's safetensors.total (models without safetensors weights are unknown);
+    the bucket edges are in hfexplore/data/formats.toml."""
+    from hfexplore.stats.sizes import sizes as sizes_of
+
+    emit(on_snapshot(params, lambda snap: sizes_of(snap, filters=filters_from(params))),
+         output_format)
+
+
+@click.command(epilog=examples(
+    "hfexplore formats --demo",
+    "hfexplore formats --demo --author TheBloke"))
+@repo_type_option
+@top_option(0)
+@filter_options
+@snapshot_options
+@output_options
+def formats(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
+    """Repos per weight format (safetensors, gguf, onnx, mlx, gptq, awq, bnb, exl2...).
+
+    From tags and library_name by the rules of hfexplore/data/formats.toml, each with its
+    reason; a repo counts once under each format it holds."""
+    from hfexplore.stats.formats import formats as formats_of
+
+    emit(on_snapshot(params, lambda snap: formats_of(
+        snap, repo_type, top=top, filters=filters_from(params))), output_format)
+
+
+COMMANDS = [licenses, libraries, tasks, authors, lineage, growth, concentration, sizes, formats]

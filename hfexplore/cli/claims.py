@@ -19,11 +19,13 @@ from hfexplore.cli.options import (
 
 
 @click.command(epilog=examples(
-    "hfexplore claims --demo",
+    "hfexplore claims --demo --only licenses-not-standardized",
     "hfexplore claims my-claims.toml --no-builtin",
     "hfexplore claims"))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-builtin", is_flag=True, help="Check only the FILES given.")
+@click.option("--only", "only", metavar="ID", multiple=True,
+              help="Check only the claim with this id (repeat for several).")
 @snapshot_choice(help="Measure every claim in this snapshot only (\"was it true then?\"): a "
                       "name, a unique prefix (2024-07), latest, previous or a path [default: "
                       "every intact snapshot, each claim on the one nearest its date].",
@@ -31,7 +33,8 @@ from hfexplore.cli.options import (
 @families_option
 @hub_options
 @output_options
-def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, demo: bool,
+def claims(files: tuple[Path, ...], no_builtin: bool, only: tuple[str, ...],
+           snapshot_ref: str | None, demo: bool,
            families_file: str | None, data_dir: str | None, output_format: str | None,
            **params: Any) -> None:
     """Check claims about the Hub against the data, with evidence.
@@ -39,11 +42,15 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
     The built-in claims come from two press articles (see the README); add your own claim
     files (TOML). Each claim is measured on the data nearest to its date: your snapshots, and
     the live Hub for plain counts (a request each). A verdict holds for the claim's date, and
-    says which data it rests on: supported, refuted (overstated or understated), inconclusive
-    (with the reason) or out-of-scope.
+    says which data it rests on: supported, refuted (overstated or understated), contested (its
+    vague words can be read several ways and the data decides them differently: each reading
+    is shown), inconclusive (with the reason) or out-of-scope. A snapshot whose newest repo is
+    over 30 days older than the snapshot is stale: a warning says so, and its date is taken as
+    any day between the two.
 
-    Exit status: 0 every checkable claim got a verdict; 1 a claim file has errors; 3 no claim
-    could be measured; 4 some claims are inconclusive.
+    Exit status: 0 every checkable claim got a verdict (contested is one: the data decided
+    every reading); 1 a claim file has errors; 3 no claim could be measured; 4 some claims are
+    inconclusive.
     """
     from hfexplore.claims.check import check_claim_files
     from hfexplore.formats.claims_text import ClaimBlocks, ClaimBlocksMarkdown
@@ -52,7 +59,7 @@ def claims(files: tuple[Path, ...], no_builtin: bool, snapshot_ref: str | None, 
         raise click.UsageError("--demo and --snapshot cannot be combined")
     checked = check_claim_files(files, builtin=not no_builtin, demo=demo, snapshot=snapshot_ref,
                                 data_dir=data_dir, client=lambda: hub_client(params),
-                                families_file=families_file)
+                                families_file=families_file, only=only)
     for line in checked.warnings:
         click.echo(f"warning: {line}", err=True)
     if checked.snapshot_problem is not None:

@@ -125,7 +125,7 @@ def _estimate_within_deadline(params: dict[str, Any], repo_type: str) -> Any:
             quick = RetryPolicy(max_attempts=1, connect_attempts=1, timeout=5.0,
                                 give_up_after=5.0)
             client = connect(params.get("endpoint"), params.get("token"), cache_mode="off",
-                             policy=quick)
+                             policy=quick, record=params.get("record"))
             outcome.append(estimate_crawl(client, repo_type))  # type: ignore[arg-type]
         except (HfExploreError, OSError, ValueError) as exc:
             outcome.append(exc)

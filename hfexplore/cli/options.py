@@ -39,6 +39,9 @@ hub_connection_options = _stack(
     click.option("--token", metavar="TOKEN", help="Hub token [default: $HF_TOKEN or saved login]."),
     click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR",
                  help="Page cache [default: $HFEXPLORE_CACHE or the user cache dir]."),
+    click.option("--record", type=click.Path(file_okay=False), metavar="DIR",
+                 help="Save every answer received from the Hub (bodies and headers, never the "
+                      "token) into DIR, for a bug report."),
 )
 
 hub_options = _stack(
@@ -60,8 +63,14 @@ def hub_client(params: dict[str, Any]) -> HubClient:
         raise click.UsageError(f"{names} cannot be combined")
     mode = (CacheMode.OFF if params.get("no_cache") else CacheMode.REFRESH if params.get("refresh")
             else CacheMode.OFFLINE if params.get("offline") else CacheMode.USE)
-    return connect(params.get("endpoint"), params.get("token"), cache_dir=params.get("cache_dir"),
-                   cache_mode=mode)
+    client = connect(params.get("endpoint"), params.get("token"),
+                     cache_dir=params.get("cache_dir"), cache_mode=mode,
+                     record=params.get("record"))
+    if sys.stderr.isatty():  # a walk standing in for a count shows a bar, as a crawl does
+        from hfexplore.cli.progress import CrawlProgress
+
+        client.walk_progress = CrawlProgress
+    return client
 
 
 output_options = click.option(
@@ -148,8 +157,18 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
     if params.get("demo"):
         if params.get("snapshot_ref"):
             raise click.UsageError("--demo and --snapshot cannot be combined")
-        return demo_snapshot()
-    return resolve_snapshot(params.get("snapshot_ref"), resolve_data_dir(params.get("data_dir")))
+        return warn_if_stale(demo_snapshot())
+    return warn_if_stale(resolve_snapshot(params.get("snapshot_ref"),
+                                          resolve_data_dir(params.get("data_dir"))))
+
+
+def warn_if_stale(snapshot: Snapshot) -> Snapshot:
+    """The snapshot, after one line on stderr if its contents are older than its date
+    (`store/freshness.py`)."""
+    line = snapshot.freshness().warning(snapshot.name)
+    if line:
+        click.echo(f"warning: {line}", err=True)
+    return snapshot
 
 
 def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:
@@ -183,6 +202,18 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _parameter_range(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> tuple[int | None, int | None] | None:
+    if value is None:
+        return None
+    from hfexplore.stats.filters import parse_num_parameters
+
+    try:
+        return parse_num_parameters(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 filter_options = _stack(
     click.option("--author", metavar="NAME", callback=not_empty,
                  help="Only repos of this author/organisation."),
@@ -194,14 +225,19 @@ filter_options = _stack(
                  help="Only repos created on or after DATE (YYYY-MM-DD)."),
     click.option("--created-before", metavar="DATE", callback=_date,
                  help="Only repos created before DATE (YYYY-MM-DD)."),
+    click.option("--num-parameters", metavar="RANGE", callback=_parameter_range,
+                 help="Only models with a parameter count (safetensors) in RANGE, as the hf "
+                      "CLI writes it: min:6B,max:128B, min:6B or max:128B."),
 )
 
 
 def filters_from(params: dict[str, Any]) -> Filters:
     from hfexplore.stats.reports import Filters
 
+    low, high = params.get("num_parameters") or (None, None)
     return Filters(params.get("author"), params.get("library"), params.get("task"),
-                   params.get("created_after"), params.get("created_before"))
+                   params.get("created_after"), params.get("created_before"),
+                   num_parameters_min=low, num_parameters_max=high)
 
 
 # More rows than any catalogue has; a larger --top is a typo, refused as bad usage (exit 2)
@@ -290,6 +326,7 @@ def check_live(params: dict[str, Any]) -> None:
     """--live counts on the Hub: snapshot choices and date filters do not apply."""
     for name, flag in (("snapshot_ref", "--snapshot"), ("demo", "--demo"),
                        ("created_after", "--created-after"),
-                       ("created_before", "--created-before")):
+                       ("created_before", "--created-before"),
+                       ("num_parameters", "--num-parameters")):
         if params.get(name):
             raise click.UsageError(f"--live and {flag} cannot be combined")

@@ -18,6 +18,7 @@ from hfexplore.cli.options import (
     hub_options,
     output_options,
     top_option,
+    warn_if_stale,
 )
 from hfexplore.cli.signals import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
@@ -271,6 +272,8 @@ def snapshot_diff(old: str, new: str, repo_types: list[RepoType], top: int, data
 
     root = resolve_data_dir(data_dir)
     pair = (resolve_snapshot(old, root), resolve_snapshot(new, root))
+    for snapshot in pair:
+        warn_if_stale(snapshot)
     while True:
         try:
             report = diff_snapshots(*pair, repo_types, top=top)

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     'hfexplore sql --demo "SELECT license_category, count(*) AS n FROM models GROUP BY '
     'ALL ORDER BY n DESC"',
     'hfexplore sql "SELECT snapshot, count(*) AS models FROM history_models GROUP BY ALL '
-    'ORDER BY 1"'))
+    'ORDER BY 1"',
+    'hfexplore sql --demo "SELECT model, count(*) AS ancestors, max(depth) AS deepest FROM '
+    'ancestors GROUP BY ALL ORDER BY deepest DESC, model LIMIT 5"'))
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
               help="Read the query from FILE ('-' for standard input), for a query too long "
@@ -45,8 +47,14 @@ def sql(query: str | None, query_file: TextIO | None, explain: bool, export_dir:
     Views:  models, datasets, spaces          the snapshot (newest, --snapshot or --demo)
             history_models, history_datasets, every snapshot in the data dir (columns
             history_spaces                    snapshot, date), or every date of --export-dir
+            lineage_edges (model, base)       each model's base models (lower-case ids)
+            ancestors (model, ancestor,       their transitive closure: every ancestor at
+                       depth)                 any depth (1 = a direct base), cycle-safe
     Tables: licenses (id, name, category, osi_approved, commercial_use, family, standard,
             note); families (family, namespace, role, kind)
+            origin_patterns (priority,        repo ids attributed to a family whatever
+              pattern, like_pattern, family,  their namespace (re-hosted copies), the
+              reason)                         first match by priority winning
     """
     from hfexplore.config import resolve_data_dir
     from hfexplore.knowledge import Families, LicenseTable

@@ -26,6 +26,30 @@ def _figure(measured: Measurement | None) -> str:
     return "not measured" if measured is None else _number(measured.number)
 
 
+def _judged(finding: Finding) -> str:
+    """A finding's figure: its number (a share in percent), or its verdict by its readings."""
+    if finding.readings:
+        return f"{finding.verdict} by its readings"
+    if finding.measured is None:
+        return "not measured"
+    if finding.percent:
+        return f"{100 * finding.measured.value:.1f}%"
+    return _number(finding.measured.number)
+
+
+def _reading(reading: Finding) -> str:
+    """A reading: its name, figure and verdict, why it is a reading, what it cannot see."""
+    said = str(reading.verdict) + (f" ({reading.direction})" if reading.direction else "")
+    text = f"{reading.name}: {_judged(reading)}, {said}."
+    if reading.note:
+        text += f" Not decided: {reading.note}."
+    if reading.reason:
+        text += f" Reason: {reading.reason.rstrip('.')}."
+    if reading.cannot_see:
+        text += f" Cannot see: {reading.cannot_see.rstrip('.')}."
+    return text
+
+
 def _evidence(item: Finding | Evidence) -> str:
     if isinstance(item, Finding):
         return item.summary()
@@ -60,20 +84,24 @@ class ClaimBlocks:
         fields = [("quote", f"\u201c{verdict.quote}\u201d" if verdict.quote else ""),
                   ("source", verdict.article.text if verdict.article else "")]
         finding = verdict.finding
-        if verdict.parts or (finding is not None and finding.measured is not None):
-            if verdict.parts:
-                measured = "; ".join(f"{p.name}: {_figure(p.measured)}" for p in verdict.parts)
-                expected = "; ".join(f"{p.name}: {p.expected}" for p in verdict.parts)
+        listed = verdict.parts or (finding.readings if finding is not None else ())
+        if listed or (finding is not None and finding.measured is not None):
+            if listed:
+                measured = "; ".join(f"{p.name}: {_judged(p)}" for p in listed)
+                expected = "; ".join(dict.fromkeys(
+                    f"{p.name}: {p.expected}" if verdict.parts else p.expected
+                    for p in listed))
             else:
                 assert finding is not None
                 measured, expected = _figure(finding.measured), finding.expected
             data = verdict.data
-            fields.append(("measured", measured + (f" ({data.label}, {data.day.isoformat()})"
+            fields.append(("measured", measured + (f" ({data.label}, {data.dated()})"
                                                    if data else "")))
             fields.append(("expected", f"{expected} on {verdict.claim_date.isoformat()}"
                            if verdict.claim_date else f"{expected} (claim date unknown)"))
             if finding is not None and finding.measured is not None:
                 fields.append(("at claim", finding.measured.at_claim.describe(finding.percent)))
+        fields += [("reading", _reading(r)) for r in verdict.readings]
         fields += [("why", verdict.note), ("caveat", "; ".join(verdict.caveats))]
         for name, item in verdict.listed_evidence().items():
             fields.append(("evidence", f"{name}: {_evidence(item)}"))

@@ -1,7 +1,8 @@
 """Plots, drawn with matplotlib (a dependency of hfexplore, loaded only when a plot is asked).
 
-`growth_figure` and `history_figure` build the figure (tests inspect its axes);
-`plot_growth` and `plot_history` write it to a file whose extension picks the image type.
+`growth_figure`, `history_figure` and `lorenz_figure` build the figure (tests inspect its
+axes); `plot_growth`, `plot_history` and `plot_lorenz` write it to a file whose extension
+picks the image type.
 """
 
 from __future__ import annotations
@@ -126,19 +127,62 @@ def history_figure(report: Report) -> Any:
         key = rows.columns[2]
         for name, group in rows.groupby(key, sort=False):
             axis.plot(moments[group.index], group["count"], marker="o", label=str(name))
-    else:  # wide form: date, snapshot, model, dataset, space
+    else:  # wide form: date, snapshot, then model, dataset, space (or gini, top1)
+        measure = report.extra.get("metric") in ("gini", "top1")
         for column in [c for c in rows.columns if c not in ("date", "snapshot")]:
-            axis.plot(moments, rows[column].astype("float64"), marker="o", label=f"{column}s")
+            axis.plot(moments, rows[column].astype("float64"), marker="o",
+                      label=column if measure else f"{column}s")
     locator = dates.AutoDateLocator()
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
-    _thousands(axis)
+    if report.extra.get("metric") in ("gini", "top1"):
+        axis.set_ylabel("Gini coefficient" if report.extra["metric"] == "gini" else
+                        "share of downloads held by the top 1%")
+    else:
+        _thousands(axis)
+        axis.set_ylabel("repos")
     axis.set_xlabel("snapshot time (UTC)")
-    axis.set_ylabel("repos")
     axis.set_title(report.title)
     axis.legend(loc="best")
     fig.tight_layout()
     return fig
+
+
+def lorenz_figure(report: Report) -> Any:
+    """The Lorenz curve of a concentration report (its `lorenz` points), the line of equality,
+    and the top 1% share marked; the Gini coefficient in the legend."""
+    plt = _pyplot()
+    points = pd.DataFrame(report.extra.get("lorenz") or [])
+    if points.empty:
+        raise HfExploreError("this report has no Lorenz curve (ask for one with --plot)")
+    fig, axis = plt.subplots(figsize=(7, 6.5), dpi=110)
+    axis.plot([0, 1], [0, 1], color="#9a9a9a", linestyle="--", linewidth=1,
+              label="equality (every unit the same)")
+    gini = report.extra.get("gini")
+    axis.plot(points["population_share"], points["value_share"], color="#264653", linewidth=2.2,
+              label="Lorenz curve" + (f" (Gini {gini:.3f})" if gini is not None else ""))
+    axis.fill_between(points["population_share"], points["value_share"],
+                      points["population_share"], color="#2a9d8f", alpha=0.15)
+    rows = report.rows
+    top = rows[rows["top"] == "1%"]
+    if len(top) and pd.notna(top["share"].iloc[0]):
+        share = float(top["share"].iloc[0])
+        axis.annotate(f"top 1% hold {100 * share:.1f}%", (0.99, 1 - share), xytext=(-150, 40),
+                      textcoords="offset points", arrowprops={"arrowstyle": "->"})
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_xlabel(f"share of {report.extra.get('by', 'unit')}s, fewest "
+                    f"{str(report.extra.get('metric', '')).replace('_', ' ')} first")
+    axis.set_ylabel(f"share of {str(report.extra.get('metric', '')).replace('_', ' ')}")
+    axis.set_title(report.title)
+    axis.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_lorenz(report: Report, path: str | Path) -> None:
+    check_plot_path(path)
+    _save(lorenz_figure(report), path)
 
 
 def plot_growth(report: Report, path: str | Path) -> None:

@@ -56,18 +56,23 @@ def connect(
     cache_mode: CacheMode | str = "use",
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] | None = None,
+    record: str | Path | None = None,
 ) -> HubClient:
-    """A client configured the way the CLI configures it (options, then environment)."""
+    """A client configured the way the CLI configures it (options, then environment).
+    `record`: a directory where every answer received is saved (`hub/record.py`)."""
     from hfexplore.config import resolve_cache_dir, resolve_endpoint, resolve_token
     from hfexplore.hub.cache import CacheMode, open_cache
     from hfexplore.hub.client import HubClient
+    from hfexplore.hub.record import Recorder
     from hfexplore.hub.retry import RetryPolicy
     from hfexplore.hub.transport import Transport
 
     mode = CacheMode(cache_mode)
+    url, secret = resolve_endpoint(endpoint), resolve_token(token)
+    recorder = Recorder(record, endpoint=url, token=secret) if record is not None else None
     cache = None if mode is CacheMode.OFF else open_cache(resolve_cache_dir(cache_dir))
-    transport = Transport(resolve_endpoint(endpoint), resolve_token(token), cache=cache,
-                          cache_mode=mode, policy=policy or RetryPolicy())
+    transport = Transport(url, secret, cache=cache, cache_mode=mode,
+                          policy=policy or RetryPolicy(), recorder=recorder)
     if sleep is not None:
         transport.sleep = sleep
     return HubClient(transport)

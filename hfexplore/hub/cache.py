@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 # is no longer "live", and only --offline may serve it (labelled with its age).
 LISTING_TTL = 3600.0
 COUNT_TTL = 300.0
+# A count by walking the listing (no count endpoint answered) takes up to an hour at the
+# anonymous quota: its pages serve for that long, so a walk stopped by Ctrl-C resumes from them
+# (the count then says it was answered partly from the cache, with the oldest page's age).
+COUNT_WALK_TTL = 3600.0
 REPO_TTL = 3600.0
 # How long an answer is kept at all: what --offline can still serve.
 RETENTION = 7 * 24 * 3600.0

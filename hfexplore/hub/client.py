@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlencode
 
+from hfexplore.config import DEFAULT_ENDPOINT
 from hfexplore.errors import HubError, HubUnreachableError
-from hfexplore.hub.cache import COUNT_TTL, LISTING_TTL, REPO_TTL
+from hfexplore.hub.cache import COUNT_TTL, COUNT_WALK_TTL, LISTING_TTL, REPO_TTL
+from hfexplore.hub.counting import (
+    SHIELDS,
+    WalkPlan,
+    parse_shields,
+    plan_walk,
+    published_bound,
+    shields_url,
+)
+from hfexplore.hub.progress import EVERY, progress_lines
 from hfexplore.hub.retry import RetryPolicy
-from hfexplore.hub.transport import Response, Transport
+from hfexplore.hub.transport import Response, Transport, TransportStats
 from hfexplore.hub.walk import ListingWalk, Page, SeenIds
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 
@@ -58,22 +68,41 @@ class ListQuery:
         return f"{endpoint}/api/{PLURAL[self.repo_type]}?{urlencode(self.params())}"
 
 
+CountMethod = Literal["website-count", "shields", "listing-walk"]
+
+
 @dataclass(frozen=True)
 class CountResult:
     repo_type: RepoType
     count: int
-    method: Literal["website-count", "listing-walk"]
+    method: CountMethod
     requests: int
     filters: dict[str, Any] = field(default_factory=dict)
     from_cache: bool = False  # answered (wholly or partly) from the page cache
     age_s: float | None = None  # then: the age of the oldest cached answer used
 
 
-class HubClient:
-    """Listing walks, single repos and counts over one `Transport`."""
+class ProgressBar(Protocol):
+    def update(self, page: Page, stats: TransportStats) -> None: ...
 
-    def __init__(self, transport: Transport):
+    def close(self) -> None: ...
+
+
+# Makes the bar of a walk: (repo type, total repos if known, repos and pages already walked).
+ProgressFactory = Callable[[RepoType, int | None, int, int], ProgressBar]
+
+
+class HubClient:
+    """Listing walks, single repos and counts over one `Transport`.
+
+    `walk_progress` makes a progress bar for a walk standing in for a count (the CLI gives one
+    on a terminal); `log_every`: seconds between the walk's progress lines on the log."""
+
+    def __init__(self, transport: Transport, *, walk_progress: ProgressFactory | None = None,
+                 log_every: float = EVERY):
         self.transport = transport
+        self.walk_progress = walk_progress
+        self.log_every = log_every
 
     @property
     def endpoint(self) -> str:
@@ -135,13 +164,19 @@ class HubClient:
         library: str | None = None,
         tags: Iterable[str] = (),
         website: bool = True,
+        shields: bool = True,
         walk_fallback: bool = True,
     ) -> CountResult:
         """How many public repos match, with as few requests as possible.
 
         First the website's JSON twin (`/models-json?...&withCount=true`, one request in the
-        "pages" bucket). If it is missing or fails, walk the listing with one cheap expand field
-        and count unique `_id`s (one request per 1,000 repos).
+        "pages" bucket); then, for an unfiltered total of models or datasets, the shields badge
+        (`/api/shields/models`, one request). If neither answers, walk the listing with one
+        cheap expand field and count unique `_id`s (one request per 1,000 repos), after a
+        warning saying what the walk will cost and what is faster (`counting.py`), with
+        progress lines on the log and `walk_progress`'s bar. `website` and `shields` say
+        which endpoints may answer; without `walk_fallback`, the error of the last source tried
+        is raised instead of walking.
         """
         repo_type = RepoType.parse(repo_type)
         tags = tuple(tags)
@@ -151,19 +186,42 @@ class HubClient:
         if tags:
             filters["tags"] = list(tags)
         before = self.transport.stats.requests
+        problems: list[str] = []
+        error: HubError | None = None
+
+        def result(count: int, method: CountMethod, response: Response) -> CountResult:
+            return CountResult(repo_type, count, method, self.transport.stats.requests - before,
+                               filters, response.from_cache, response.age)
+
         if website:
             try:
                 value, response = self._website_count(repo_type, author, search, pipeline_tag,
                                                       license, library, tags)
-                return CountResult(repo_type, value, "website-count",
-                                   self.transport.stats.requests - before, filters,
-                                   response.from_cache, response.age)
+                return result(value, "website-count", response)
             except HubUnreachableError:
                 raise
             except HubError as exc:
-                if not walk_fallback:
-                    raise
-                log.info("count endpoint unavailable (%s); counting by walking the listing", exc)
+                error = exc
+                problems.append(f"the website's count endpoint: {exc}")
+                log.info("count endpoint unavailable (%s)", exc)
+        bound: tuple[int, str] | None = None
+        if shields and repo_type in SHIELDS and (walk_fallback or not filters):
+            # Unfiltered, the badge is the count; filtered, it bounds the walk's cost.
+            try:
+                value, response = self._shields_count(repo_type)
+                if not filters:
+                    return result(value, "shields", response)
+                bound = (value, f"{PLURAL[repo_type]} in all, by the Hub's shields badge")
+                problems.append("the shields badge counts unfiltered totals only")
+            except HubUnreachableError:
+                raise
+            except HubError as exc:
+                error = exc
+                problems.append(f"the shields badge: {exc}")
+                log.info("shields endpoint unavailable (%s)", exc)
+        if not walk_fallback:
+            raise error or HubError(f"no count endpoint of {self.endpoint} counts "
+                                    f"{PLURAL[repo_type]} with these filters")
         api_filters = list(tags)
         if license:
             api_filters.append(f"license:{license}")
@@ -172,11 +230,84 @@ class HubClient:
         query = ListQuery(repo_type, expand=(CHEAP_EXPAND,), author=author, search=search,
                           pipeline_tag=pipeline_tag, filters=tuple(api_filters))
         seen = SeenIds()
-        ages = [page.age for page in self.iter_pages(query, seen=seen, ttl=COUNT_TTL)
+        plan = self.walk_plan(repo_type, bound=bound, filtered=bool(filters))
+        ages = [page.age for page in self.counting_walk(query, plan, seen=seen,
+                                                        why="; ".join(problems))
                 if page.from_cache]
         return CountResult(repo_type, len(seen), "listing-walk",
                            self.transport.stats.requests - before, filters, bool(ages),
                            max((a for a in ages if a is not None), default=None))
+
+    def walk_bound(self, repo_type: RepoType) -> tuple[int, str] | None:
+        """How many repos a walk of `repo_type`'s whole listing meets, with where the figure
+        comes from: the shields badge (one request), else for the real Hub its published size."""
+        if repo_type in SHIELDS:
+            try:
+                value, _ = self._shields_count(repo_type)
+                return value, f"{PLURAL[repo_type]} in all, by the Hub's shields badge"
+            except HubUnreachableError:
+                raise
+            except HubError as exc:
+                log.info("shields endpoint unavailable (%s)", exc)
+        return published_bound(repo_type) if self.endpoint == DEFAULT_ENDPOINT else None
+
+    def walk_plan(self, repo_type: RepoType, *, bound: tuple[int, str] | None,
+                  filtered: bool) -> WalkPlan:
+        """What a walk standing in for a count will cost (`counting.py`), at the quota the
+        Hub's last RateLimit headers stated; `bound`: see `walk_bound` (for the real Hub, its
+        published size stands in when None)."""
+        if bound is None and self.endpoint == DEFAULT_ENDPOINT:
+            bound = published_bound(repo_type)
+        return plan_walk(repo_type, bound=bound, filtered=filtered,
+                         authenticated=self.transport.authenticated,
+                         observed=self.transport.pacer.last.get("api"), page_size=PAGE_SIZE)
+
+    def counting_walk(self, query: ListQuery, plan: WalkPlan, *, seen: SeenIds, why: str = "",
+                      ttl: float = COUNT_WALK_TTL) -> Generator[Page, None, None]:
+        """The pages of a walk standing in for one or more counts. First a warning says what it
+        costs and what is faster; then a bar (`walk_progress`) and progress lines on the log at
+        least every `log_every` seconds; Ctrl-C says what is kept. Pages serve from the page
+        cache for `ttl` seconds, so a stopped walk resumes. Close the generator (or exhaust
+        it) before other requests: until then, the transport's waits tick its progress."""
+        transport = self.transport
+        resumable = transport.cache is not None and transport.cache_mode.writes
+        log.warning("%s", plan.describe(why or "no count endpoint answers",
+                                        resumable=resumable))
+        bar = self.walk_progress(query.repo_type, None if plan.filtered else plan.repos, 0, 0) \
+            if self.walk_progress is not None else None
+        pages = 0
+        try:
+            with progress_lines(transport, self.log_every, logger=log, label="counting",
+                                expected_pages=None if plan.filtered else plan.requests
+                                ) as monitor:
+                monitor.begin(query.repo_type, 0, 0)
+                for page in self.iter_pages(query, seen=seen, ttl=ttl):
+                    pages += 1
+                    monitor.page(page)
+                    monitor.tick()
+                    if bar is not None:
+                        bar.update(page, transport.stats)
+                    yield page
+        except KeyboardInterrupt:
+            kept = ("they stay in the page cache for an hour: the same command resumes from "
+                    "there" if resumable else "nothing is kept without the page cache")
+            log.warning("counting %s stopped after %s pages (%s repos met); %s",
+                        PLURAL[query.repo_type], f"{pages:,}", f"{len(seen):,}", kept)
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _shields_count(self, repo_type: RepoType) -> tuple[int, Response]:
+        url = shields_url(self.endpoint, repo_type)
+        assert url is not None
+        quick = RetryPolicy(max_attempts=2, give_up_after=10.0,
+                            timeout=self.transport.policy.timeout)
+        response = self.transport.get(url, ttl=COUNT_TTL, policy=quick)
+        try:
+            return parse_shields(response.data), response
+        except ValueError as exc:
+            raise HubError(f"{url} counts nothing usable: {exc}", url=url) from None
 
     def _website_count(self, repo_type: RepoType, author: str | None, search: str | None,
                        pipeline_tag: str | None, license: str | None, library: str | None,

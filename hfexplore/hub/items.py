@@ -45,6 +45,7 @@ class ListItem(msgspec.Struct, gc=False):
     tags: list[str] | None = None
     sdk: str | None = None
     baseModels: Any = None
+    safetensors: Any = None  # {"parameters": {dtype: count}, "total": count}; checked later
 
 
 _DECODER = msgspec.json.Decoder(list[ListItem])

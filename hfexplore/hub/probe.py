@@ -11,6 +11,7 @@ import requests
 
 from hfexplore.errors import HubError, HubUnreachableError
 from hfexplore.hub.failures import reason
+from hfexplore.hub.record import Recorder
 from hfexplore.hub.retry import RetryPolicy
 from hfexplore.hub.transport import Reply, Transport
 
@@ -28,10 +29,12 @@ class HubProbe:
 
 
 def probe_hub(endpoint: str, *, timeout: float = 5.0, session: requests.Session | None = None,
-              clock: Callable[[], float] = time.monotonic) -> HubProbe:
+              clock: Callable[[], float] = time.monotonic,
+              recorder: Recorder | None = None) -> HubProbe:
     """GET one model from the listing; never raises for network trouble."""
     once = RetryPolicy(max_attempts=1, connect_attempts=1, give_up_after=0.0, timeout=timeout)
-    transport = Transport(endpoint, session=session, policy=once, clock=clock)
+    transport = Transport(endpoint, session=session, policy=once, clock=clock,
+                          recorder=recorder)
     url = transport.endpoint + PROBE_PATH
     started = clock()
     try:

@@ -8,6 +8,7 @@ user can act on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,7 +21,7 @@ import requests
 
 from hfexplore import __version__
 from hfexplore.config import resolve_endpoint
-from hfexplore.errors import CacheMissError, HubError, HubRateLimitError
+from hfexplore.errors import CacheMissError, HfExploreError, HubError, HubRateLimitError
 from hfexplore.hub.cache import CacheMode, PageCache
 from hfexplore.hub.failures import (
     broken_exchange,
@@ -29,8 +30,10 @@ from hfexplore.hub.failures import (
     origin,
     path_of,
     rate_limit_message,
+    reason,
 )
 from hfexplore.hub.ratelimit import Pacer, RateLimit, parse_ratelimit, parse_retry_after
+from hfexplore.hub.record import MAX_BODY, Recorder
 from hfexplore.hub.retry import RETRYABLE_STATUS, Failure, Patience, RetryPolicy
 
 try:
@@ -89,6 +92,8 @@ class Transport:
     reserve: int = 0
     # Called during long waits (see `_pause`); returns the seconds until it wants a call again.
     heartbeat: Callable[[], float] | None = None
+    # `--record DIR`: every exchange of `request`, as received (`record.py`).
+    recorder: Recorder | None = None
 
     def __post_init__(self) -> None:
         self.endpoint = self.endpoint.rstrip("/")
@@ -101,6 +106,8 @@ class Transport:
         self.stats = TransportStats()
         self.waiting: tuple[str, float] | None = None  # (reason, clock time it ends)
         self._origin = origin(self.endpoint)
+        if self.recorder is not None:
+            self.recorder.add_secret(self.token)
 
     @property
     def authenticated(self) -> bool:
@@ -184,44 +191,89 @@ class Transport:
             self.pacer.before_request(where)
             self.stats.requests += 1
             extra = headers() if callable(headers) else headers or {}
+            reply: Reply | None = None
             try:
                 with self.session.request(method, url, headers={**self._headers_for(url),
                                                                 **extra},
                                           timeout=patience.policy.timeout, stream=True,
                                           allow_redirects=False) as response:
-                    reply = Reply(response, url, self.stats)
-                    state = parse_ratelimit(reply.headers)
-                    self.pacer.observe(state)
-                    log.debug("%s %s -> %s", method, url, reply.status)
-                    if follow_redirects and response.is_redirect:
-                        redirects += 1
-                        url = self._redirected(reply, redirects)
-                        continue
-                    if reply.status == 429:
-                        self._rate_limited(reply, state, where, patience)
-                        continue
-                    if reply.status not in RETRYABLE_STATUS:
-                        if reply.status >= 400 or (follow_redirects and reply.status >= 300):
-                            raise self._client_error(url, reply.status, reply.read())
-                        return receive(reply)
-                    reply.read()
-                    failure = Failure(f"HTTP {reply.status}", status=reply.status)
+                    reply = Reply(response, url, self.stats, keep=self.recorder is not None)
+                    with self._recording(method, reply, extra):
+                        state = parse_ratelimit(reply.headers)
+                        self.pacer.observe(state)
+                        log.debug("%s %s -> %s", method, url, reply.status)
+                        if follow_redirects and response.is_redirect:
+                            redirects += 1
+                            url = self._redirected(reply, redirects)
+                            continue
+                        if reply.status == 429:
+                            self._rate_limited(reply, state, where, patience)
+                            continue
+                        if reply.status not in RETRYABLE_STATUS:
+                            if reply.status >= 400 or (follow_redirects and reply.status >= 300):
+                                raise self._client_error(url, reply.status, reply.read())
+                            return receive(reply)
+                        reply.read()
+                        failure = Failure(f"HTTP {reply.status}", status=reply.status)
             except Retry as exc:
                 failure = Failure(exc.problem, cause=exc)
                 if exc.progressed:  # what came is kept: the time spent failing starts again
                     patience.restart()
             except requests.ConnectionError as exc:
+                if reply is None:
+                    self._record_failure(method, url, extra, reason(exc))
                 if is_connect_failure(exc):
                     self._pause(patience.unreachable(self._site(url), url, exc), "retry")
                     continue
                 failure = Failure(broken_exchange(exc, patience.policy.timeout), cause=exc)
             except requests.RequestException as exc:
+                if reply is None:
+                    self._record_failure(method, url, extra,
+                                         broken_exchange(exc, patience.policy.timeout))
                 failure = Failure(broken_exchange(exc, patience.policy.timeout), cause=exc)
             delay = patience.failed(failure, self._site(url), url)
             log.info("%s on %s; retry %d in %.1fs", failure.problem, path_of(url),
                      patience.failures, delay)
             self.stats.retries += 1
             self._pause(delay, "retry")
+
+    @contextlib.contextmanager
+    def _recording(self, method: str, reply: Reply, sent: Mapping[str, str]) -> Iterator[None]:
+        """Record the exchange once the block is done with it, however it ends."""
+        if self.recorder is None:
+            yield
+            return
+        problem = None
+        try:
+            yield
+        except Retry as exc:
+            problem = exc.problem
+            raise
+        except HfExploreError as exc:
+            problem = str(exc)
+            raise
+        except requests.RequestException as exc:
+            problem = broken_exchange(exc, self.policy.timeout)
+            raise
+        except BaseException as exc:
+            problem = f"stopped ({type(exc).__name__})"
+            raise
+        finally:
+            kept = reply.kept
+            self.recorder.record(
+                method, reply.url, status=reply.status, headers=reply.headers,
+                request_headers=dict(sent), authenticated=bool(self._headers_for(reply.url)),
+                body=bytes(kept) if kept else None, body_bytes=reply.received,
+                body_complete=(reply.finished or method == "HEAD")
+                and reply.received == len(kept or b""), error=problem)
+
+    def _record_failure(self, method: str, url: str, sent: Mapping[str, str],
+                        problem: str) -> None:
+        """An attempt that got no answer at all."""
+        if self.recorder is not None:
+            self.recorder.record(method, url, request_headers=dict(sent),
+                                 authenticated=bool(self._headers_for(url)),
+                                 body_complete=False, error=problem)
 
     def _redirected(self, reply: Reply, hops: int) -> str:
         """Where a redirect leads (followed here, so `_headers_for` decides the token)."""
@@ -298,13 +350,18 @@ class Retry(Exception):
 
 
 class Reply:
-    """A response as a `receive` hook sees it; the body bytes read are counted."""
+    """A response as a `receive` hook sees it; the body bytes read are counted, and with `keep`
+    the first `MAX_BODY` of them kept (for a recording)."""
 
-    def __init__(self, response: requests.Response, url: str, stats: TransportStats):
+    def __init__(self, response: requests.Response, url: str, stats: TransportStats, *,
+                 keep: bool = False):
         self.response = response
         self.url = url  # where it came from, after redirects
         self._stats = stats
         self._content: bytes | None = None
+        self.kept: bytearray | None = bytearray() if keep else None
+        self.received = 0
+        self.finished = False  # the body was read to its end
 
     @property
     def status(self) -> int:
@@ -317,7 +374,11 @@ class Reply:
     def chunks(self, size: int) -> Iterator[bytes]:
         for chunk in self.response.iter_content(size):
             self._stats.bytes += len(chunk)
+            self.received += len(chunk)
+            if self.kept is not None and len(self.kept) < MAX_BODY:
+                self.kept += chunk[:MAX_BODY - len(self.kept)]
             yield chunk
+        self.finished = True
 
     def read(self) -> bytes:
         """The whole body (read once)."""

@@ -45,6 +45,7 @@ from hfexplore.report import iso
 from hfexplore.store.lock import data_dir_lock
 from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, build_manifest, snapshot_name
 from hfexplore.store.unfinished import STATE, CrawlState, TypeState, find_partial
+from hfexplore.store.upgrade import conform
 from hfexplore.store.writer import SnapshotWriter
 
 log = logging.getLogger(__name__)
@@ -265,11 +266,13 @@ def _first_page(part: Path) -> int:
 
 
 def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A part's rows; one written by an older version gains the columns added since (null)."""
     if path.suffix == ".parquet":
-        return pq.read_table(path, columns=columns)
-    with pa.memory_map(str(path)) as source:
-        table = ipc.open_file(source).read_all()
-    return table.select(columns) if columns else table
+        table = pq.read_table(path, columns=columns)
+    else:
+        with pa.memory_map(str(path)) as source:
+            table = ipc.open_file(source).read_all()
+    return table.select(columns) if columns else conform(table, SCHEMA)
 
 
 def _write_part(work: Path, repo_type: str, pages: list[Page], licenses: LicenseTable,

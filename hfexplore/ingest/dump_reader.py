@@ -30,7 +30,13 @@ from hfexplore.errors import SnapshotError
 from hfexplore.hub.items import CardFields
 from hfexplore.knowledge import LicenseTable
 from hfexplore.normalize.arrow_lists import clean
-from hfexplore.normalize.columns import CARD_FIELDS, CHECKS, normalize_arrow, to_arrow
+from hfexplore.normalize.columns import (
+    CARD_FIELDS,
+    CHECKS,
+    normalize_arrow,
+    parameter_total,
+    to_arrow,
+)
 from hfexplore.normalize.lineage_rules import BASE_ENTRIES
 from hfexplore.normalize.rules import INPUT_TYPES, times
 from hfexplore.normalize.schema import EXPAND, SCHEMA, Anomalies
@@ -172,6 +178,8 @@ class DumpReader:
                 inputs[item_field] = _base_models(values)
             elif kind == "gated":
                 inputs[item_field] = _gated(values)
+            elif kind == "safetensors":
+                inputs["safetensors.total"] = parameter_totals(values)
             else:
                 inputs[item_field], rows = _value(item_field, values)
                 odd.update(rows)
@@ -215,6 +223,9 @@ class DumpReader:
             elif kind == "gated":
                 fields[item_field] = [False if v == "false" else v
                                       for v in _gated(values).to_pylist()]
+            elif kind == "safetensors":
+                fields[item_field] = [None if v is None else {"total": v}
+                                      for v in parameter_totals(values).to_pylist()]
             elif kind != "timestamp":
                 fields[item_field] = values.to_pylist()
         return [dict(zip(fields, row, strict=True)) for row in zip(*fields.values(), strict=True)]
@@ -335,6 +346,18 @@ def _base_models_of(value: Any) -> list[dict[str, Any]] | None:
     relation = value.get("relation")
     return [{"id": entry.get("id"), "relation": relation} for entry in value["models"]
             if isinstance(entry, dict)]
+
+
+def parameter_totals(values: pa.Array) -> pa.Array:
+    """hub-stats' `safetensors` struct -> its `total` (int64); null where there is none."""
+    kind = values.type
+    if pa.types.is_struct(kind) and kind.get_field_index("total") >= 0:
+        totals = pc.struct_field(values, "total")
+        if pa.types.is_integer(totals.type):
+            return totals.cast(pa.int64())
+    if pa.types.is_struct(kind) or pa.types.is_null(kind):
+        return pa.nulls(len(values), pa.int64())
+    return pa.array([parameter_total(v) for v in values.to_pylist()], pa.int64())
 
 
 _GATED = pa.array(["false", "auto", "manual"])

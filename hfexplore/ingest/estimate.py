@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hfexplore.hub import HubClient, RepoType
 from hfexplore.hub.client import PAGE_SIZE
-from hfexplore.hub.quotas import PAGE_SECONDS, WINDOW_SECONDS, api_quota
+from hfexplore.hub.quotas import WINDOW_SECONDS, api_quota, walk_seconds
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,7 @@ def crawl_estimate(repos: int, *, authenticated: bool, repo_type: RepoType = Rep
     least the real Hub's page latency."""
     requests = max(1, math.ceil(repos / PAGE_SIZE))
     quota = quota or api_quota(authenticated)
-    # Fixed windows: every full quota but the last waits for the window's end; the requests
-    # themselves take at least the Hub's page latency.
-    waited = math.ceil(requests / quota) - 1
-    seconds = max(waited * WINDOW_SECONDS + (requests - waited * quota) * PAGE_SECONDS,
-                  requests * PAGE_SECONDS)
+    seconds = walk_seconds(requests, quota, WINDOW_SECONDS)
     return CrawlEstimate(repo_type, repos, requests, quota, WINDOW_SECONDS, authenticated,
                          seconds)
 

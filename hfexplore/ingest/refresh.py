@@ -32,6 +32,7 @@ from hfexplore.report import iso
 from hfexplore.store.inventory import resolve_snapshot
 from hfexplore.store.lock import data_dir_lock
 from hfexplore.store.snapshot import SNAPSHOTS, Snapshot, build_manifest, file_name, snapshot_name
+from hfexplore.store.upgrade import conform
 from hfexplore.store.writer import ROW_GROUP, SnapshotWriter
 
 STALE_FIELDS = ["downloads", "downloads_all_time", "likes", "trending_score"]
@@ -122,7 +123,7 @@ def _refresh_type(client: HubClient, base: Snapshot, writer: SnapshotWriter, rep
     base_file = pq.ParquetFile(base_path, page_checksum_verification=True)
     for batch in base_file.iter_batches(batch_size=ROW_GROUP):
         kept = batch.filter(pc.invert(pc.is_in(batch.column("_id"), changed_ids)))
-        merged.add(pa.Table.from_batches([kept], schema=SCHEMA))
+        merged.add(conform(pa.Table.from_batches([kept]), SCHEMA))
     merged.add(changed)
     merged.close()
     entry = writer.entry(repo_type, pages=pages, changed=changed.num_rows)

@@ -5,7 +5,9 @@ file of the same format. The code lives in `licenses.py` and `families.py`; this
 one place the rest of hfexplore imports them from.
 """
 
+from hfexplore.knowledge.drift import OUTCOME_MEANING, OUTCOMES, DriftOrder
 from hfexplore.knowledge.families import Families, Family
+from hfexplore.knowledge.formats import FormatRule, FormatRules, SizeBucket
 from hfexplore.knowledge.libraries import load_library_names
 from hfexplore.knowledge.licenses import (
     CATEGORIES,
@@ -16,7 +18,9 @@ from hfexplore.knowledge.licenses import (
     categories_by_policy,
     most_restrictive,
 )
+from hfexplore.knowledge.reuploads import Reuploads
 
-__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "RESTRICTIVENESS", "Families", "Family",
-           "LicenseInfo", "LicenseTable", "categories_by_policy", "load_library_names",
-           "most_restrictive"]
+__all__ = ["CATEGORIES", "OPEN_WEIGHT_CATEGORIES", "OUTCOMES", "OUTCOME_MEANING",
+           "RESTRICTIVENESS", "DriftOrder", "Families", "Family", "FormatRule", "FormatRules",
+           "LicenseInfo", "LicenseTable", "Reuploads", "SizeBucket", "categories_by_policy",
+           "load_library_names", "most_restrictive"]

@@ -84,6 +84,17 @@ class LicenseTable:
         """The ids of the reusable standard licenses."""
         return [key for key, entry in self.entries.items() if entry.standard]
 
+    def noncustom_ids(self) -> list[str]:
+        """The known ids whose terms are not custom: standard ones, and those written for one
+        model or vendor. Custom: `other`, `unknown` (categories other and unknown that are not
+        standard) and every id the table does not know."""
+        return [key for key, entry in self.entries.items()
+                if entry.standard or entry.category not in ("other", "unknown")]
+
+    def is_custom(self, license_id: str) -> bool:
+        entry = self.entries.get(license_id)
+        return entry is None or (not entry.standard and entry.category in ("other", "unknown"))
+
     def is_standard(self, license_id: str | None) -> bool:
         entry = self.entries.get(license_id or "")
         return bool(entry and entry.standard)

@@ -33,7 +33,7 @@ from hfexplore.normalize.schema import SCHEMA, Anomalies
 # The item fields the rules read; card fields are split out as `card.<key>`.
 FIELDS = ("_id", "id", "modelId", "author", "createdAt", "lastModified", "downloads",
           "downloadsAllTime", "likes", "trendingScore", "library_name", "pipeline_tag",
-          "gated", "private", "disabled", "tags", "sdk", "baseModels")
+          "gated", "private", "disabled", "tags", "sdk", "baseModels", "safetensors")
 CARD_FIELDS = ("license", "license_name", "base_model")
 _STRUCT_FIELDS = tuple("_id" if f == "oid" else f for f in ListItem.__struct_fields__)
 Columns = Mapping[str, Sequence[Any]]
@@ -145,6 +145,10 @@ def to_arrow(cols: Mapping[str, Sequence[Any]]) -> dict[str, pa.Array]:
     """Python values of item fields (as a listing page has them) -> the Arrow rules' input."""
     inputs: dict[str, pa.Array] = {}
     for name, values in cols.items():
+        if name == "safetensors":  # only its total is kept
+            inputs["safetensors.total"] = pa.array([parameter_total(v) for v in values],
+                                                   pa.int64())
+            continue
         kind = INPUT_TYPES.get(name)
         if kind is None:
             continue
@@ -187,6 +191,12 @@ def _text_or_strings(values: Sequence[Any]) -> pa.Array:
     offsets = np.zeros(len(texts) + 1, np.int32)
     np.cumsum(valid.to_numpy(zero_copy_only=False), out=offsets[1:])
     return pa.ListArray.from_arrays(pa.array(offsets), texts.drop_null(), mask=pc.invert(valid))
+
+
+def parameter_total(value: Any) -> int | None:
+    """`safetensors.total` when it is a whole number from 0 to 2**62, else None."""
+    total = value.get("total") if isinstance(value, dict) else None
+    return total if type(total) is int and 0 <= total <= 2**62 else None
 
 
 def _base_entries(values: Sequence[Any]) -> pa.Array:

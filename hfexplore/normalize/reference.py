@@ -139,6 +139,11 @@ def _libraries(library: str | None, tags: list[str], repo_type: str) -> list[str
     return _unique([t[8:].strip() for t in tags if t.startswith("library:")])
 
 
+def _parameters(safetensors: Any) -> int | None:
+    total = safetensors.get("total") if isinstance(safetensors, dict) else None
+    return total if type(total) is int and 0 <= total <= 2**62 else None
+
+
 def _gated(value: Any) -> str | None:
     if value is False:
         return "false"
@@ -200,6 +205,7 @@ def normalize_items(items: Sequence[dict[str, Any]], repo_type: str, licenses: L
             "formats": formats, "tags": tags, "sdk": _text(item.get("sdk")),
             "base_relations": [r for _, r in edges],
             "libraries": _libraries(library, tags, repo_type), "tasks": tasks,
+            "num_parameters": _parameters(item.get("safetensors")),
         }
         for name, value in row.items():
             columns[name].append(value)

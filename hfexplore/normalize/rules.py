@@ -5,7 +5,8 @@ The input is a mapping from item field to an Arrow array of the type the listing
 (`INPUT_TYPES`; `createdAt`/`lastModified` may also be timestamps, `gated` is already "false",
 "auto" or "manual"), plus the card's keys as `card.license`, `card.license_name` and
 `card.base_model` (ids as a list per row, null where the card does not name them) and
-`baseModels` as `lineage_rules.BASE_ENTRIES`. Absent fields are null.
+`baseModels` as `lineage_rules.BASE_ENTRIES`, and `safetensors.total` (the parameter count of
+the `safetensors` field). Absent fields are null.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ INPUT_TYPES: dict[str, pa.DataType] = {
     "downloads": pa.int64(), "downloadsAllTime": pa.int64(), "likes": pa.int64(),
     "trendingScore": pa.float64(), "private": pa.bool_(), "disabled": pa.bool_(),
     "tags": STRINGS, "card.license": STRINGS, "card.base_model": STRINGS,
-    "baseModels": BASE_ENTRIES,
+    "baseModels": BASE_ENTRIES, "safetensors.total": pa.int64(),
 }
 
 
@@ -78,6 +79,7 @@ def normalise_arrays(inputs: dict[str, pa.Array], n: int, repo_type: str,
         "library_name": library, "gated": get("gated"), "private": get("private"),
         "disabled": get("disabled"), "tags": tag_array, "sdk": text(get("sdk")),
         "formats": _formats(flat, parents, library, n),
+        "num_parameters": _parameters(get("safetensors.total")),
     }
     out.update(license_columns(select("license:"), get("card.license"),
                                get("card.license_name"), n, licenses))
@@ -128,6 +130,14 @@ def counts(array: pa.Array) -> pa.Array:
 def scores(array: pa.Array) -> pa.Array:
     finite = pc.is_finite(array)
     return array if pc.all(finite).as_py() is not False else pc.if_else(finite, array, None)
+
+
+def _parameters(totals: pa.Array) -> pa.Array:
+    """Whole numbers from 0 to 2**62; anything else is unknown (null)."""
+    if totals.null_count == len(totals):
+        return totals
+    valid = pc.and_(pc.greater_equal(totals, 0), pc.less_equal(totals, _LIMIT))
+    return pc.if_else(valid, totals, pa.scalar(None, pa.int64()))
 
 
 def _grouped(rows: pa.Array, tags: pa.Array, skip: int, n: int) -> tuple[pa.Array, pa.Array]:

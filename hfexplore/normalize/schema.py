@@ -24,6 +24,9 @@ The rules, in order of the columns:
 - `formats`: gguf, mlx, onnx, safetensors... from tags and `library_name`.
 - `gated`: "false", "auto" or "manual"; `private`, `disabled`: booleans. A field the listing did
   not return (not expanded) is null, never false.
+- `num_parameters`: the model's parameter count, `safetensors.total` (the Hub counts the tensors
+  of its safetensors files); null where the repo has no safetensors weights, the listing was not
+  expanded with `safetensors`, or the value is not a non-negative whole number.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 
     SCHEMA: pa.Schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 FORMAT_NAMES = ("gguf", "mlx", "onnx", "safetensors", "gptq", "awq", "exl2", "openvino",
                 "coreml", "tflite")
@@ -69,17 +72,20 @@ def _schema() -> pa.Schema:
         ("base_models", strings), ("base_relation", pa.string()), ("formats", strings),
         ("tags", strings), ("sdk", pa.string()),
         ("base_relations", strings), ("libraries", strings), ("tasks", strings),
+        ("num_parameters", pa.int64()),
     ])
 
 
 # Columns added after schema version 1: readers of older snapshots derive them (store/upgrade.py).
 ADDED_IN_V2 = ("base_relations", "libraries", "tasks")
+# Added in version 3: null in older snapshots (their crawls did not ask for it).
+ADDED_IN_V3 = ("num_parameters",)
 
 # What each repo type's listing must expand for these columns (`expand` returns nothing else).
 EXPAND = {
     "model": ("author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime",
               "gated", "lastModified", "library_name", "likes", "pipeline_tag", "private",
-              "tags", "trendingScore"),
+              "safetensors", "tags", "trendingScore"),
     "dataset": ("author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime",
                 "gated", "lastModified", "likes", "private", "tags", "trendingScore"),
     "space": ("author", "cardData", "createdAt", "disabled", "lastModified", "likes", "private",
@@ -100,3 +106,14 @@ class Anomalies:
             self.examples = []
         if len(self.examples) < 10:
             self.examples.append(f"{repo_id}: {field}={value!r:.60}")
+
+
+# Columns an older file (schema version 2) can only give as nulls, with their SQL type.
+NULL_COLUMNS_SQL = {"num_parameters": "BIGINT"}
+
+
+def null_columns_sql(available: list[str]) -> str:
+    """`, NULL::T AS name` for each null-only column a version-2 file lacks (its view adds them
+    without reading the file into memory)."""
+    return "".join(f", NULL::{kind} AS {name}" for name, kind in NULL_COLUMNS_SQL.items()
+                   if name not in available)

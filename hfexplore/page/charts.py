@@ -173,6 +173,29 @@ def growth_chart(chart_id: str, title: str, periods: Sequence[str], created: Seq
     return Chart(chart_id, title, svg, summary, columns, rows)
 
 
+def lorenz_chart(chart_id: str, title: str, population: Sequence[float],
+                 held: Sequence[float], *, label: str, x_label: str, y_label: str,
+                 summary: str, columns: list[str], rows: list[list[str]]) -> Chart:
+    """A Lorenz curve over the line of equality, the gap between them shaded."""
+    with matplotlib.rc_context(cast(Any, RC)):
+        fig = Figure(figsize=(WIDTH_IN, 4.6), dpi=100)
+        axis = fig.add_subplot()
+        axis.plot([0, 1], [0, 1], color="#9A9A9A", linestyle="--", linewidth=1,
+                  label="equality")
+        axis.plot(population, held, color=NEUTRAL, linewidth=2, label=label)
+        axis.fill_between(population, held, population, color=NEUTRAL, alpha=0.15)
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1)
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        axis.set_xlabel(x_label)
+        axis.set_ylabel(y_label)
+        axis.legend(loc="upper left", fontsize=8.5, frameon=False)
+        fig.tight_layout()
+        svg = _svg(fig, chart_id, title, summary)
+    return Chart(chart_id, title, svg, summary, columns, rows)
+
+
 def _svg(fig: Figure, chart_id: str, title: str, summary: str) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from hfexplore.claims import builtin_claim_files, check_claims, evaluator_for, load_claim_files
+from hfexplore.ecosystem.drift import drift
 from hfexplore.errors import HfExploreError
 from hfexplore.hub import PLURAL, REPO_TYPES, HubClient
 from hfexplore.knowledge import Families
+from hfexplore.page import shape
 from hfexplore.report import Report, iso
 from hfexplore.stats import reports
+from hfexplore.stats.engine import Scan
 from hfexplore.stats.live import live_totals
 from hfexplore.stats.reports import NO_FILTERS, Filters
 from hfexplore.store.snapshot import Snapshot
@@ -36,6 +39,12 @@ CHART_REPORTS: dict[str, Callable[[Snapshot, Filters, int, Families], Report]] =
         s, open_weight=True, top=0, filters=f, families=fam),
     "lineage": lambda s, f, top, fam: reports.lineage(s, top=top, filters=f, families=fam),
     "growth": lambda s, f, top, fam: reports.growth(s, by="month", filters=f),
+    **shape.REPORTS,
+}
+# The tables shown without a chart, in page order.
+TABLE_REPORTS: dict[str, Callable[[Snapshot, Filters, int, Families], Report]] = {
+    "drift": lambda s, f, top, fam: drift(s, top=top, filters=f,
+                                          scan=Scan(s, "model", f, families=fam)),
 }
 
 
@@ -85,7 +94,7 @@ def build_report_page(snapshot: Snapshot | None, *, client: HubClient | None = N
                       top=top)
     if snapshot_error:
         page.problems.append(snapshot_error)
-    for key, make in CHART_REPORTS.items():
+    for key, make in {**CHART_REPORTS, **TABLE_REPORTS}.items():
         if snapshot is None:
             page.missing[key] = "needs a snapshot: run `hfexplore snapshot create`"
             continue

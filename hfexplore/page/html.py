@@ -20,6 +20,7 @@ from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import HfExploreError
 from hfexplore.formats.base import display_cells
 from hfexplore.hub import PLURAL
+from hfexplore.page import shape
 from hfexplore.page.charts import (
     CATEGORY_COLOURS,
     NEUTRAL,
@@ -54,14 +55,18 @@ CHART_TITLES = {
     "publishers": "Open-weight models by publisher (organisation family)",
     "lineage": "Top base models and their derivatives, by relation",
     "growth": "Models created per month, and the running total",
+    **shape.TITLES,
 }
+TABLE_TITLES = {
+    "drift": "License drift: derivatives against their direct bases, per origin family"}
 VERDICT_CLASS = {Outcome.SUPPORTED: "ok", Outcome.REFUTED: "bad", Outcome.INCONCLUSIVE: "warn",
-                 Outcome.OUT_OF_SCOPE: "muted"}
+                 Outcome.CONTESTED: "contested", Outcome.OUT_OF_SCOPE: "muted"}
 
 
 def render_html(page: ReportPage) -> str:
     """The whole report as one HTML document."""
     charts, missing = build_charts(page)
+    tables = build_tables(page, missing)
     environment = Environment(loader=PackageLoader("hfexplore.page", "templates"),
                               autoescape=select_autoescape(default=True, default_for_string=True),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -75,7 +80,8 @@ def render_html(page: ReportPage) -> str:
         provenance=provenance(snapshot) if snapshot else [],
         manifest_columns=figures[0], manifest_rows=figures[1],
         filters=page.filters.describe(), totals=page.totals, plural=PLURAL,
-        charts=charts, missing=missing, chart_titles=CHART_TITLES,
+        charts=charts, tables=tables, missing=missing,
+        chart_titles={**CHART_TITLES, **TABLE_TITLES},
         category_colours=CATEGORY_COLOURS, claims=claim_cards(page),
         verdicts=page.claims.counts if page.claims else {},
         svg=lambda chart: Markup(chart.svg))  # serialised by ElementTree: escaped
@@ -97,16 +103,46 @@ def build_charts(page: ReportPage) -> tuple[dict[str, Chart], dict[str, str]]:
     """One chart per report that has rows; a reason for every chart that could not be drawn."""
     makers = {"license_categories": _license_categories, "licenses": _licenses,
               "libraries": _libraries, "tasks": _tasks, "publishers": _publishers,
-              "lineage": _lineage, "growth": _growth}
+              "lineage": _lineage, "growth": _growth, **shape.MAKERS}
     charts: dict[str, Chart] = {}
     missing = {key: why for key, why in page.missing.items() if key in makers}
     for key, report in page.reports.items():
-        chart = makers[key](report, page.top) if key in makers else None
+        if key not in makers:
+            continue  # a table, not a chart (build_tables)
+        chart = makers[key](report, page.top)
         if chart is None:
             missing[key] = "no repos match" + (" the filters" if page.filters.describe() else "")
         else:
             charts[key] = chart
     return charts, missing
+
+
+def build_tables(page: ReportPage, missing: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The tables shown without a chart (license drift), each with its totals line and notes;
+    a reason in `missing` for each that could not be made."""
+    tables: dict[str, dict[str, Any]] = {}
+    report = page.reports.get("drift")
+    if report is None:
+        if "drift" in page.missing:
+            missing["drift"] = page.missing["drift"]
+        return tables
+    totals = report.extra.get("totals", {})
+    if not totals.get("pairs"):
+        missing["drift"] = "no model of the snapshot names a base model"
+        return tables
+    shown = report.rows.drop(columns=["more_restrictive_share"])
+    columns, rows = _table(shown)
+    less = totals.get("less_restrictive_share")
+    summary = (f"{int(totals['pairs']):,} lineage edges; of the {int(totals['compared']):,} "
+               "whose licenses can be compared, "
+               + (f"{100 * less:.1f}% are less restrictive than their base and "
+                  f"{100 * (totals.get('more_restrictive_share') or 0):.1f}% more."
+                  if less is not None else "none."))
+    evidence = report.sections.get("evidence")
+    tables["drift"] = {"summary": summary, "columns": columns, "rows": rows,
+                       "evidence": _table(evidence) if evidence is not None and len(evidence)
+                       else None, "notes": report.notes}
+    return tables
 
 
 def _ranked_summary(labels: list[str], counts: list[int], shares: list[float] | None,
@@ -271,13 +307,21 @@ def _card(verdict: Verdict) -> dict[str, Any]:
         "direction": str(verdict.direction or ""),
         "css": VERDICT_CLASS[verdict.verdict],
         "comparisons": comparisons,
-        "data_date": iso(data.as_of) if data else "",
+        "data_date": (iso(data.as_of) + (f" (its newest repo is from {data.earliest}: the data "
+                                         "may be of any day between)" if data.earliest else ""))
+        if data else "",
         "data_source": clean_text(data.label) if data else "",
         "method": clean_text(data.method) if data else "",
         "gap": _gap(verdict.claim_date, data),
         "caveat": clean_text("; ".join(verdict.caveats)),
         "note": clean_text(verdict.note),
         "evidence": [shown for shown in evidence if shown not in compared],
+        "readings": [{"name": clean_text(r.name),
+                      "measured": _measured(r.measured, r.percent) or "not measured",
+                      "verdict": str(r.verdict) + (f" ({r.direction})" if r.direction else ""),
+                      "expected": clean_text(r.expected), "reason": clean_text(r.reason),
+                      "cannot_see": clean_text(r.cannot_see), "note": clean_text(r.note)}
+                     for r in verdict.readings],
     }
 
 
@@ -294,10 +338,10 @@ def _article(cited: Citation | None) -> dict[str, str]:
 def _comparisons(verdict: Verdict) -> list[tuple[str, str, str]]:
     """(part name or "", measured, expected) per judged metric."""
     if verdict.parts:
-        return [(clean_text(p.name), _measured(p.measured, False), clean_text(p.expected))
-                for p in verdict.parts]
+        return [(clean_text(p.name), f"{p.verdict} by its readings" if p.readings else
+                 _measured(p.measured, False), clean_text(p.expected)) for p in verdict.parts]
     finding = verdict.finding
-    if finding is None:
+    if finding is None or finding.readings:
         return []
     return [("", _measured(finding.measured, finding.kind == "share"),
              clean_text(finding.expected))]

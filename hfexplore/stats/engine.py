@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from hfexplore.errors import DamagedSnapshotError, HfExploreError
 from hfexplore.knowledge import Families, LicenseTable
-from hfexplore.normalize.schema import SCHEMA_VERSION
+from hfexplore.normalize.schema import SCHEMA_VERSION, null_columns_sql
 from hfexplore.repo_type import RepoTypeLike
 from hfexplore.rows import Rows
 from hfexplore.stats.filters import Filters, Knowledge
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # an Arrow table is one kind of source; reports need neither 
     import pandas as pd
     import pyarrow as pa
 
+    from hfexplore.stats.closure import LineageGraph
+
 
 class Scan:
     """The rows of one repo type of a snapshot (or of an Arrow table) that pass `filters`."""
@@ -38,7 +41,7 @@ class Scan:
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
                  license_table: LicenseTable | None = None,
-                 knowledge: Knowledge | None = None) -> None:
+                 knowledge: Knowledge | None = None, derived: Derived | None = None) -> None:
         self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
         self._connection = _database().cursor()
@@ -46,11 +49,14 @@ class Scan:
         self._attached: list[Snapshot] = []
         self._views: list[str] = []  # the names of the attached snapshots' views
         self._register_source(source, repo_type)
+        self._derived = derived or Derived()
+        self._graph_registered = False
+        self._reuploaders_registered = False
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
         for number, item in enumerate(self.filters):
-            found, params = item.compile(self.knowledge, self._bare_base_ids, f"f{number}")
+            found, params = item.compile(self.knowledge, self, f"f{number}")
             conditions += found
             self._params.update(params)
         self._where = " AND ".join(conditions) or "true"
@@ -67,7 +73,48 @@ class Scan:
         """The same source with more filters (all must hold)."""
         source = self._snapshot if self._snapshot is not None else self._table
         assert source is not None
-        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge)
+        return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
+                    derived=self._derived)
+
+    @property
+    def unfiltered(self) -> bool:
+        """Whether the rows are the whole source."""
+        return self._where == "true"
+
+    def lineage(self) -> LineageGraph:
+        """The base_model graph of the whole source (`stats/closure.py`), built on first use
+        and shared with the scans narrowed from this one; its `lineage_*` tables are then
+        registered in this scan's connection, for queries to join on."""
+        with self._errors():
+            graph = self._derived.graph
+            if graph is None:
+                from hfexplore.stats.closure import READS, LineageGraph  # numpy, pyarrow
+
+                self._check_columns(list(READS))
+                graph = self._derived.graph = LineageGraph.build(self._connection, self.families)
+            if not self._graph_registered:
+                graph.register(self._connection)
+                self._graph_registered = True
+        return graph
+
+    def bulk_reuploaders(self) -> str:
+        """A table (`bulk_reuploaders`, column `account`, lower-case) of the bulk re-uploading
+        accounts of the whole source (`knowledge/reuploads.py`): found on first use, shared
+        like the lineage graph, and made a table so that a filter on it is a hash join (a
+        `list_contains` over thousands of names compares each row with every one of them)."""
+        with self._errors():
+            if self._derived.reuploaders is None:
+                sql, params = self.knowledge.reuploads().accounts_sql("r")
+                self._check_columns(["author", "base_relations", "formats", "id"])
+                found = self._connection.execute(sql, params).fetchall()
+                self._derived.reuploaders = sorted(row[0] for row in found)
+            if not self._reuploaders_registered:
+                self._connection.execute(
+                    "CREATE OR REPLACE TEMP TABLE bulk_reuploaders AS "
+                    "SELECT unnest($accounts::VARCHAR[]) AS account",
+                    {"accounts": self._derived.reuploaders})
+                self._reuploaders_registered = True
+        return "bulk_reuploaders"
 
     # -- running queries --------------------------------------------------------------------
     def relation(self, query: str, params: dict[str, Any] | None = None
@@ -81,10 +128,14 @@ class Scan:
     def _check_pages(self, query: str) -> None:
         """DuckDB does not check page checksums (see `store.pages`): the pages of the columns
         the query and the filters name are checked before it reads them."""
+        text = f"{query} WHERE {self._where}"
+        self._check_columns(columns_named(text, self._columns, ("rows", "source", *self._views)))
+
+    def _check_columns(self, columns: list[str] | None) -> None:
+        """The pages of `columns` (None: every column) checked in the source's file and the
+        attached ones."""
         if self._snapshot is None or self._table is not None:
             return  # an Arrow table: pyarrow checked its pages when it read them
-        text = f"{query} WHERE {self._where}"
-        columns = columns_named(text, self._columns, ("rows", "source", *self._views))
         for snapshot in (self._snapshot, *self._attached):
             snapshot.check_pages(self.repo_type, columns)
 
@@ -183,14 +234,18 @@ class Scan:
                              self._connection.execute("DESCRIBE source").fetchall()]
 
     def _view(self, name: str, snapshot: Snapshot) -> pa.Table | None:
-        """The snapshot's file of this repo type as view `name` (a version-1 file is upgraded
-        in memory, column by column, and returned)."""
+        """The snapshot's file of this repo type as view `name` (a version-2 file gains the later
+        columns as nulls; a version-1 file is upgraded in memory, column by column, and
+        returned)."""
         path = snapshot.file(self.repo_type)
-        if snapshot.schema_version >= SCHEMA_VERSION:
+        if snapshot.schema_version >= 2:
             quoted = str(path).replace("'", "''")
+            added = ""
+            if snapshot.schema_version < SCHEMA_VERSION:
+                added = null_columns_sql(snapshot.column_names(self.repo_type))
             with self._errors():
-                self._connection.execute(
-                    f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+                self._connection.execute(f"CREATE TEMP VIEW {name} AS SELECT *{added} FROM "
+                                         f"read_parquet('{quoted}')")
             return None
         from hfexplore.store.upgrade import readable_columns  # pyarrow, for old snapshots only
 
@@ -198,15 +253,14 @@ class Scan:
         self._connection.register(name, table)
         return table
 
-    def _bare_base_ids(self) -> list[str]:
-        """Distinct legacy (un-namespaced) base ids of the source, lower-cased."""
-        if self._snapshot is not None and self._table is None:
-            self._snapshot.check_pages(self.repo_type, ["base_models"])
-        with self._errors():
-            found = self._connection.sql(
-                "SELECT DISTINCT lower(trim(b)) FROM (SELECT unnest(base_models) AS b FROM "
-                "source) WHERE NOT contains(b, '/')").fetchall()
-        return [row[0] for row in found if row[0]]
+
+@dataclass
+class Derived:
+    """What is derived from a whole source once (its lineage graph, its bulk re-uploaders):
+    shared by a scan, those narrowed from it, and any scan of the same source given it."""
+
+    graph: LineageGraph | None = None
+    reuploaders: list[str] | None = None
 
 
 _COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)

@@ -2,26 +2,39 @@
 
 Every rule of what a filter means is here, once: authors match case-insensitively; a
 multi-valued column (`libraries`, `tasks`) matches when any of its values does; `family` is
-the publisher family of the author, `base_family` the origin family of any base model (mirrors
-and legacy ids included: see `knowledge/families.py`); a row whose filtered column is missing
-never matches (nor does it match a negated filter on families, which it is not published by).
-Knowledge (the family and license tables) enters as query parameters, never as SQL text.
+the publisher family of the author; `base_family` matches a model descending from the family
+at any depth: some ancestor up its chain of base models is attributed to the family (origin
+patterns, namespaces and mirrors, legacy ids: see `knowledge/families.py` and
+`stats/closure.py`); `parent_family` matches when a direct base model is; a row whose filtered
+column is missing never matches (nor does it match a negated filter on families, which it is
+not published by). Knowledge (the family and license tables) enters as query parameters, never
+as SQL text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable, Reuploads
 
 Values = str | tuple[str, ...] | None
-# Base ids as the origin lookup sees them: the namespace of a namespaced id, "/" + the id of a
-# bare (legacy) one, so the two kinds of keys can never be confused.
-BASE_KEYS = ("list_transform(base_models, lambda b: CASE WHEN contains(b, '/') THEN "
-             "split_part(lower(trim(b)), '/', 1) ELSE '/' || lower(trim(b)) END)")
+# Models with an ancestor, or a direct base, attributed to one of the families in parameter
+# `$?`; the `lineage_*` tables are the scan's lineage graph (`stats/closure.py`).
+DESCENDS = ("len(base_models) > 0 AND id IN (SELECT i.id FROM {pairs} AS p "
+            "JOIN lineage_attributed AS t "
+            "ON t.node = p.{above} JOIN lineage_ids AS i ON i.node = p.model "
+            "WHERE list_contains($?, t.family))")
+
+
+class WholeSource(Protocol):
+    """What a filter may ask of the whole source it filters (a `Scan`)."""
+
+    def lineage(self) -> object: ...
+
+    def bulk_reuploaders(self) -> str: ...
 
 
 def as_values(value: Values | Sequence[str]) -> tuple[str, ...]:
@@ -43,23 +56,43 @@ class Filters:
     license: Values = None
     license_category: Values = None  # a category, or "open-weight" for the three open ones
     family: Values = None  # publisher family of the author
-    base_family: Values = None  # origin family of any base model
+    base_family: Values = None  # the family of any ancestor, at any depth (base of a base...)
+    parent_family: Values = None  # the family of a direct base model
     not_family: Values = None  # not published by these families
     not_family_kind: Values = None  # not published by a family of these kinds ("company")
+    family_kind: Values = None  # published by a family of these kinds ("academic")
     # True: every declared license is a reusable standard one (see the license table);
     # False: at least one declared license is not (custom, unknown, or written for one model).
     # Repos declaring no license match neither.
     standard_license: bool | None = None
+    # True: at least one declared license has custom terms (`other`, `unknown`, a name the
+    # license table does not know); False: every declared one is known and not custom.
+    custom_license: bool | None = None
+    # True: not by a bulk re-uploader (an account whose models are mostly copies, see
+    # `knowledge/reuploads.py`), judged over the whole source, not the filtered rows; False:
+    # only by bulk re-uploaders.
+    not_bulk_reuploader: bool | None = None
+    # Parameter counts (`num_parameters`), both ends inclusive; a model without one never matches.
+    num_parameters_min: int | None = None
+    num_parameters_max: int | None = None
 
     def columns(self) -> list[str]:
         """The snapshot columns these filters read."""
         wanted = {"author": self.author or self.family or self.not_family
-                  or self.not_family_kind,
+                  or self.not_family_kind or self.family_kind or self.not_bulk_reuploader,
                   "libraries": self.library, "tasks": self.task,
                   "created_at": self.created_after or self.created_before,
                   "license": self.license, "license_category": self.license_category,
-                  "base_models": self.base_family,
-                  "licenses": self.standard_license is not None}
+                  "base_models": self.base_family or self.parent_family,
+                  "id": self.base_family or self.parent_family,
+                  "licenses": self.standard_license is not None
+                  or self.custom_license is not None,
+                  "formats": self.not_bulk_reuploader is not None,
+                  "base_relations": self.not_bulk_reuploader is not None,
+                  "num_parameters": self.num_parameters_min is not None
+                  or self.num_parameters_max is not None}
+        if self.not_bulk_reuploader is not None:
+            wanted["id"] = wanted["author"] = True
         return [column for column, value in wanted.items() if value]
 
     def describe(self) -> str:
@@ -68,16 +101,19 @@ class Filters:
             value = getattr(self, item.name)
             if isinstance(value, bool):
                 parts.append(f"{item.name}={str(value).lower()}")
+            elif isinstance(value, int):
+                parts.append(f"{item.name}={parameter_text(value)}")
             elif value:
                 shown = value.date().isoformat() if isinstance(value, datetime) else \
                     ",".join(as_values(value))
                 parts.append(f"{item.name}={shown}")
         return ", ".join(parts)
 
-    def compile(self, knowledge: Knowledge, bare_base_ids: Callable[[], list[str]],
+    def compile(self, knowledge: Knowledge, source: WholeSource,
                 prefix: str) -> tuple[list[str], dict[str, Any]]:
-        """SQL conditions (to be AND-ed) and their parameters, named `{prefix}_...`.
-        `bare_base_ids` lists the legacy base ids of the rows, asked for only when needed."""
+        """SQL conditions (to be AND-ed) and their parameters, named `{prefix}_...`. What
+        depends on the whole source (its lineage graph, its bulk re-uploaders) is asked of
+        `source` only when a filter needs it."""
         conditions: list[str] = []
         params: dict[str, Any] = {}
 
@@ -90,6 +126,14 @@ class Filters:
             standard = knowledge.license_table().standard_ids()
             add("len(licenses) > 0 AND list_has_all($?, licenses)" if self.standard_license
                 else "NOT list_has_all($?, licenses)", standard)
+        if self.custom_license is not None:
+            known = knowledge.license_table().noncustom_ids()
+            add("len(licenses) > 0 AND " + ("NOT " if self.custom_license else "")
+                + "list_has_all($?, licenses)", known)
+        if self.not_bulk_reuploader is not None:
+            negation = "NOT " if self.not_bulk_reuploader else ""
+            conditions.append(f"coalesce(lower(author) {negation}IN (SELECT account FROM "
+                              f"{source.bulk_reuploaders()}), false)")
         if self.author:
             add("list_contains($?, lower(author))", [v.lower() for v in as_values(self.author)])
         if self.library:
@@ -117,13 +161,60 @@ class Filters:
                           if f.kind in kinds)
             add("NOT coalesce(list_contains($?, lower(author)), false)",
                 knowledge.publishers(names) if names else [])
-        if self.base_family:
-            add(f"list_has_any({BASE_KEYS}, $?)",
-                knowledge.origin_keys(self.base_family, bare_base_ids()))
+        if self.family_kind:
+            kinds = as_values(self.family_kind)
+            names = tuple(f.name for f in knowledge.families().families.values()
+                          if f.kind in kinds)
+            add("list_contains($?, lower(author))",
+                knowledge.publishers(names) if names else [])
+        for values, pairs, above in ((self.base_family, "lineage_ancestors", "ancestor"),
+                                     (self.parent_family, "lineage_edges", "base")):
+            if values:
+                source.lineage()
+                add(DESCENDS.format(pairs=pairs, above=above),
+                    knowledge.families().canonical(as_values(values)))
+        if self.num_parameters_min is not None:
+            add("num_parameters >= $?", self.num_parameters_min)
+        if self.num_parameters_max is not None:
+            add("num_parameters <= $?", self.num_parameters_max)
         return conditions, params
 
 
 NO_FILTERS = Filters()
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+
+
+def parse_num_parameters(text: str) -> tuple[int | None, int | None]:
+    """The `hf` CLI's range syntax: `min:6B,max:128B`, `min:6B` or `max:128B` (units K, M, B,
+    T, any case; a plain number is a count). (min, max), either None; ValueError if malformed."""
+    found: dict[str, int] = {}
+    for part in text.split(","):
+        key, colon, amount = part.strip().partition(":")
+        key = key.strip().lower()
+        if not colon or key not in ("min", "max") or key in found:
+            raise ValueError(f"{text!r}: expected min:N, max:N or both (min:6B,max:128B)")
+        number = amount.strip().lower()
+        unit = number[-1:] if number[-1:] in _UNITS else ""
+        try:
+            value = float(number[:len(number) - len(unit)]) * _UNITS[unit]
+        except ValueError:
+            raise ValueError(f"{amount.strip()!r} is not a parameter count (6B, 350M, 1.5T, "
+                             "7000000000)") from None
+        if not value >= 0 or value > 2**62:
+            raise ValueError(f"{amount.strip()!r} is not a parameter count from 0 to 4.6e18")
+        found[key] = round(value)
+    low, high = found.get("min"), found.get("max")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"{text!r}: min is above max")
+    return low, high
+
+
+def parameter_text(count: float) -> str:
+    """A parameter count as people write it: 6B, 350M, 1.5T, 7.24B."""
+    for unit, scale in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if count >= scale:
+            return f"{count / scale:.3g}{unit}"
+    return f"{count:g}"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -137,6 +228,12 @@ class Knowledge:
                  license_table: LicenseTable | None = None) -> None:
         self._families = families
         self._license_table = license_table
+        self._reuploads: Reuploads | None = None
+
+    def reuploads(self) -> Reuploads:
+        if self._reuploads is None:
+            self._reuploads = Reuploads.load()
+        return self._reuploads
 
     def families(self) -> Families:
         if self._families is None:
@@ -154,9 +251,3 @@ class Knowledge:
         wanted = set(families.canonical(as_values(names)))
         return [ns for ns, name in families.publisher_map().items() if name in wanted]
 
-    def origin_keys(self, names: Values, bare_ids: list[str]) -> list[str]:
-        """Base keys (see BASE_KEYS) whose origin is one of these families."""
-        families = self.families()
-        wanted = set(families.canonical(as_values(names)))
-        keys = [ns for ns, name in families.origin_map().items() if name in wanted]
-        return keys + ["/" + key for key in bare_ids if families.origin_of(key) in wanted]

@@ -14,22 +14,27 @@ from hfexplore.errors import SnapshotError
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoTypeLike
 from hfexplore.report import Report, iso
 from hfexplore.rows import Rows
-from hfexplore.stats.engine import columns_named, first_line
+from hfexplore.stats.engine import Scan, columns_named, first_line
 from hfexplore.stats.query import LIBRARY_COLUMN, value_expression
 from hfexplore.stats.sql import connect
 from hfexplore.store.pages import page_problems
 from hfexplore.store.snapshot import Snapshot
 
-METRICS = ("total", "license", "library")
+METRICS = ("total", "license", "library", "gini", "top1")
+HistoryMetric = Literal["total", "license", "library", "gini", "top1"]
 
 
-def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license", "library"]
-            = "total", repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
-    """One metric across snapshots: totals per repo type, license categories or libraries.
+def history(snapshots: Sequence[Snapshot], *, metric: HistoryMetric = "total",
+            repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
+    """One metric across snapshots: totals per repo type, license categories, libraries, or the
+    concentration of 30-day downloads (`gini`: the Gini coefficient; `top1`: the share held by
+    the top 1% of repos; see `stats/concentration.py`).
 
     Totals come from the manifests; the breakdowns are one streaming DuckDB query over every
     snapshot's file, so memory follows the result, not the number of snapshots."""
     check_arguments(repo_type=repo_type, metric=(metric, METRICS))
+    if metric in ("gini", "top1"):
+        return _concentration_history(snapshots, metric, repo_type)
     if metric == "total":  # (date, snapshot, repo_type, count)
         found = [(iso(snapshot.as_of), snapshot.name, str(t), snapshot.count(t))
                  for snapshot in snapshots for t in snapshot.repo_types()]
@@ -41,6 +46,29 @@ def history(snapshots: Sequence[Snapshot], *, metric: Literal["total", "license"
     # (date, snapshot, key, count)
     report = _history_report([(dates[name], name, key, n) for name, key, n in counts], metric,
                              repo_type, top, "snapshots")
+    report.notes.extend(skipped)
+    return report
+
+
+def _concentration_history(snapshots: Sequence[Snapshot], metric: str,
+                           repo_type: RepoTypeLike) -> Report:
+    from hfexplore.stats.concentration import measure  # numpy, pandas: this metric only
+
+    kept, skipped = _checked(snapshots, repo_type, "downloads")
+    found: list[tuple[str, str, float | None]] = []
+    for snapshot in kept:
+        if not snapshot.has(repo_type):
+            continue
+        figures = measure(Scan(snapshot, repo_type), "downloads", "repo")
+        found.append((iso(snapshot.as_of), snapshot.name,
+                      figures.gini if metric == "gini" else figures.top_share("1%")))
+    rows = Rows(("date", "snapshot", metric), sorted(found, key=lambda row: row[0]),
+                ("text", "text", "float"))
+    what = "Gini coefficient" if metric == "gini" else "share held by the top 1%"
+    report = Report(f"{what.capitalize()} of {PLURAL[repo_type]}' downloads, per snapshot",
+                    rows,
+                    source="snapshots", extra={"metric": metric, "repo_type": repo_type},
+                    notes=["30-day downloads of each snapshot; repos without a count left out"])
     report.notes.extend(skipped)
     return report
 
@@ -69,11 +97,11 @@ def _value(metric: str, repo_type: RepoTypeLike) -> str:
         value_expression(repo_type, LIBRARY_COLUMN[repo_type])
 
 
-def history_from_export(dest: Path, *, metric: Literal["total", "license", "library"] = "total",
+def history_from_export(dest: Path, *, metric: HistoryMetric = "total",
                         repo_type: RepoTypeLike = "model", top: int = 8) -> Report:
     """The same history, read from an export directory as one Hive-partitioned dataset, in one
     streaming DuckDB query (memory follows the result, not the number of dates)."""
-    check_arguments(repo_type=repo_type, metric=(metric, METRICS))
+    check_arguments(repo_type=repo_type, metric=(metric, METRICS[:3]))
     with closing(connect(export_dir=dest, knowledge=False)) as connection:
         if metric == "total":
             views = {t: f"history_{PLURAL[t]}" for t in REPO_TYPES}

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
-from hfexplore.arguments import check_arguments
+from hfexplore.arguments import check_arguments, license_grouping
 from hfexplore.errors import HubError, HubUnreachableError, InvalidArgumentError, WalkLimitError
 from hfexplore.hub import PLURAL, REPO_TYPES, CountResult, HubClient, ListQuery, RepoType, SeenIds
-from hfexplore.hub.cache import COUNT_TTL
 from hfexplore.hub.quotas import api_quota
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, LicenseTable, load_library_names
 from hfexplore.report import Report
@@ -81,7 +81,7 @@ class _Tally:
 
 
 def live_licenses(client: HubClient, repo_type: RepoType = RepoType.MODEL, *,
-                  by: Literal["license", "category", "family"] = "license",
+                  by: Literal["license", "category", "license_family", "family"] = "license",
                   open_weight: bool = False, top: int = 20, author: str | None = None,
                   library: str | None = None, task: str | None = None,
                   license_table: LicenseTable | None = None,
@@ -93,32 +93,34 @@ def live_licenses(client: HubClient, repo_type: RepoType = RepoType.MODEL, *,
     unavailable, every id is counted by one walk of the listing (tags expanded), which stops
     with `WalkLimitError` after `max_walk_requests` pages (default: one 5-minute window of the
     caller's API quota)."""
-    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
+    check_arguments(repo_type=repo_type)
+    grouping = license_grouping(by)
     table = license_table or LicenseTable.load()
     ids = list(table.entries)
     base = _base_filters(repo_type, author=author, library=library, task=task)
     tally = _count_values(client, repo_type, "license", ids, base, max_walk_requests)
     per_license = pd.DataFrame({"license": ids, "count": [tally.counts.get(i, 0) for i in ids]})
     per_license["category"] = [table.category(i) for i in ids]
-    per_license["family"] = [table.entries[i].family for i in ids]
+    per_license["license_family"] = [table.entries[i].family for i in ids]
     counted_sum = int(per_license["count"].sum())
     none_count = tally.total - counted_sum
     if open_weight:
         per_license = per_license[per_license["category"].isin(OPEN_WEIGHT_CATEGORIES)]
-    if by == "license":
+    if grouping == "license":
         rows = per_license[["license", "category", "count"]].copy()
         rows["members"] = [[i] for i in rows["license"]]
         none_row = {"license": NONE_LICENSE, "category": "none"}
     else:
-        rows = per_license.groupby(by, sort=False).agg(
+        rows = per_license.groupby(grouping, sort=False).agg(
             count=("count", "sum"), members=("license", list)).reset_index()
-        none_row = {by: NONE_LICENSE if by == "family" else "none"}
+        none_row = {grouping: NONE_LICENSE if grouping == "license_family" else "none"}
     if not open_weight and none_count >= 0:
         rows = pd.concat([rows, pd.DataFrame([{**none_row, "count": none_count,
                                                "members": [None]}])], ignore_index=True)
-    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by} "
-             "(live)")
-    report = _breakdown_report(title, rows, by, tally, top, repo_type, base, client.endpoint)
+    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by "
+             f"{grouping.replace('_', ' ')} (live)")
+    report = _breakdown_report(title, rows, grouping, tally, top, repo_type, base,
+                               client.endpoint)
     described = ("license ids of the license table (hfexplore/data/licenses.csv)"
                  if license_table is None else "license ids of the license table and the "
                  "given one")
@@ -191,8 +193,9 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
     """Each value through the count twin; if the twin fails at any point, all values by one
     walk of the listing (cheaper than a walk per value: ceil(total / 1,000) requests)."""
     start = client.transport.stats.requests
-    try:
-        total = client.count(repo_type, walk_fallback=False, **base)  # type: ignore[arg-type]
+    try:  # the total by the twin too: if it cannot count, no value will be counted by it
+        total = client.count(repo_type, shields=False, walk_fallback=False,
+                             **base)  # type: ignore[arg-type]
         _warn_if_pages_short(client, len(values), total)
         results: dict[str, CountResult] = {}
         for value in values:
@@ -202,7 +205,8 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
         raise
     except HubError as exc:
         log.info("count endpoint unavailable (%s); counting by one walk of the listing", exc)
-        tally = _walk_values(client, repo_type, dimension, values, base, max_walk_requests)
+        tally = _walk_values(client, repo_type, dimension, values, base, max_walk_requests,
+                             str(exc))
         tally.requests = client.transport.stats.requests - start
         tally.fallback_reason = str(exc)
         return tally
@@ -213,8 +217,17 @@ def _count_values(client: HubClient, repo_type: RepoType, dimension: str, values
 
 
 def _walk_values(client: HubClient, repo_type: RepoType, dimension: str, values: list[str],
-                 base: dict[str, str], max_walk_requests: int | None) -> _Tally:
+                 base: dict[str, str], max_walk_requests: int | None, why: str) -> _Tally:
+    """Every value by one walk of the listing, said first with its cost (`HubClient.
+    counting_walk`); refused before it starts when the whole listing is known to need more
+    than `max_walk_requests` pages, else stopped there."""
     limit = max_walk_requests or api_quota(client.transport.authenticated)
+    plan = client.walk_plan(repo_type, bound=client.walk_bound(repo_type), filtered=bool(base))
+    if not plan.filtered and plan.requests is not None and plan.requests > limit:
+        raise WalkLimitError(
+            f"the Hub's count endpoint is unavailable, and counting by walking the listing "
+            f"would take about {plan.requests:,} requests ({plan.repos:,} {plan.repos_from}), "
+            f"beyond its limit of {limit:,}", limit=limit, seen=0)
     wanted = set(values)
     query = ListQuery(repo_type, expand=("tags",) if dimension == "license" else
                       ("library_name",), author=base.get("author"),
@@ -224,17 +237,19 @@ def _walk_values(client: HubClient, repo_type: RepoType, dimension: str, values:
     counts: Counter[str] = Counter()
     ages: list[float] = []
     pages = 0
-    for page in client.iter_pages(query, seen=seen, ttl=COUNT_TTL):
-        pages += 1
-        if page.from_cache:
-            ages.append(page.age or 0.0)
-        for item in page.items:
-            counts.update(_values_of(item, dimension) & wanted)
-        if not page.is_last and pages >= limit:
-            raise WalkLimitError(
-                f"the Hub's count endpoint is unavailable, and counting by walking the "
-                f"listing stopped at its limit of {limit:,} requests ({len(seen):,} "
-                f"{PLURAL[repo_type]} seen, more to come)", limit=limit, seen=len(seen))
+    with closing(client.counting_walk(query, plan, seen=seen,
+                                      why=f"the website's count endpoint: {why}")) as walk:
+        for page in walk:
+            pages += 1
+            if page.from_cache:
+                ages.append(page.age or 0.0)
+            for item in page.items:
+                counts.update(_values_of(item, dimension) & wanted)
+            if not page.is_last and pages >= limit:
+                raise WalkLimitError(
+                    f"the Hub's count endpoint is unavailable, and counting by walking the "
+                    f"listing stopped at its limit of {limit:,} requests ({len(seen):,} "
+                    f"{PLURAL[repo_type]} seen, more to come)", limit=limit, seen=len(seen))
     age = max(ages) if ages else None
     return _Tally(len(seen), dict(counts), "listing-walk", pages,
                   dict.fromkeys(values, age) if ages else {}, age, walk_pages=pages)

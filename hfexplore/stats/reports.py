@@ -11,12 +11,11 @@ from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from hfexplore.arguments import check_arguments
+from hfexplore.arguments import check_arguments, license_grouping
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, LicenseTable
 from hfexplore.repo_type import PLURAL, RepoType, RepoTypeLike
 from hfexplore.report import Report
 from hfexplore.rows import Rows
-from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import (
     NO_FILTERS,
     NONE_LABEL,
@@ -25,6 +24,7 @@ from hfexplore.stats.query import (
     count_folded_rows,
     value_count_rows,
 )
+from hfexplore.stats.sizes import parameter_note
 from hfexplore.store.snapshot import Snapshot
 
 __all__ = ["NONE_LABEL", "NO_FILTERS", "Filters", "authors", "growth", "libraries", "licenses",
@@ -37,6 +37,7 @@ MULTI_VALUE_NOTE = ("a repo with several {what} counts once under each, so share
 def _report(title: str, rows: Rows, snapshot: Snapshot, filters: Filters,
             **extra: object) -> Report:
     notes = [f"filters: {filters.describe()}"] if filters.describe() else []
+    notes += parameter_note(snapshot, filters)
     return Report(title=title, rows=rows, source=snapshot.source,
                   as_of=snapshot.as_of, extra=dict(extra), notes=notes)
 
@@ -55,18 +56,22 @@ def _ranked(counts: dict[Any, int]) -> list[tuple[Any, int]]:
 
 
 def licenses(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *, open_weight: bool = False,
-             by: Literal["license", "category", "family"] = "license", top: int = 20,
-             filters: Filters = NO_FILTERS, license_table: LicenseTable | None = None,
+             by: Literal["license", "category", "license_family", "family"] = "license",
+             top: int = 20, filters: Filters = NO_FILTERS,
+             license_table: LicenseTable | None = None,
              families: Families | None = None) -> Report:
-    """Repos per license (or category, or license family), with shares of all repos.
+    """Repos per license (or category, or license family: `family` is its old spelling), with
+    shares of all repos.
 
     Categories follow the multi-license policy (`knowledge/licenses.py`): `multi_licensed` and
     `moved_by_policy` in the result say how many repos it concerns. With a `license_table` of
     the user's, categories are re-derived from each repo's licenses by that table."""
-    check_arguments(repo_type=repo_type, by=(by, ("license", "category", "family")))
+    check_arguments(repo_type=repo_type)
+    grouping = license_grouping(by)
     scan = Scan(snapshot, repo_type, filters, families=families, license_table=license_table)
     groups = _license_groups(scan, open_weight, recategorise=license_table is not None)
-    return _licenses_report(snapshot, scan, groups, open_weight=open_weight, by=by, top=top)
+    return _licenses_report(snapshot, scan, groups, open_weight=open_weight, by=grouping,
+                            top=top)
 
 
 def _license_groups(scan: Scan, open_weight: bool, recategorise: bool,
@@ -118,9 +123,10 @@ def _licenses_report(snapshot: Snapshot, scan: Scan, groups: Rows, *,
             family_of = {e.id: e.family for e in table.entries.values()}
             keyed = ((family_of.get(key[0], key[0] if key[0] == NONE_LABEL else "custom"), n)
                      for key, n in pairs.items())
-        columns = ("category" if by == "category" else "family", "count", "share")
+        columns = ("category" if by == "category" else "license_family", "count", "share")
         data = [(key, n, n / max(total, 1)) for key, n in _ranked(_summed(keyed))]
-    title = f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by {by}"
+    title = (f"{'Open-weight ' if open_weight else ''}{PLURAL[repo_type].capitalize()} by "
+             f"{by.replace('_', ' ')}")
     report = _report(title, Rows(columns, data, kinds).head(top), snapshot, filters,
                      repo_type=repo_type, total=total, matching=sum(pairs.values()),
                      multi_licensed=multi, moved_by_policy=moved)
@@ -208,26 +214,60 @@ def _authors(snapshot: Snapshot, scan: Scan, by_family: bool, sort: str, top: in
         rows, distinct = count_folded_rows(scan, "author", order=sort, top=top,
                                            downloads=downloads, likes="likes")
     title = f"{PLURAL[repo_type].capitalize()} by {'publisher family' if by_family else key}"
-    return _report(title, rows.head(top), snapshot, _filters(scan), repo_type=repo_type,
-                   distinct=distinct)
+    report = _report(title, rows.head(top), snapshot, _filters(scan), repo_type=repo_type,
+                     distinct=distinct)
+    if by_family:
+        report.notes += _fixture_notes(scan)
+    return report
 
 
-def lineage(snapshot: Snapshot, *, family: str | None = None, base: str | None = None,
-            top: int = 20, filters: Filters = NO_FILTERS,
-            families: Families | None = None) -> Report:
-    """Derivatives per base model and per origin family, by relation (each edge has its own),
-    with distinct authors. Base ids are grouped case-insensitively."""
+def _fixture_notes(scan: Scan) -> list[str]:
+    """What a family's test-fixture namespaces hold among the rows, said as left out: a
+    fixture (a tiny random model for a test suite) is not a release (families.toml)."""
+    fixtures = scan.families.fixture_map()
+    scan.register_values("fixture_namespaces", {"namespace": list(fixtures),
+                                                "family": list(fixtures.values())})
+    found = scan.rows(
+        "SELECT f.family, f.namespace, count(*) FROM rows JOIN fixture_namespaces AS f "
+        "ON f.namespace = lower(rows.author) GROUP BY ALL ORDER BY 1, 3 DESC, 2")
+    per_family: dict[str, list[tuple[str, int]]] = {}
+    for family, namespace, count in found:
+        per_family.setdefault(family, []).append((namespace, int(count)))
+    what = PLURAL[scan.repo_type]
+    return [f"{family}: {sum(n for _, n in held):,} {what} in its test-fixture namespaces ("
+            + ", ".join(f"{namespace} {n:,}" for namespace, n in held)
+            + ") are not counted: a test fixture is not a release (families.toml)"
+            for family, held in per_family.items()]
+
+
+def lineage(snapshot: Snapshot, *, family: str | None = None,
+            parent_family: str | None = None, base: str | None = None, top: int = 20,
+            filters: Filters = NO_FILTERS, families: Families | None = None) -> Report:
+    """Derivatives per base model and per family, by relation (each edge has its own), with
+    descendants at any depth, origin families (the base_model chain followed to its roots) and
+    distinct authors. Base ids are grouped case-insensitively. `family`: only the bases of that
+    family's tree (its models and those descending from them); `parent_family`: only the bases
+    attributed to that family themselves."""
+    from hfexplore.stats.lineage import lineage_of  # pandas: the lineage report only
+
     scan = Scan(snapshot, "model", filters, families=families)
     models, with_base = scan.rows(
         "SELECT count(*), count(*) FILTER (WHERE len(base_models) > 0) FROM rows")[0]
-    found = lineage_of(scan, family=family, base=base, top=top)
-    report = _report("Derivatives per base model", found.bases, snapshot, filters,
-                     models=int(models), models_with_base=int(with_base),
+    found = lineage_of(scan, family=family, parent_family=parent_family, base=base, top=top)
+    report = _report("Derivatives per base model: direct (by relation) and at any depth",
+                     Rows.of(found.per_base), snapshot, filters, models=int(models),
+                     models_with_base=int(with_base),
                      base_share=int(with_base) / max(int(models), 1), edges=found.edges)
-    report.sections["by_family"] = found.families
-    report.section_titles["by_family"] = "Derivatives per origin family of the base model"
-    report.notes.append("a model with several bases counts once per base, each with its own "
-                        "relation; families by origin (mirrors and legacy ids included)")
+    report.sections["by_family"] = found.per_family
+    report.section_titles["by_family"] = ("Derivatives per family of the base model: direct "
+                                          "and at any depth")
+    report.notes += [
+        "derivatives: direct, one per edge (a model with several bases counts once per base, "
+        "each with its own relation); descendants: the models descending at any depth, the "
+        "base_model chain followed up to its roots, each counted once",
+        "base_family: the family a base is attributed to by itself (origin patterns, "
+        "namespaces and mirrors, legacy ids); origin_family: the family of its roots (where a "
+        "root is unattributed, the attributed ancestor nearest that root)"]
     return report
 
 
@@ -246,16 +286,21 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
         "FROM rows GROUP BY ALL", {"placeholder": PLACEHOLDER})
     counted = {int(p): int(n) for p, n, _ in found if p is not None}
     unknown = sum(int(n) for p, n, _ in found if p is None)
-    data: list[tuple[str, int, int]] = []
+    data: list[tuple[str, int, int, bool]] = []
+    partial: list[tuple[str, str]] = []
     if counted:
         cumulative = 0
         for step in _periods(min(counted), max(counted), by):
             cumulative += counted.get(step, 0)
             label = str(step) if by == "year" else f"{step // 100:04d}-{step % 100:02d}"
-            data.append((label, counted.get(step, 0), cumulative))
-    rows = Rows((by, "created", "cumulative"), data, ("text", "int", "int"))
+            reason = _partial_reason(_bounds(step, by), snapshot.as_of, filters)
+            data.append((label, counted.get(step, 0), cumulative, reason is not None))
+            if reason is not None:
+                partial.append((label, reason))
+    rows = Rows((by, "created", "cumulative", "partial"), data, ("text", "int", "int", "bool"))
     report = _report(f"{PLURAL[repo_type].capitalize()} created per {by}", rows, snapshot,
                      filters, repo_type=repo_type, undated=unknown)
+    report.notes += [f"{label} is partial: {reason}" for label, reason in partial]
     placeholder = sum(int(n) for _, _, n in found)
     report.extra["placeholder_created"] = placeholder
     if placeholder:
@@ -270,6 +315,33 @@ def _periods(first: int, last: int, by: str) -> list[int]:
         return list(range(first, last + 1))
     return [year * 100 + month for year in range(first // 100, last // 100 + 1)
             for month in range(1, 13) if first <= year * 100 + month <= last]
+
+
+def _bounds(step: int, by: str) -> tuple[datetime, datetime]:
+    """A period's first instant and the first instant after it (UTC)."""
+    if by == "year":
+        return datetime(step, 1, 1, tzinfo=UTC), datetime(step + 1, 1, 1, tzinfo=UTC)
+    year, month = divmod(step, 100)
+    after = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=UTC), datetime(*after, 1, tzinfo=UTC)
+
+
+def _partial_reason(bounds: tuple[datetime, datetime], as_of: datetime, filters: Filters
+                    ) -> str | None:
+    """Why a period is only partly covered (None when it is whole): `created_after` starts
+    after it began; `created_before` cuts, or the data was taken, before it ended."""
+    begin, after = bounds
+    if filters.created_after and _utc(filters.created_after) > begin:
+        return f"only repos created from {filters.created_after.date().isoformat()} are counted"
+    if filters.created_before and _utc(filters.created_before) < min(after, _utc(as_of)):
+        return f"only repos created before {filters.created_before.date().isoformat()} are counted"
+    if _utc(as_of) < after:
+        return f"the data ends on {as_of.astimezone(UTC).date().isoformat()}"
+    return None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def summary(snapshot: Snapshot, *, top: int = 10, filters: Filters = NO_FILTERS) -> Report:

@@ -2,10 +2,13 @@
 
 Views: `models`, `datasets`, `spaces` (one snapshot); `history_models`, `history_datasets`,
 `history_spaces` (every snapshot given, with `snapshot` and `date` columns, or every date of an
-export directory, with `date`); tables `licenses` (the license table) and `families` (family,
-namespace). Once the views exist the connection may open only the parquet files behind them
-and its configuration is locked; a user's query must be one SELECT, so it can neither write a
-file nor read one outside the snapshot.
+export directory, with `date`); over `models`, the lineage: `lineage_edges(model, base)` and
+its transitive closure `ancestors(model, ancestor, depth)` (lower-case ids, computed when a
+query reads it: `stats/closure.py`); tables `licenses` (the license table), `families` (family,
+namespace, role, kind) and `origin_patterns` (the repo-id patterns that attribute re-hosted
+copies, in the order they are tried). Once the views exist the connection may open only the
+parquet files behind them and its configuration is locked; a user's query must be one SELECT,
+so it can neither write a file nor read one outside the snapshot.
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (
             allowed += _export_views(connection, export_dir, plain=snapshot is None)
         else:
             allowed += _history_views(connection, history)
+        if connection.execute("select count(*) from duckdb_views() "
+                              "where view_name = 'models'").fetchall()[0][0]:
+            from hfexplore.stats.closure import EDGES, closure_sql  # numpy, pyarrow
+
+            _view(connection, "lineage_edges", EDGES.format(source="models"))
+            _view(connection, "ancestors", closure_sql("lineage_edges", depth=True))
         if knowledge:
             _knowledge_tables(connection, license_table or LicenseTable.load(),
                               families or Families.load())
@@ -137,13 +146,26 @@ def _knowledge_tables(connection: duckdb.DuckDBPyConnection, license_table: Lice
     names = ["family", "namespace", "role", "kind"]
     _table(connection, "families", {name: [m[i] for m in members] for i, name in
                                     enumerate(names)})
+    # The first pattern an id matches (`lower(trim(id)) LIKE like_pattern ESCAPE '\'`, lowest
+    # priority first) attributes it; an id matching none falls back to its namespace.
+    rules = families.origin_rules()
+    _table(connection, "origin_patterns", {
+        "priority": list(range(1, len(rules) + 1)),
+        "pattern": [rule.pattern for rule in rules],
+        "like_pattern": [rule.like() for rule in rules],
+        "family": [rule.family for rule in rules],
+        "reason": [rule.reason for rule in rules]}, integers=("priority",))
 
 
 def _table(connection: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list[Any]],
-           booleans: tuple[str, ...] = ()) -> None:
-    """A table of text (and `booleans`) columns, from Python lists passed as parameters."""
-    select = ", ".join(f"unnest(${column}::{'BOOLEAN' if column in booleans else 'VARCHAR'}[])"
-                       f" AS {column}" for column in columns)
+           booleans: tuple[str, ...] = (), integers: tuple[str, ...] = ()) -> None:
+    """A table of text (and `booleans`, `integers`) columns, from Python lists passed as
+    parameters."""
+    def sql_type(column: str) -> str:
+        return "BOOLEAN" if column in booleans else "INTEGER" if column in integers else "VARCHAR"
+
+    select = ", ".join(f"unnest(${column}::{sql_type(column)}[]) AS {column}"
+                       for column in columns)
     connection.execute(f"create table {name} as select {select}", columns)
 
 
@@ -228,6 +250,7 @@ def _named(query: str, view: str) -> bool:
 
 # The views over snapshot files: a `*` from one of them reads every column.
 _FILE_VIEWS = tuple(name for t in REPO_TYPES for name in (PLURAL[t], f"history_{PLURAL[t]}"))
+_LINEAGE_VIEWS = ("lineage_edges", "ancestors")
 
 
 def _check_pages(query: str, snapshot: Snapshot) -> None:
@@ -235,6 +258,10 @@ def _check_pages(query: str, snapshot: Snapshot) -> None:
         if _named(query, PLURAL[repo_type]):
             snapshot.check_pages(repo_type, columns_named(
                 query, snapshot.column_names(repo_type), _FILE_VIEWS))
+    if snapshot.has("model") and any(_named(query, view) for view in _LINEAGE_VIEWS):
+        from hfexplore.stats.closure import READS
+
+        snapshot.check_pages("model", list(READS))  # the views over `models` read these
 
 
 def _intact_history(query: str, history: Sequence[Snapshot]) -> list[Snapshot]:

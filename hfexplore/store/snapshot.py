@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,7 @@ from hfexplore.errors import (
 from hfexplore.normalize.schema import EXPAND, SCHEMA_VERSION
 from hfexplore.repo_type import PLURAL, REPO_TYPES, RepoType
 from hfexplore.store.footer import Footer, FooterError, read_footer
+from hfexplore.store.freshness import Freshness, freshness_of
 from hfexplore.store.pages import known_problems, page_problems, read_error
 
 if TYPE_CHECKING:  # imported where used: reports and `snapshot list` need neither
@@ -54,6 +55,7 @@ def snapshot_name(moment: datetime, root: Path | None = None) -> str:
 class Snapshot:
     path: Path
     manifest: dict[str, Any]
+    _freshness: Freshness | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -67,6 +69,14 @@ class Snapshot:
             return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
         except ValueError:
             return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+    def freshness(self) -> Freshness:
+        """How old the contents are against `as_of` (`store/freshness.py`): as the manifest
+        records it, or, for a snapshot written before it did, from the files' statistics."""
+        if self._freshness is None:
+            files = {str(t): self.path / file_name(t) for t in self.repo_types()}
+            self._freshness = freshness_of(self.as_of, files, self.manifest.get("freshness"))
+        return self._freshness
 
     @property
     def schema_version(self) -> int:
@@ -107,7 +117,7 @@ class Snapshot:
         try:
             if columns is None or self.schema_version >= SCHEMA_VERSION:
                 return pq.read_table(path, columns=columns, page_checksum_verification=True)
-            return upgrade_columns(path, columns, repo_type)
+            return upgrade_columns(path, columns, repo_type, self.schema_version)
         except (OSError, pa.ArrowException) as exc:
             raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
                                                    f"({read_error(exc)})"]) from exc

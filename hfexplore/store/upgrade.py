@@ -1,5 +1,7 @@
-"""Reading snapshots written by older hfexplore versions (schema version 1).
+"""Reading snapshots written by older hfexplore versions (schema versions 1 and 2).
 
+Version 3 added `num_parameters`: an older file has none, so it reads as null (unknown), which
+every report says as such (a crawl of those versions did not ask the Hub for it).
 Version 2 added `base_relations`, `libraries` and `tasks` and the multi-license policy for
 `license_category`. A version-1 file lacks the first three: they are derived here from what
 it has (the one relation per model repeated on each of its edges, `library_name` or
@@ -18,32 +20,49 @@ import pyarrow.parquet as pq
 from hfexplore.knowledge.licenses import LicenseTable, categories_by_policy
 
 _STRINGS = pa.list_(pa.string())
+# Columns an older file can only give as nulls, with their type.
+NULL_COLUMNS = {"num_parameters": pa.int64()}
 _SOURCES = {"base_relations": ["base_models", "base_relation"],
             "libraries": ["library_name", "tags"], "tasks": ["pipeline_tag", "tags"],
             "license_category": ["licenses"]}
 
 
 def readable_columns(path: Path) -> list[str]:
-    """Every column a version-1 file can give: its own and those derivable from them, in the
+    """Every column an older file can give: its own and those derivable from them, in the
     current schema's order."""
     from hfexplore.normalize.schema import SCHEMA
 
     available = set(pq.ParquetFile(path).schema_arrow.names)
     derivable = {c for c, sources in _SOURCES.items() if any(s in available for s in sources)}
-    return [name for name in SCHEMA.names if name in available or name in derivable]
+    return [name for name in SCHEMA.names
+            if name in available or name in derivable or name in NULL_COLUMNS]
 
 
-def upgrade_columns(path: Path, columns: list[str], repo_type: str) -> pa.Table:
-    """`columns` of a version-1 parquet file, deriving the ones it lacks."""
+def upgrade_columns(path: Path, columns: list[str], repo_type: str,
+                    version: int = 1) -> pa.Table:
+    """`columns` of an older parquet file (schema `version`), deriving the ones it lacks."""
     available = set(pq.ParquetFile(path).schema_arrow.names)
-    derived = [c for c in columns if c in _SOURCES and (c not in available
-                                                          or c == "license_category")]
+    derived = [c for c in columns if c in _SOURCES and (
+        c not in available or (c == "license_category" and version < 2))]
     sources = [s for c in derived for s in _SOURCES[c] if s in available]
-    read = list(dict.fromkeys([c for c in columns if c not in derived] + sources))
+    nulls = [c for c in columns if c in NULL_COLUMNS and c not in available]
+    read = list(dict.fromkeys([c for c in columns if c not in derived and c not in nulls]
+                              + sources))
     table = pq.read_table(path, columns=read, page_checksum_verification=True)
     for column in derived:
         table = _set(table, column, _derive(table, column, repo_type))
+    for column in nulls:
+        table = _set(table, column, pa.nulls(table.num_rows, NULL_COLUMNS[column]))
     return table.select(columns)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A table of an older version's columns (a base snapshot being refreshed, a part of an
+    unfinished crawl) with the null-only columns it lacks added, in `schema`'s order."""
+    for name in schema.names:
+        if name not in table.column_names and name in NULL_COLUMNS:
+            table = table.append_column(name, pa.nulls(table.num_rows, NULL_COLUMNS[name]))
+    return table.select(schema.names)
 
 
 def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:

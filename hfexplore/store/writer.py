@@ -40,7 +40,9 @@ import pyarrow.parquet as pq
 from hfexplore.atomic_files import write_atomic
 from hfexplore.errors import SnapshotError
 from hfexplore.normalize.schema import SCHEMA
+from hfexplore.store.freshness import freshness_of, parse_dated
 from hfexplore.store.snapshot import MANIFEST, Snapshot, describe_file, file_name, open_snapshot
+from hfexplore.store.upgrade import conform
 
 # Rows per row group: readers (ours, DuckDB, Spark) pay per row group, and one per 1,000-row
 # page (3,200 for today's catalogue) made reports several times slower.
@@ -110,6 +112,13 @@ class SnapshotWriter:
         return (self.work / MANIFEST).exists()
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write `manifest`, with the `freshness` of the files written (how old the newest repo
+        of each type is against the snapshot's date: `store/freshness.py`)."""
+        dated = parse_dated(manifest)
+        if dated is not None:
+            files = {t: self.path(t) for t in manifest.get("repo_types", {})
+                     if self.has_file(t)}
+            manifest = {**manifest, "freshness": freshness_of(dated, files).record()}
         write_atomic(self.work / MANIFEST, json.dumps(manifest, indent=2).encode())
 
     def publish(self, name: str, manifest: dict[str, Any] | None = None) -> Snapshot:
@@ -146,6 +155,8 @@ class MergedFile:
         self._written: Future[None] | None = None  # the group being encoded, if any
 
     def add(self, table: pa.Table) -> None:
+        if table.schema.names != SCHEMA.names:  # rows of an older version (a v2 base, a part)
+            table = conform(table, SCHEMA)
         self.rows += table.num_rows
         self._pending.append(table)
         self._pending_rows += table.num_rows

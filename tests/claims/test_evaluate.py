@@ -233,9 +233,9 @@ def test_cli_claims_text_fits_80_columns_and_csv_cells_are_plain(tmp_path) -> No
     import io
 
     rows = list(csv_module.DictReader(io.StringIO(csv_text)))
-    evidence = json.loads(next(r for r in rows if r["id"] == "transformers-most-used")
-                          ["evidence"])
-    assert evidence["rank by downloads"]["value"] == 1
+    row = next(r for r in rows if r["id"] == "transformers-most-used")
+    assert json.loads(row["measured"]) == {"by repos": 1, "by downloads": 1}
+    assert json.loads(row["evidence"])["share of models using transformers"]["value"] > 0.4
 
 
 def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) -> None:
@@ -246,8 +246,8 @@ def test_cli_claims_against_an_older_snapshot(make_hub, client_for, tmp_path) ->
                                       "-f", "json"])
     assert result.exit_code in (0, 4), result.output
     doc = json.loads(result.stdout)
-    assert {r["verdict"] for r in doc["rows"]} <= {"supported", "refuted", "inconclusive",
-                                                  "out-of-scope"}
+    assert {r["verdict"] for r in doc["rows"]} <= {"supported", "refuted", "contested",
+                                                  "inconclusive", "out-of-scope"}
     assert all(r["source"] != "live" for r in doc["rows"])
 
 
@@ -314,3 +314,22 @@ def test_a_part_no_data_measures_is_said_in_words(tmp_path) -> None:
     # The demo's 123 Spaces are no sample of known size: their number is not measured.
     assert "measured spaces: not measured; models: 760,000 (demo, 2024-07-11)" in text
     assert "None" not in text
+
+
+def test_a_sample_cannot_measure_a_top_share_but_measures_a_zero_share() -> None:
+    from hfexplore.claims.loader import parse_claim
+    from hfexplore.store.snapshot import demo_snapshot
+
+    demo = demo_snapshot()
+    claims = [parse_claim({"id": "top", "metric": {"kind": "top_value_share", "top": "1%"},
+                           "expect": {"op": ">", "value": 0.5}}, "test"),
+              parse_claim({"id": "zero", "metric": {"kind": "zero_value_share"},
+                           "expect": {"op": ">", "value": 0.1}}, "test")]
+    rows = check_claims(claims, evaluator_for(None, demo, force_snapshot=True)).rows
+    found = rows.set_index("id")
+    assert found.loc["top", "verdict"] == "inconclusive"
+    assert "sample" in found.loc["top", "note"]
+    frame = demo.frame("model", ["downloads"])
+    assert found.loc["zero", "verdict"] == "supported"
+    assert found.loc["zero", "measured"] == pytest.approx((frame["downloads"] == 0).mean(),
+                                                          abs=1e-6)

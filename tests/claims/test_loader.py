@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from hfexplore.claims.evaluate import live_filters
 from hfexplore.claims.loader import (
+    ClaimDefinitionError,
     Expectation,
     builtin_claim_files,
     load_claim_files,
@@ -26,8 +27,10 @@ def test_the_builtin_claims_load_cleanly() -> None:
         "transformers-most-used", "transformers-monthly-downloads",
         "open-weight-meta-mistral-and-hundreds-of-groups", "licenses-not-standardized",
         "open-source-captures-cios-and-vcs", "funding-and-valuation",
-        "open-source-ai-funding-2022-2023"]
-    assert loaded.claims[-1].scope == "out" and loaded.claims[-1].reason
+        "open-source-ai-funding-2022-2023", "top-1pct-of-models-99pct-of-downloads",
+        "most-models-have-no-downloads", "top-1-5pct-of-repos-99-2pct-of-downloads"]
+    funding = next(c for c in loaded.claims if c.id == "open-source-ai-funding-2022-2023")
+    assert funding.scope == "out" and funding.reason
 
 
 def test_each_builtin_claim_names_its_article_and_date() -> None:
@@ -199,3 +202,18 @@ def test_deep_claims_through_the_cli_are_one_line_each(tmp_path) -> None:
     assert result.stderr.splitlines() == [
         f"error: {path}: claim deep: tables and arrays nested too deeply to read (hundreds of "
         "levels inside one another)"]
+
+
+def test_concentration_metrics() -> None:
+    metric = parse_metric({"kind": "top_value_share", "of": "downloads_all_time",
+                           "top": "1.5%", "unit": "author"}, "m")
+    assert (metric.of, metric.top, metric.unit) == ("downloads_all_time", "1.5%", "author")
+    assert parse_metric({"kind": "gini"}, "m").of == "downloads"
+    for raw, field in (({"kind": "gini", "of": "sha"}, "m.of"),
+                       ({"kind": "top_value_share", "top": 0.01}, "m.top"),
+                       ({"kind": "top_value_share", "top": "150%"}, "m.top"),
+                       ({"kind": "gini", "top": "1%"}, "m.top"),
+                       ({"kind": "gini", "unit": "org"}, "m.unit"),
+                       ({"kind": "count", "of": "likes"}, "m.of")):
+        with pytest.raises(ClaimDefinitionError, match=field.replace(".", r"\.")):
+            parse_metric(raw, "m")

@@ -10,6 +10,7 @@ from hfexplore.claims.timing import (
     Range,
     Sample,
     count_band,
+    days_apart,
     distinct_band,
     order_is_clear,
     relation,
@@ -77,3 +78,25 @@ def test_range_descriptions() -> None:
     assert Range(5, 5).describe() == "5"
     assert Range(749_394, INFINITY).describe() == "at least 749,394"
     assert Range(0.177, 0.195).describe(percent=True) == "between 17.7% and 19.5%"
+
+
+def test_stale_data_is_of_any_day_in_its_range() -> None:
+    claim = date(2026, 1, 25)
+    newest, dated = date(2024, 7, 11), date(2026, 12, 3)
+    assert relation(dated, claim, newest) == "around"  # before or after the claim: unknown
+    assert relation(dated, date(2024, 1, 1), newest) == "after"  # the whole range is after
+    assert relation(date(2025, 1, 1), claim, date(2024, 7, 11)) == "before"
+    assert relation(dated, claim, dated) == "after"  # a range of one day is that day
+    assert days_apart(dated, claim, newest) == 0
+    assert days_apart(dated, date(2024, 7, 1), newest) == 10
+    assert days_apart(date(2025, 1, 1), claim, newest) == 389
+
+
+def test_the_caveat_of_stale_data_names_both_dates() -> None:
+    said = timing_caveat(datetime(2026, 12, 3, tzinfo=UTC), date(2026, 1, 25), date(2024, 7, 11))
+    assert "dated 2026-12-03 but its newest repo is from 2024-07-11" in said
+    assert "days before" not in said and "days after" not in said  # the claim is in range
+    far = timing_caveat(datetime(2026, 12, 3, tzinfo=UTC), date(2023, 1, 1), date(2024, 7, 11))
+    assert "the data (2024-07-11 to 2026-12-03) is 557 days after the claim" in far
+    undated = timing_caveat(datetime(2026, 12, 3, tzinfo=UTC), None, date(2024, 7, 11))
+    assert "at the data's date (2024-07-11 to 2026-12-03)" in undated

@@ -34,7 +34,10 @@ NEEDS_HUB = {
     "hfexplore licenses --live --by category": "counts live on the Hub",
     "hfexplore libraries --live --top 10": "counts live on the Hub",
     "hfexplore claims": "measures plain counts live on the Hub",
+    "hfexplore repo NousResearch/Nous-Hermes-2-Mistral-7B-DPO-GGUF --live":
+        "asks the Hub for the model (the stand-in has none of that name: said so)",
     "hfexplore doctor": "asks the Hub whether it answers",
+    "hfexplore doctor --protocol --record hub-answers": "tests the Hub's protocol, all of it",
     "hfexplore report --live --html hub.html": "counts the headline totals live on the Hub",
     "hfexplore snapshot create --repo-type model": "crawls the Hub",
     "hfexplore snapshot create --incremental --keep 8": "fetches the repos changed on the Hub",
@@ -46,8 +49,6 @@ NEEDS_HUB = {
 }
 # An exit status other than 0 that the command's help documents, and why the example gets it.
 EXIT_STATUS = {
-    "hfexplore claims --demo": (4, "a 1-in-38 sample of 2024 cannot decide the counts the "
-                                   "articles claim for 2026: some claims are inconclusive"),
     "hfexplore claims": (4, "the demo copies in the data directory, a 1-in-38 sample, cannot "
                             "decide the open-weight claim about Mistral: it is inconclusive"),
 }

@@ -88,11 +88,18 @@ def test_no_snapshot_advice_estimates_the_crawl_from_one_count(make_hub, tmp_pat
     assert "a free token's quota of 1,000" in datasets.stderr
 
 
-def test_no_snapshot_advice_without_the_count_twin_does_not_walk(make_hub, tmp_path) -> None:
-    sim = make_hub(models=1_000, datasets=100, spaces=100, counts_enabled=False)
+@pytest.mark.parametrize("shields_enabled", [True, False])
+def test_no_snapshot_advice_without_the_count_twin_does_not_walk(make_hub, tmp_path,
+                                                                shields_enabled) -> None:
+    sim = make_hub(models=1_000, datasets=100, spaces=100, counts_enabled=False,
+                   shields_enabled=shields_enabled)
     result = run("lineage", "--data-dir", str(tmp_path), env={"HF_ENDPOINT": sim.url})
     assert result.exit_code == 1
-    assert "snapshot import hub-stats" in result.stderr and "not estimated" in result.stderr
+    assert "snapshot import hub-stats" in result.stderr
+    if shields_enabled:  # the shields badge's total stands in for the twin's
+        assert "1,000 models, 1 requests" in result.stderr and sim.stats["shields"] == 1
+    else:
+        assert "not estimated" in result.stderr
     assert sim.stats["listing"] == 0
 
 

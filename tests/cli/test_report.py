@@ -73,7 +73,7 @@ def test_live_without_a_snapshot_says_which_charts_need_one(tmp_path: Path, make
                  "--html", str(target))
     assert result.exit_code == 0, result.output
     page = parse(target.read_text("utf-8"))
-    assert not page.all("svg") and page.text.count("Not shown: needs a snapshot") == 7
+    assert not page.all("svg") and page.text.count("Not shown: needs a snapshot") == 8
     assert "300" in page.by_id("total-model").text
     assert "refuted" in page.by_id("claim-models-over-a-million").text
     assert "inconclusive" in page.by_id("claim-transformers-most-used").text

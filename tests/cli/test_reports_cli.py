@@ -13,10 +13,11 @@ from hfexplore.cli import cli
 
 REPORTS = [
     ["stats"], ["licenses"], ["licenses", "--open-weight"], ["licenses", "--by", "category"],
-    ["licenses", "--by", "family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
+    ["licenses", "--by", "license_family", "--repo-type", "dataset"], ["libraries"], ["tasks"],
     ["tasks", "--repo-type", "dataset"], ["authors"], ["authors", "--by-family"],
     ["authors", "--sort", "downloads", "--repo-type", "space"], ["lineage"],
-    ["lineage", "--family", "Meta"], ["growth", "--by", "year"],
+    ["lineage", "--family", "Meta"], ["lineage", "--parent-family", "Meta"],
+    ["growth", "--by", "year"],
 ]
 
 
@@ -132,3 +133,69 @@ def test_options_that_would_be_ignored_are_refused(tmp_path, args: list[str], te
     result = run(*[str(table) if a == "TABLE" else a for a in args],
                  *(["--data-dir", str(tmp_path / "d")] if args[0] == "snapshot" else []))
     assert result.exit_code == 2 and text in result.stderr
+
+
+def test_license_family_is_the_license_grouping_and_family_its_old_spelling() -> None:
+    new = json.loads(run("licenses", "--demo", "--by", "license_family", "-f", "json").stdout)
+    old = json.loads(run("licenses", "--demo", "--by", "family", "-f", "json").stdout)
+    assert new == old
+    assert set(new["rows"][0]) == {"license_family", "count", "share"}
+    assert {row["license_family"] for row in new["rows"]} >= {"apache", "mit", "(none)"}
+    table = run("licenses", "--demo", "--by", "license_family", "--top", "3", "-f", "table").stdout
+    assert table.startswith("Models by license family\n")
+    assert "license_family" in run("licenses", "--help").stdout
+
+
+def test_growth_flags_a_partial_period_in_every_format() -> None:
+    """The demo ends on 2024-07-11: July 2024 holds 11 days; --created-after cuts the first."""
+    doc = json.loads(run("growth", "--demo", "-f", "json").stdout)
+    partial = [row["month"] for row in doc["rows"] if row["partial"] is True]
+    assert partial == ["2024-07"] and doc["rows"][-1]["month"] == "2024-07"
+    assert all(row["partial"] is False for row in doc["rows"][:-1])
+    assert "2024-07 is partial: the data ends on 2024-07-11" in doc["notes"]
+    cut = json.loads(run("growth", "--demo", "--created-after", "2023-03-15",
+                         "--created-before", "2023-06-01", "-f", "json").stdout)
+    assert [(r["month"], r["partial"]) for r in cut["rows"]] == [
+        ("2023-03", True), ("2023-04", False), ("2023-05", False)]
+    rows = list(csv.DictReader(io.StringIO(run("growth", "--demo", "--by", "year",
+                                               "-f", "csv").stdout)))
+    assert [(r["year"], r["partial"]) for r in rows] == [("2022", "false"), ("2023", "false"),
+                                                         ("2024", "true")]
+    table = run("growth", "--demo", "--by", "year", "-f", "table").stdout
+    assert "partial" in table.splitlines()[2] and "2024 is partial" in table
+
+
+def test_lineage_family_help_says_what_it_does() -> None:
+    text = " ".join(run("lineage", "--help").stdout.split())
+    assert "Only bases of this family's tree" in text and "descending from one at any depth" \
+        in text
+    assert "--parent-family" in text and "published by this family" not in text
+
+
+def test_what_a_family_publishes_leaves_its_test_fixtures_out_with_a_note() -> None:
+    """"Hugging Face publishes N models": N leaves out the models of its test-fixture
+    namespaces, and a note says how many were left out where (pandas over the demo's file and
+    the families file read with tomllib)."""
+    import tomllib
+    from importlib import resources
+
+    import pandas as pd
+
+    from hfexplore.store.snapshot import demo_snapshot
+
+    text = resources.files("hfexplore.data").joinpath("families.toml").read_text("utf-8")
+    families = tomllib.loads(text)["families"]
+    publishers = {ns.lower() for ns in families["Hugging Face"]["publishers"]}
+    fixtures = {ns.lower() for ns in families["Hugging Face"]["fixtures"]}
+    authors = pd.read_parquet(demo_snapshot().file("model"), columns=["author"])["author"]
+    held = authors.str.lower()[authors.str.lower().isin(fixtures)].value_counts()
+    assert held.sum() > 0
+    doc = json.loads(run("authors", "--demo", "--by-family", "--top", "0", "-f", "json").stdout)
+    count = {row["family"]: row["count"] for row in doc["rows"]}["Hugging Face"]
+    assert count == int(authors.str.lower().isin(publishers).sum())
+    listed = ", ".join(f"{ns} {n:,}" for ns, n in sorted(held.items(), key=lambda p: (-p[1],
+                                                                                   p[0])))
+    assert (f"Hugging Face: {held.sum():,} models in its test-fixture namespaces ({listed}) "
+            "are not counted: a test fixture is not a release (families.toml)") in doc["notes"]
+    table = run("authors", "--demo", "--by-family", "-f", "table").stdout
+    assert "test-fixture namespaces" in table

@@ -144,3 +144,84 @@ def test_a_cached_count_is_labelled_and_expires_after_minutes(tmp_path) -> None:
     offline = live_totals(client(CacheMode.OFFLINE), ["model"])
     assert offline.source == "cache" and offline.extra["age_s"] == 3_600 + 0.0
     assert offline.extra["totals"] == {"models": 1_500}
+
+
+def test_a_walk_standing_in_for_a_count_says_its_cost_first(make_hub, tmp_path) -> None:
+    sim = make_hub(models=1_500, datasets=200, spaces=100, counts_enabled=False,
+                   shields_enabled=False)
+    result = CliRunner().invoke(cli, ["stats", "--live", "--endpoint", sim.url, "--cache-dir",
+                                      str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["totals"] == {"models": 1_500, "datasets": 200, "spaces": 100}
+    assert doc["methods"] == dict.fromkeys(("models", "datasets", "spaces"), "listing-walk")
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    assert [w.split(" (")[0] for w in warnings] == [
+        f"WARNING hfexplore.hub.client: counting {kind} by walking the listing"
+        for kind in ("models", "datasets", "spaces")]
+    assert all("snapshot import hub-stats" in w and "resumes" in w for w in warnings)
+
+
+def test_on_a_terminal_a_count_walk_shows_a_bar(make_hub, monkeypatch) -> None:
+    import io
+    import sys
+
+    from hfexplore.cli.options import hub_client
+    from hfexplore.cli.progress import CrawlProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    sim = make_hub(models=2_500, counts_enabled=False, shields_enabled=False)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert hub_client({"endpoint": sim.url, "no_cache": True}).walk_progress is None
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    client = hub_client({"endpoint": sim.url, "no_cache": True})
+    assert client.walk_progress is CrawlProgress
+    assert client.count("model").count == 2_500
+    shown = terminal.getvalue()
+    assert "  models:" in shown and "2.50k" in shown and "pages=3" in shown
+
+
+def test_ctrl_c_during_a_count_walk_keeps_its_pages_and_the_next_run_resumes(make_hub,
+                                                                            tmp_path) -> None:
+    """A real SIGINT while the model walk's 4th page is on its way (the stand-in holds it until
+    then): exit 130, a line saying what is kept; the same command then asks only for the pages
+    it has not walked."""
+    import os
+    import signal
+    import threading
+
+    from tests.hubsim.faults import Fault, FaultPlan
+
+    stall = Fault("delay", at=frozenset({4}), seconds=60.0)
+    sim = make_hub(models=7_000, datasets=10, spaces=10, counts_enabled=False,
+                   shields_enabled=False, faults=FaultPlan([stall]))
+
+    def interrupt() -> None:
+        if stall.reached.wait(60.0):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    args = ["stats", "--live", "--endpoint", sim.url, "--cache-dir", str(tmp_path),
+            "--format", "json"]
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever runs pytest
+    try:
+        threading.Thread(target=interrupt, daemon=True).start()
+        stopped = CliRunner().invoke(cli, args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        stall.release.set()
+    assert stopped.exit_code == 130, stopped.output
+    assert ("counting models stopped after 3 pages (3,000 repos met); they stay in the page "
+            "cache for an hour: the same command resumes from there") in stopped.stderr
+    assert stopped.stderr.splitlines()[-1] == "interrupted" and stopped.stdout == ""
+    assert sim.stats["listing"] == 4
+    resumed = CliRunner().invoke(cli, args)
+    assert resumed.exit_code == 0, resumed.output
+    doc = json.loads(resumed.stdout)
+    assert doc["totals"] == {"models": 7_000, "datasets": 10, "spaces": 10}
+    assert doc["rows"][0]["source"] == "cache"  # partly answered by the kept pages
+    # Pages 4 to 7 of the models, then one page of datasets and one of Spaces.
+    assert sim.stats["listing"] == 4 + 4 + 1 + 1

@@ -101,3 +101,31 @@ def test_an_unsupported_plot_extension_is_refused(tmp_path) -> None:
         assert "'.txt' is not one of them" in result.stderr and ".png, .svg or .pdf" in \
             result.stderr
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_the_lorenz_curve_is_drawn_from_the_reports_points(tmp_path) -> None:
+    from hfexplore.formats.plot import lorenz_figure, plot_lorenz
+    from hfexplore.stats.concentration import concentration
+    from hfexplore.store.snapshot import demo_snapshot
+
+    report = concentration(demo_snapshot(), with_lorenz=True)
+    figure = lorenz_figure(report)
+    curve = figure.axes[0].get_lines()[1]
+    points = report.extra["lorenz"]
+    assert list(curve.get_xdata()) == [p["population_share"] for p in points]
+    assert list(curve.get_ydata()) == [p["value_share"] for p in points]
+    assert "Gini" in curve.get_label()
+    plot_lorenz(report, tmp_path / "lorenz.png")
+    assert (tmp_path / "lorenz.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_concentration_history_is_plotted_on_its_own_scale() -> None:
+    from hfexplore.formats.plot import history_figure
+    from hfexplore.stats.history import history
+    from hfexplore.store.snapshot import demo_snapshot
+
+    report = history([demo_snapshot()], metric="gini")
+    axis = history_figure(report).axes[0]
+    assert axis.get_ylabel() == "Gini coefficient"
+    [line] = axis.get_lines()
+    assert list(line.get_ydata()) == report.rows["gini"].tolist()

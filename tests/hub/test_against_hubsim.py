@@ -82,14 +82,19 @@ def test_without_pacing_the_same_walk_is_rate_limited(make_hub, clock) -> None:
     assert statuses == [200] * 10 + [429] * 2
 
 
-@pytest.mark.parametrize("counts_enabled", [True, False])
-def test_count_with_and_without_the_count_twin(make_hub, counts_enabled: bool) -> None:
-    sim = make_hub(models=4_321, counts_enabled=counts_enabled)
+@pytest.mark.parametrize(("counts_enabled", "shields_enabled", "method", "requests"), [
+    (True, True, "website-count", 1),
+    (False, True, "shields", 1 + 1),  # the failed twin, the badge
+    (False, False, "listing-walk", 1 + 1 + 5),  # the failed twin and badge, 5 pages
+])
+def test_count_with_and_without_the_count_twin(make_hub, counts_enabled: bool,
+                                               shields_enabled: bool, method: str,
+                                               requests: int) -> None:
+    sim = make_hub(models=4_321, counts_enabled=counts_enabled, shields_enabled=shields_enabled)
     hub = client_for(sim)
     result = hub.count("model")
     assert result.count == 4_321
-    assert result.method == ("website-count" if counts_enabled else "listing-walk")
-    assert result.requests == (1 if counts_enabled else 1 + 5)  # the failed twin, 5 pages
+    assert (result.method, result.requests) == (method, requests)
     catalog = sim.catalogs["model"]
     mit = sum("license:mit" in catalog.item(i)["tags"] for i in range(len(catalog.ids)))
     assert hub.count("model", license="mit").count == mit
@@ -113,7 +118,8 @@ def test_stats_cli_survives_a_429_and_a_503(make_hub, tmp_path, monkeypatch,
     faults = FaultPlan([Fault("429", at=frozenset({1}), retry_after=0.1),
                         Fault("503", at=frozenset({2}))])
     sim = make_hub(models=2_345, datasets=1_234, spaces=345, counts_enabled=counts_enabled,
-                   faults=faults, quotas={"api": (10_000, 300), "pages": (1, 0.3)})
+                   shields_enabled=False, faults=faults,
+                   quotas={"api": (10_000, 300), "pages": (1, 0.3)})
     monkeypatch.setenv("HF_ENDPOINT", sim.url)
     monkeypatch.setenv("HF_TOKEN", "hf_SECRETtoken123")
     monkeypatch.setenv("HFEXPLORE_CACHE", str(tmp_path / "cache"))

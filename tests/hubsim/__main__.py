@@ -19,6 +19,8 @@ from tests.hubsim import build_catalogs
 from tests.hubsim.faults import Fault, FaultPlan
 from tests.hubsim.server import HubSim
 
+WEEK = "2025-02-03"  # the weekly folder --hub-stats serves
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.hubsim", description=__doc__,
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generation", type=int, default=0,
                         help="apply this many days of mutations (synthetic only)")
     parser.add_argument("--no-counts", action="store_true", help="turn the count twins off (404)")
+    parser.add_argument("--no-shields", action="store_true",
+                        help="turn the shields badges' totals off (404)")
     parser.add_argument("--quota", action="append", default=[], metavar="BUCKET=Q/W",
                         help="a fixed-window quota, e.g. api=500/300")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
@@ -42,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep rendered pages in memory (benchmarks: serve them pre-built)")
     parser.add_argument("--hub-stats", metavar="ERA",
                         help="also serve cfahlgren1/hub-stats: a dump of these catalogues in a "
-                             "schema era (2024-07, 2025-02, 2026-10), redirected like LFS files")
+                             "schema era (2024-07, 2025-02, 2026-10), redirected like LFS files, "
+                             f"and the same files as hfmlsoc/hub_weekly_snapshots' {WEEK}")
     parser.add_argument("--dump-dir", type=Path,
                         help="where --hub-stats writes its files [default: a temporary dir]")
     args = parser.parse_args(argv)
@@ -58,13 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.hub_stats:
         import tempfile
 
-        from tests.hubsim.dumps import hub_stats_repo
+        from tests.hubsim.dumps import WEEKLY, hub_stats_repo
         from tests.hubsim.files import FileStore
 
         files = FileStore(redirect=True)
-        hub_stats_repo(files, catalogs, args.hub_stats,
-                       args.dump_dir or Path(tempfile.mkdtemp(prefix="hubsim-dump-")))
-    sim = HubSim(catalogs, quotas=quotas, counts_enabled=not args.no_counts, port=args.port,
+        written = hub_stats_repo(files, catalogs, args.hub_stats,
+                                 args.dump_dir or Path(tempfile.mkdtemp(prefix="hubsim-dump-")))
+        for repo_type, path in written.items():  # the same files as one weekly folder
+            plural = f"{repo_type}s"
+            files.add(WEEKLY, f"{plural}/{WEEK}/{plural}.parquet", path)
+    sim = HubSim(catalogs, quotas=quotas, counts_enabled=not args.no_counts,
+                 shields_enabled=not args.no_shields, port=args.port,
                  page_cache=args.page_cache, files=files,
                  faults=FaultPlan([Fault.parse(s) for s in args.fault],
                                   latency=tuple(args.latency) if args.latency else None))

@@ -8,8 +8,8 @@ drifted (HUB_API.md, "Public dumps"). The eras simulated here, each a column set
   only `id`, `createdAt`, `tags`, `sdk`.
 - `2025-02`: models `id`, `author`, timestamps as `timestamp[us, UTC]`, `downloadsAllTime`,
   `trendingScore`, `cardData` (a JSON string), `baseModels` (struct of `models` list and
-  `relation`), `safetensors` (struct), `config` and `transformersInfo` (JSON strings),
-  `siblings` (list of structs); datasets gain `cardData`, `trendingScore`,
+  `relation`), `safetensors` (struct, the item's own), `config` and `transformersInfo` (JSON
+  strings), `siblings` (list of structs); datasets gain `cardData`, `trendingScore`,
   `downloadsAllTime`; spaces gain `author`, `likes`, `lastModified`, `cardData`.
 - `2026-10`: timestamps as `timestamp[ns, UTC]`, models gain `inferenceProviderMapping`,
   datasets `mainSize`. Never a `gated`, `private` or `sha` column for models.
@@ -167,10 +167,12 @@ def _base_models(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _safetensors(item: dict[str, Any]) -> dict[str, Any] | None:
-    if "safetensors" not in (item.get("tags") or ()):
+    """The item's own `safetensors` field (recorded items have none)."""
+    found = item.get("safetensors")
+    if not isinstance(found, dict):
         return None
-    total = int(_digest(item)[:8], 16) % 10_000_000_000
-    return {"parameters": [("F32", total // 4), ("BF16", total - total // 4)], "total": total}
+    return {"parameters": list((found.get("parameters") or {}).items()),
+            "total": found.get("total")}
 
 
 def _siblings(item: dict[str, Any], repo_type: str) -> list[dict[str, str]]:

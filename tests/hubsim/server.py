@@ -2,9 +2,21 @@
 
 Listings (`/api/models` ...) page with `limit` (capped at 1000), `expand`/`expand[]`, filters,
 descending `sort`, and opaque keyset cursors in `Link: <...>; rel="next"`; single repos
-(`/api/models/{id}`); the website's count twins (`/models-json?...&withCount=true`); fixed-window
-quotas per bucket with `RateLimit`/`RateLimit-Policy` on every answer; faults on demand.
+(`/api/models/{id}`); the website's count twins (`/models-json?...&withCount=true`); the shields
+badges' totals (`/api/shields/models`, `/api/shields/datasets`: a shields.io endpoint document
+whose `message` is the unfiltered total, "5,000"); fixed-window quotas per bucket with
+`RateLimit`/`RateLimit-Policy` on every answer; faults on demand.
 `GET /_sim/stats` (outside every quota) reports what was served.
+
+Switches that break one assumption of hfexplore's each, for `doctor --protocol`'s tests (and to
+try hfexplore against a Hub that changed): `counts_enabled=False` (the count twins answer 404),
+`shields_enabled=False` (the badges answer 404), `send_link=False` (no `Link` header: a full
+page looks like the last), `max_limit=N` (pages capped at N items, not 1,000),
+`unexpandable=(...)` (expand values refused with a 400), `ignored_count_filters=(...)` (count
+twin filters the website ignores), `send_ratelimit=False` (no RateLimit headers),
+`send_ratelimit_policy=False` (RateLimit without RateLimit-Policy), `ratelimit_form="draft-7"`
+(`RateLimit: limit=500, remaining=499, reset=120`, an older draft's form, with no bucket),
+`single_repo=False` (the single-repo endpoint answers 404).
 """
 
 from __future__ import annotations
@@ -47,8 +59,15 @@ class Quota:
 class QuotaBook:
     """Fixed windows per bucket, as the Hub counts them."""
 
-    def __init__(self, limits: dict[str, tuple[int, float]], clock: Callable[[], float]):
+    def __init__(self, limits: dict[str, tuple[int, float]], clock: Callable[[], float],
+                 send_headers: bool = True, send_policy: bool = True,
+                 form: str = "structured"):
+        if form not in ("structured", "draft-7"):
+            raise ValueError(f"unknown RateLimit form {form!r}")
         self.clock = clock
+        self.send_headers = send_headers
+        self.send_policy = send_policy
+        self.form = form
         self.buckets = {name: Quota(q, w, 0, clock()) for name, (q, w) in limits.items()}
         self.lock = threading.Lock()
 
@@ -69,10 +88,17 @@ class QuotaBook:
             reset = max(0.0, quota.window_start + quota.window - now)
         # The Hub sends whole seconds; short test windows need finer resolution to be usable.
         reset_text = f"{int(np.ceil(reset))}" if quota.window >= 60 else f"{reset:.3f}"
-        return allowed, {
-            "RateLimit": f'"{bucket}";r={remaining};t={reset_text}',
-            "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota.quota};w={quota.window:g}',
-        }
+        if not self.send_headers:
+            return allowed, {}
+        if self.form == "draft-7":  # the IETF draft's older form, with no bucket name
+            return allowed, {"RateLimit": f"limit={quota.quota}, remaining={remaining}, "
+                                          f"reset={reset_text}",
+                             "RateLimit-Policy": f"{quota.quota};w={quota.window:g}"}
+        headers = {"RateLimit": f'"{bucket}";r={remaining};t={reset_text}'}
+        if self.send_policy:
+            headers["RateLimit-Policy"] = \
+                f'"fixed window";"{bucket}";q={quota.quota};w={quota.window:g}'
+        return allowed, headers
 
 
 @dataclass
@@ -112,13 +138,24 @@ class HubSim:
                  counts_enabled: bool = True, faults: FaultPlan | None = None,
                  clock: Callable[[], float] = time.monotonic, host: str = "127.0.0.1",
                  port: int = 0, send_retry_after: bool = False, page_cache: bool = False,
-                 files: FileStore | None = None):
+                 files: FileStore | None = None, shields_enabled: bool = True,
+                 send_link: bool = True, max_limit: int = MAX_LIMIT,
+                 unexpandable: tuple[str, ...] = (), ignored_count_filters: tuple[str, ...] = (),
+                 send_ratelimit: bool = True, send_ratelimit_policy: bool = True,
+                 ratelimit_form: str = "structured", single_repo: bool = True):
         self.catalogs = catalogs
         self.files = files  # dataset files (resolve, tree), when the test serves any
         # The Hub sends RateLimit headers on every answer: default to quotas nobody reaches.
         self.quotas = QuotaBook(quotas or {"api": (10**9, 300.0), "pages": (10**9, 300.0)},
-                                clock)
+                                clock, send_headers=send_ratelimit,
+                                send_policy=send_ratelimit_policy, form=ratelimit_form)
         self.counts_enabled = counts_enabled
+        self.shields_enabled = shields_enabled
+        self.send_link = send_link
+        self.max_limit = max_limit
+        self.unexpandable = frozenset(unexpandable)
+        self.ignored_count_filters = frozenset(ignored_count_filters)
+        self.single_repo = single_repo
         self.faults = faults or FaultPlan()
         self.send_retry_after = send_retry_after
         # Rendered listing pages by request, for benchmarks: the first walk builds every page,
@@ -126,7 +163,7 @@ class HubSim:
         self.page_cache: dict[tuple[Any, ...], tuple[bytes, str | None]] | None = \
             {} if page_cache else None
         self.stats: dict[str, int] = {"requests": 0, "listing": 0, "single": 0, "count": 0,
-                                      "rate_limited": 0, "faults": 0, "items": 0}
+                                      "shields": 0, "rate_limited": 0, "faults": 0, "items": 0}
         self._views: OrderedDict[tuple[Any, ...], View] = OrderedDict()
         self._views_lock = threading.Lock()
         self._stats_lock = threading.Lock()
@@ -273,7 +310,11 @@ class _Handler(BaseHTTPRequestHandler):
         segments = path.strip("/").split("/")
         if len(segments) == 2 and segments[0] == "api" and segments[1] in PLURAL:
             self._listing(PLURAL[segments[1]], params, headers)
-        elif len(segments) >= 3 and segments[0] == "api" and segments[1] in PLURAL:
+        elif segments[:2] == ["api", "shields"] and len(segments) == 3 and \
+                segments[2] in ("models", "datasets") and sim.shields_enabled:
+            self._shields(PLURAL[segments[2]], headers)
+        elif len(segments) >= 3 and segments[0] == "api" and segments[1] in PLURAL and \
+                sim.single_repo:
             self._single(PLURAL[segments[1]], "/".join(segments[2:]), params, headers)
         elif len(segments) == 1 and segments[0].endswith("-json") and \
                 segments[0][:-5] in PLURAL and sim.counts_enabled:
@@ -331,7 +372,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         expand = [v for k, v in params if k in ("expand", "expand[]")]
-        unknown = [name for name in expand if name not in EXPANDABLE[repo_type]]
+        unknown = [name for name in expand if name not in EXPANDABLE[repo_type]
+                   or name in sim.unexpandable]
         if unknown:
             self._error(400, f'"expand" has invalid value(s): {", ".join(unknown)}', headers)
             return
@@ -344,8 +386,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f'"sort" must be one of {", ".join(SORT_FIELDS)}', headers)
             return
         try:
-            limit = min(MAX_LIMIT, max(1, int(next((v for k, v in params if k == "limit"),
-                                                   MAX_LIMIT))))
+            limit = min(sim.max_limit, max(1, int(next((v for k, v in params if k == "limit"),
+                                                       MAX_LIMIT))))
         except ValueError:
             self._error(400, '"limit" must be an integer', headers)
             return
@@ -387,7 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
                 next_url = f"http://{host}/api/{_plural(repo_type)}?{urlencode(kept)}"
             if sim.page_cache is not None and not kinds:
                 sim.page_cache[cache_key] = (body, next_url)
-        if next_url:
+        if next_url and sim.send_link:
             headers = {**headers, "Link": f'<{next_url}>; rel="next"'}
         if "reset" in kinds:
             self._reset_mid_body(body, headers)
@@ -432,6 +474,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.sim.count("count")
         filters = []
         for key, value in params:
+            if key in self.sim.ignored_count_filters:
+                continue
             if key == "license":
                 filters.append(("license", value if value.startswith("license:")
                                 else f"license:{value}"))
@@ -451,6 +495,15 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if dict(params).get("withCount") == "true":
             doc["numTotalItems"] = len(view.order)
+        self._send(200, orjson.dumps(doc), headers)
+
+
+    def _shields(self, repo_type: str, headers: dict[str, str]) -> None:
+        """The badge's document: a shields.io endpoint answer whose message is the total."""
+        self.sim.count("shields")
+        total = len(self.sim.view(repo_type, None, ()).order)
+        doc = {"schemaVersion": 1, "label": _plural(repo_type), "message": f"{total:,}",
+               "color": "brightgreen"}
         self._send(200, orjson.dumps(doc), headers)
 
 

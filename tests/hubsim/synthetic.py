@@ -390,6 +390,8 @@ class SyntheticCatalog(Catalog):
                 item["library_name"] = library
             if task:
                 item["pipeline_tag"] = task
+            if "safetensors" in item["tags"]:
+                item["safetensors"] = parameters_of(f"{self.seed}:{repo_id}")
         if kind == "space":
             item["sdk"] = self.library_names[self.library_codes[i]]
             item["runtime"] = {"stage": SPACE_STAGES[self.sdk_stage[i]]}
@@ -404,6 +406,14 @@ class SyntheticCatalog(Catalog):
         if 0 <= index < len(self.ids) and self.alive[index] and self.repo_id(index) == repo_id:
             return index
         return None
+
+
+def parameters_of(key: str) -> dict[str, Any]:
+    """A model's `safetensors` field: a total from 100 k to about 500 B parameters, log-uniform
+    (every size bucket gets some), split between two dtypes."""
+    fraction = int(hashlib.md5(key.encode()).hexdigest()[:12], 16) / 16**12
+    total = int(10 ** (5 + 6.7 * fraction))
+    return {"parameters": {"BF16": total - total // 4, "F32": total // 4}, "total": total}
 
 
 _CHEAP_GETTERS = {

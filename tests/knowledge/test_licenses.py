@@ -68,10 +68,37 @@ def test_every_disputable_row_says_why() -> None:
 def test_standard_licenses() -> None:
     table = LicenseTable.load()
     assert table.is_standard("apache-2.0") and table.is_standard("cc-by-4.0")
-    assert table.is_standard("openrail")
-    for license_id in ("llama3", "gemma", "other", "unknown", "creativeml-openrail-m", "cc",
+    for license_id in ("llama3", "gemma", "other", "unknown", "creativeml-openrail-m",
                        "my-own-terms", None):
         assert not table.is_standard(license_id), license_id
+
+
+def test_one_definition_of_standard_decides_every_row() -> None:
+    """licenses.csv: standard = a text written for any project to reuse, or a family of such
+    texts; never the RAIL family (each adapted to one model), a vendor's own terms, custom
+    terms or unknown."""
+    table = LicenseTable.load()
+    rail = [e.id for e in table.entries.values() if e.family == "openrail"]
+    assert {"openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m",
+            "bigscience-bloom-rail-1.0", "bigcode-openrail-m"} <= set(rail)
+    assert not any(table.is_standard(i) for i in rail)  # versioned or not, alike
+    for family_id in ("cc", "gpl", "lgpl", "bsd", "gfdl"):  # families of standard texts
+        assert table.is_standard(family_id), family_id
+    vendors = ("llama", "gemma", "grok", "deepfloyd", "apple", "research")
+    for entry in table.entries.values():
+        if entry.family in vendors:
+            assert not entry.standard, entry.id
+        if entry.osi_approved:
+            assert entry.standard, entry.id
+
+
+def test_custom_terms_are_other_unknown_and_unknown_ids() -> None:
+    table = LicenseTable.load()
+    assert table.is_custom("other") and table.is_custom("unknown")
+    assert table.is_custom("my-own-terms")  # a name no table knows
+    for license_id in ("cc", "llama3", "openrail", "apache-2.0", "cc-by-nc-4.0"):
+        assert not table.is_custom(license_id), license_id
+    assert set(table.noncustom_ids()) == {i for i in table.entries if not table.is_custom(i)}
 
 
 @pytest.mark.parametrize(("licenses", "category"), [

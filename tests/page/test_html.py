@@ -156,7 +156,7 @@ def test_page_loads_nothing(parsed, demo_html) -> None:
 
 def test_every_chart_is_an_accessible_svg(parsed, demo_charts) -> None:
     svgs = parsed.all("svg")
-    assert len(svgs) == len(CHART_TITLES) == 7
+    assert len(svgs) == len(CHART_TITLES) == 10
     ids = [e.attrs["id"] for e in parsed.elements if "id" in e.attrs]
     assert len(ids) == len(set(ids)), "element ids must be unique across the page"
     for svg in svgs:
@@ -258,7 +258,8 @@ def test_extended_claim_rows_are_shown(demo_page) -> None:
 
 def test_evidence_is_shown_as_figures_never_as_python_reprs(parsed) -> None:
     card = parsed.by_id("claim-transformers-most-used").text
-    assert "1 (demo, a 1-in-38 sample)" in card  # rank by downloads, on the demo's sample
+    assert "0.459 (demo, a 1-in-38 sample)" in card  # the share, on the demo's sample
+    assert "by downloads: 1, supported" in " ".join(card.split())  # a reading
     assert "{'" not in parsed.text and "'value'" not in parsed.text
 
 
@@ -300,7 +301,7 @@ def test_snapshot_without_datasets_and_spaces_still_renders(tmp_path: Path) -> N
     parsed = parse(render_html(build_report_page(snapshot, clock=fixed_clock)))
     assert "has no datasets" in parsed.by_id("total-dataset").text
     assert "has no spaces" in parsed.by_id("total-space").text
-    assert len(parsed.all("svg")) == 7
+    assert len(parsed.all("svg")) == 10
     card = parsed.by_id("claim-datasets-hundreds-of-thousands").text
     assert "inconclusive" in card and "has no datasets" in card
 
@@ -310,7 +311,7 @@ def test_snapshot_without_models_says_what_is_missing(tmp_path: Path) -> None:
     page = build_report_page(snapshot, clock=fixed_clock)
     parsed = parse(render_html(page))
     assert not parsed.all("svg")
-    assert parsed.text.count("Not shown:") == 7 and "has no models" in parsed.text
+    assert parsed.text.count("Not shown:") == 11 and "has no models" in parsed.text
     assert "5,000" in parsed.by_id("total-dataset").text
     assert "inconclusive" in parsed.by_id("claim-models-over-a-million").text
 
@@ -357,3 +358,28 @@ def _fills(svg: str) -> set[str]:
             if key.strip() == "fill":
                 fills.add(value.strip().lower())
     return fills
+
+
+def test_shape_charts_numbers(parsed, models) -> None:
+    # The formats chart against the tags read here, by the rules file read here.
+    import tomllib
+
+    rules = tomllib.loads((DEMO.parent / "formats.toml").read_text("utf-8"))["formats"]
+    tags = models["tags"].map(lambda t: {x.lower() for x in t})
+    library = models["library_name"].map(lambda v: v.lower() if isinstance(v, str) else None)
+    expected = {}
+    for name, rule in rules.items():
+        held = tags.map(lambda t, r=rule: bool(t & set(r["tags"]))) | \
+            library.isin(rule["libraries"])
+        if held.sum():
+            expected[name] = int(held.sum())
+    table = parsed.table(CHART_TITLES["formats"])
+    assert {k: number(v[0]) for k, v in table.items()} == expected
+    sizes = parsed.table(CHART_TITLES["sizes"])  # the demo has no parameter counts
+    assert number(sizes["unknown"][0]) == len(models)
+    assert "snapshot create" in parsed.by_id("chart-sizes").text
+    downloads = models["downloads"].sort_values(ascending=False)
+    top = parsed.table(CHART_TITLES["concentration"])["1%"]
+    assert number(top[0]) == len(models) // 100
+    share = downloads.iloc[:len(models) // 100].sum() / downloads.sum()
+    assert top[1] == f"{100 * share:.2f}%"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -96,3 +97,21 @@ def test_each_history_is_titled_by_what_it_counts(snapshots, tmp_path) -> None:
     assert history_from_export(export, metric="license", repo_type="dataset").title == \
         "Datasets per license category, per export date"
     assert history_from_export(export).title == "Repos per export date"
+
+
+@pytest.mark.parametrize("metric", ["gini", "top1"])
+def test_concentration_history_matches_pandas(snapshots, metric) -> None:
+    report = history(snapshots, metric=metric)
+    assert len(report.rows) == len(snapshots)
+    for row, snapshot in zip(report.rows.to_dict("records"),
+                             sorted(snapshots, key=lambda s: s.as_of), strict=True):
+        values = pd.read_parquet(snapshot.path / "models.parquet", columns=["downloads"])[
+            "downloads"].dropna().sort_values(ascending=False).to_numpy(dtype=float)
+        n, total = len(values), values.sum()
+        if metric == "top1":
+            want = values[:n // 100].sum() / total
+        else:
+            ascending = values[::-1]
+            want = 2 * (np.arange(1, n + 1) * ascending).sum() / (n * total) - (n + 1) / n
+        assert row["snapshot"] == snapshot.name
+        assert row[metric] == pytest.approx(want, rel=1e-9)

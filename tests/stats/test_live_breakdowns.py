@@ -120,6 +120,21 @@ def test_licenses_live_by_category_sums_each_category_of_the_table(hub, catalogu
         if c in ("permissive", "copyleft", "open-weight-restricted")}
 
 
+def test_licenses_live_by_license_family_and_its_old_spelling(hub, catalogue) -> None:
+    _, models, _ = catalogue
+    table = license_table()
+    per_license = expected_licenses(models)
+    family_of = dict(zip(table["id"].str.strip().str.lower(), table["family"], strict=True))
+    expected: dict[str, int] = {}
+    for license_id, count in per_license.items():
+        expected[family_of[license_id]] = expected.get(family_of[license_id], 0) + count
+    expected["(none)"] = len(models) - sum(per_license.values())
+    for by in ("license_family", "family"):
+        report = live_licenses(client_for(hub()), by=by, top=0)  # type: ignore[arg-type]
+        assert rows_of(report, "license_family") == expected
+        assert report.title == "Models by license family (live)"
+
+
 def test_dataset_licenses_and_an_author_filter_go_to_every_count(hub, catalogue) -> None:
     _, models, datasets = catalogue
     sim = hub()
@@ -152,9 +167,11 @@ def test_without_the_count_twin_one_walk_counts_every_value(hub) -> None:
     sim = hub(counts_enabled=False)
     off = live_licenses(client_for(sim), top=0)
     pages = math.ceil(MODELS / 1000)
-    # One failed count request, then a single walk: not one walk per license id.
+    # One failed count request, the shields badge sizing the walk, then a single walk: not
+    # one walk per license id.
     assert off.extra["method"] == "listing-walk"
-    assert sim.stats["listing"] == pages and off.extra["requests"] == 1 + pages
+    assert sim.stats["listing"] == pages and sim.stats["shields"] == 1
+    assert off.extra["requests"] == 2 + pages
     assert rows_of(off, "license") == rows_of(on, "license")
     assert any("count endpoint did not answer" in note for note in off.notes)
     libraries_off = live_libraries(client_for(hub(counts_enabled=False)), top=0)
@@ -163,10 +180,30 @@ def test_without_the_count_twin_one_walk_counts_every_value(hub) -> None:
 
 
 def test_the_walk_stops_at_its_request_limit(hub) -> None:
-    sim = hub(counts_enabled=False)
+    sim = hub(counts_enabled=False, shields_enabled=False)  # nothing says how long it is
     with pytest.raises(WalkLimitError, match="limit of 2 requests") as err:
         live_licenses(client_for(sim), max_walk_requests=2)
     assert sim.stats["listing"] == 2 and err.value.seen == 2_000
+
+
+def test_a_walk_known_to_exceed_its_limit_is_refused_before_it_starts(hub, caplog) -> None:
+    sim = hub(counts_enabled=False)  # the shields badge sizes the walk: 4 pages
+    with pytest.raises(WalkLimitError) as err:
+        live_licenses(client_for(sim), max_walk_requests=3)
+    assert str(err.value) == (
+        "the Hub's count endpoint is unavailable, and counting by walking the listing would "
+        f"take about 4 requests ({MODELS:,} models in all, by the Hub's shields badge), beyond "
+        "its limit of 3")
+    assert sim.stats["listing"] == 0 and err.value.seen == 0
+    filtered = hub(counts_enabled=False)  # filtered, the badge only bounds it: walked
+    with caplog.at_level(logging.WARNING, logger="hfexplore.hub.client"):
+        report = live_licenses(client_for(filtered), author="nobody-at-all", top=0,
+                               max_walk_requests=3)
+    assert report.extra["total"] == 0 and filtered.stats["listing"] == 1
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert said.startswith("counting models by walking the listing (the website's count "
+                           "endpoint: ")
+    assert f"at most about 4 requests of 1,000 ({MODELS:,} models in all" in said
 
 
 def test_a_small_pages_quota_is_paced_not_failed(catalogue, make_hub, clock, caplog) -> None:

@@ -20,6 +20,8 @@ FAMILIES = Families.load()
 def table() -> pa.Table:
     return pa.table({
         "_id": [f"id{n}" for n in range(6)],
+        "id": ["someone/a", "mistralai/b", "facebook/c", "Someone/d", "meta-llama/e",
+               "SOMEONE/f"],
         "author": ["someone", "mistralai", "facebook", "Someone", "meta-llama", "SOMEONE"],
         "libraries": [["peft"], ["transformers"], ["transformers"], [], ["transformers"],
                       ["peft"]],
@@ -79,6 +81,29 @@ def test_standard_license_filter() -> None:
     assert authors(Filters(standard_license=False)) == ["meta-llama"]  # llama3
     standard = authors(Filters(standard_license=True))
     assert standard == ["someone", "mistralai", "facebook", "SOMEONE"]  # no license: neither
+
+
+def test_bulk_reuploaders_are_accounts_whose_models_are_mostly_copies() -> None:
+    """reuploads.toml: a copy has a `quantized` base edge, a converted format, or a name that
+    says so; an account is a bulk re-uploader when more than half of its models are copies."""
+    data = pa.table({
+        "_id": [f"id{n}" for n in range(7)],
+        "id": ["quant/Llama-3-8B-GGUF", "quant/Mistral-7B-AWQ", "quant/my-finetune",
+               "lab/model-a", "lab/model-b-4bit", "half/x", "half/y"],
+        "author": ["quant", "Quant", "quant", "lab", "lab", "half", "half"],
+        "formats": [[], [], [], [], [], ["mlx"], []],
+        "base_relations": [[], [], ["quantized"], [], [], [], ["finetune"]],
+    })
+    kept = Scan(data, "model", Filters(not_bulk_reuploader=True)).rows(
+        "SELECT id FROM rows ORDER BY _id")
+    assert [r[0] for r in kept] == ["lab/model-a", "lab/model-b-4bit", "half/x", "half/y"]
+    left_out = Scan(data, "model", Filters(not_bulk_reuploader=False)).rows(
+        "SELECT id FROM rows ORDER BY _id")
+    assert [r[0] for r in left_out] == ["quant/Llama-3-8B-GGUF", "quant/Mistral-7B-AWQ",
+                                        "quant/my-finetune"]
+    # Judged over the whole source, not the rows other filters keep.
+    narrowed = Scan(data, "model", [Filters(author="quant"), Filters(not_bulk_reuploader=True)])
+    assert narrowed.count() == 0
 
 
 def test_list_columns_count_a_repo_under_each_value() -> None:

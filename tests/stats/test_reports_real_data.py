@@ -8,19 +8,23 @@ a snapshot hfexplore crawled from the stand-in Hub serving the same items.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
 import pandas as pd
 import pytest
 
 from hfexplore.stats import reports
+from hfexplore.stats.query import Filters, Scan
 from tests.conftest import needs_shared_data, real_data_group
 from tests.reference import (
     OPEN_WEIGHT,
     RELATIONS,
+    FamilyTable,
     category,
     display_names,
     family_table,
     license_table,
+    origin_families,
     tag_values,
 )
 
@@ -90,7 +94,7 @@ def test_the_policy_never_hides_a_non_commercial_license(reference_models) -> No
     assert (reference_models.loc[nc, "policy"] == "non-commercial").all()
 
 
-@pytest.mark.parametrize("by", ["license", "category", "family"])
+@pytest.mark.parametrize("by", ["license", "category", "license_family", "family"])
 def test_shares_add_up(real_snapshot, raw_models, by: str) -> None:
     rows = reports.licenses(real_snapshot, by=by, top=0).rows  # type: ignore[arg-type]
     assert rows["count"].sum() == len(raw_models)
@@ -177,6 +181,15 @@ def test_publisher_families_leave_mirrors_out(real_snapshot, reference_models) -
     mirrors = set(families.origin) - set(families.publisher)
     mirrored = reference_models["key"].isin(mirrors)
     assert mirrored.any() and family[mirrored].isna().all()
+    # Test fixtures are not releases: left out, and said so with their count.
+    held = reference_models.loc[reference_models["key"].isin(families.fixture), "key"]
+    assert len(held) > 500 and family[held.index].isna().all()
+    per_family = held.map(families.fixture).value_counts()
+    notes = reports.authors(real_snapshot, by_family=True).notes
+    for name, count in per_family.items():
+        assert any(note.startswith(f"{name}: {count:,} models in its test-fixture namespaces")
+                   for note in notes), (name, count, notes)
+    assert len(notes) == len(per_family)
 
 
 # -- lineage --------------------------------------------------------------------------------------
@@ -208,45 +221,106 @@ def test_self_references_are_dropped(real_snapshot, raw_models) -> None:
     assert kept == []
 
 
-def test_lineage_per_base_model(real_snapshot, reference_edges) -> None:
+class CachedFamilies:
+    """The reference family table, each id attributed once (the origin rule asks often)."""
+
+    def __init__(self, table: FamilyTable) -> None:
+        self.origin_of = cache(table.origin_of)
+
+
+def descendants(ancestors: dict[str, dict[str, int]]) -> Counter:
+    """Models per ancestor, at any depth."""
+    return Counter(a for found in ancestors.values() for a in found)
+
+
+def test_lineage_per_base_model(real_snapshot, reference_edges, reference_ancestors) -> None:
     edges = reference_edges
     families = family_table()
     pivot = edges.groupby(["base_key", "relation"]).size().unstack(fill_value=0).reindex(
         columns=RELATION_COLUMNS, fill_value=0)
     pivot["derivatives"] = edges.groupby("base_key").size()
     pivot["authors"] = edges.groupby("base_key")["author"].nunique()
+    reached = descendants(reference_ancestors)
+    pivot["descendants"] = pivot.index.map(reached)
+    cached = CachedFamilies(families)
+    pivot["origin_family"] = pivot.index.map(
+        lambda key: ", ".join(origin_families(key, reference_ancestors, cached)))
     pivot.index = pivot.index.map(display_names(edges["base_key"], edges["base"]))
     report = reports.lineage(real_snapshot, top=0)
     got = report.rows.set_index("base_model")
     assert got.index.is_unique
     assert set(got.index) == set(pivot.index)
-    for column in ["derivatives", *RELATION_COLUMNS, "authors"]:
+    for column in ["derivatives", "descendants", *RELATION_COLUMNS, "authors",
+                   "origin_family"]:
         assert mismatches(got[column], pivot[column]) == [], column
     origin = {name: families.origin_of(name) or "" for name in got.index}
     assert mismatches(got["base_family"], pd.Series(origin)) == []
     assert report.extra["edges"] == len(edges)
     assert report.extra["models_with_base"] == edges["id"].nunique()
     assert got["derivatives"].sum() == len(edges)
+    # Followed to its roots: an Unsloth re-upload of Llama 3 is Meta's; a chain deeper than
+    # one step adds descendants.
+    assert got.loc["unsloth/llama-3-8b-bnb-4bit", "origin_family"] == "Meta"
+    assert (got["descendants"] > got["derivatives"]).sum() > 100
 
 
-def test_lineage_per_origin_family(real_snapshot, reference_edges) -> None:
+def test_lineage_per_origin_family(real_snapshot, reference_edges, reference_ancestors) -> None:
     edges = reference_edges.dropna(subset=["base_family"])
     expected = edges.groupby("base_family").agg(derivatives=("id", "size"),
                                                 authors=("author", "nunique"))
     per_relation = edges.groupby(["base_family", "relation"]).size().unstack(
         fill_value=0).reindex(columns=RELATION_COLUMNS, fill_value=0)
+    cached = CachedFamilies(family_table())
+    reached = Counter(family for found in reference_ancestors.values()
+                      for family in {cached.origin_of(a) for a in found} - {None})
     report = reports.lineage(real_snapshot, top=0)
     got = report.sections["by_family"].set_index("base_family")
-    assert set(got.index) == set(expected.index)
-    assert mismatches(got["derivatives"], expected["derivatives"]) == []
-    assert mismatches(got["authors"], expected["authors"]) == []
+    assert set(got.index) == set(expected.index) | set(reached)
+    assert mismatches(got["derivatives"], expected["derivatives"].reindex(got.index,
+                                                                          fill_value=0)) == []
+    assert mismatches(got["authors"], expected["authors"].reindex(got.index, fill_value=0)) == []
+    assert mismatches(got["descendants"], pd.Series(reached)) == []
     for relation in RELATION_COLUMNS:
-        assert mismatches(got[relation], per_relation[relation]) == [], relation
+        assert mismatches(got[relation], per_relation[relation].reindex(
+            got.index, fill_value=0)) == [], relation
     # Legacy un-namespaced ids reach their family through the aliases.
     bare = edges[~edges["base_key"].str.contains("/")]
     assert len(bare) > 0 and {"Google", "OpenAI", "Meta"} <= set(bare["base_family"])
-    meta = reports.lineage(real_snapshot, family="Meta", top=0)
+    # The direct parents: every edge to a base attributed to Meta itself.
+    meta = reports.lineage(real_snapshot, parent_family="Meta", top=0)
     assert meta.rows["derivatives"].sum() == expected.loc["Meta", "derivatives"]
+    assert set(meta.rows["base_family"]) == {"Meta"}
+
+
+def test_descendants_of_well_known_bases(real_snapshot, reference_ancestors) -> None:
+    """Meta-Llama-3-8B and Mistral-7B-v0.1: direct derivatives and descendants at any depth,
+    against the reference closure."""
+    for base in ("meta-llama/Meta-Llama-3-8B", "mistralai/Mistral-7B-v0.1"):
+        key = base.lower()
+        direct = sum(1 for found in reference_ancestors.values() if found.get(key) == 1)
+        anywhere = sum(1 for found in reference_ancestors.values() if key in found)
+        row = reports.lineage(real_snapshot, base=base).rows.iloc[0]
+        assert (row["base_model"], row["derivatives"], row["descendants"]) == (
+            base, direct, anywhere)
+        assert anywhere > direct
+
+
+def test_a_family_tree_and_the_base_family_filter(real_snapshot, reference_ancestors) -> None:
+    """`lineage --family` shows the bases of the family's tree; the models under them are
+    those the `base_family` filter keeps, as many as the family's descendants."""
+    cached = CachedFamilies(family_table())
+    tree = {key for key in {a for found in reference_ancestors.values() for a in found}
+            if cached.origin_of(key) == "Mistral AI" or any(
+                cached.origin_of(a) == "Mistral AI" for a in reference_ancestors.get(key, {}))}
+    derived = {m for m, found in reference_ancestors.items()
+               if any(cached.origin_of(a) == "Mistral AI" for a in found)}
+    report = reports.lineage(real_snapshot, family="Mistral AI", top=0)
+    assert {b.lower() for b in report.rows["base_model"]} == tree
+    row = report.sections["by_family"].set_index("base_family").loc["Mistral AI"]
+    assert row["descendants"] == len(derived)
+    kept = Scan(real_snapshot, "model", Filters(base_family="Mistral AI")).rows(
+        "SELECT lower(id) FROM rows")
+    assert {k for (k,) in kept} == derived
 
 
 # -- growth ---------------------------------------------------------------------------------------

@@ -95,6 +95,54 @@ def test_knowledge_tables_join_like_the_data_files_say() -> None:
         r["id"]: r["category"] for r in rows}
 
 
+def test_the_ancestors_view_is_the_closure_of_the_base_models() -> None:
+    """`ancestors` over the demo against a breadth-first walk in plain Python."""
+    from tests.reference import ancestors_of
+
+    demo = demo_snapshot()
+    raw = pd.read_parquet(demo.path / "models.parquet", columns=["id", "base_models"])
+    bases: dict[str, set[str]] = {}
+    for repo_id, listed in zip(raw["id"], raw["base_models"], strict=True):
+        for base in listed if listed is not None else []:
+            if base.strip() and base.strip().lower() != repo_id.lower():
+                bases.setdefault(repo_id.lower(), set()).add(base.strip().lower())
+    expected = {(m, a, d) for m, found in ancestors_of(bases).items() for a, d in found.items()}
+    got = sql("select model, ancestor, depth from ancestors", demo).rows
+    assert set(got.itertuples(index=False, name=None)) == expected
+    assert max(d for _, _, d in expected) > 1  # the demo holds chains
+
+
+@pytest.mark.parametrize("view", ["ancestors", "lineage_edges"])
+def test_the_lineage_views_check_the_pages_they_read(tmp_path, view) -> None:
+    """The lineage views read `id` and `base_models` of `models` without naming `models` in
+    the query: their pages are checked all the same (DuckDB does not check them)."""
+    from hfexplore.errors import DamagedSnapshotError
+    from hfexplore.store.snapshot import open_snapshot
+    from tests.store.damage import checksummed_snapshot, flip_bit_in_page
+
+    path = checksummed_snapshot(tmp_path, "2024-07-11T000000Z")
+    flip_bit_in_page(path / "models.parquet", "base_models.list.element")
+    with pytest.raises(DamagedSnapshotError, match="column base_models"):
+        sql(f"select count(*) from {view}", open_snapshot(path))
+
+
+def test_origin_patterns_are_the_families_file_in_the_order_tried() -> None:
+    demo = demo_snapshot()
+    rows = sql("select priority, pattern, like_pattern, family, reason from origin_patterns "
+               "order by priority", demo).rows
+    text = resources.files("hfexplore.data").joinpath("families.toml").read_text("utf-8")
+    listed = {pattern: (entry["family"], entry["reason"])
+              for entry in tomllib.loads(text)["origins"] for pattern in entry["patterns"]}
+    assert {p: (f, r) for p, f, r in zip(rows["pattern"], rows["family"], rows["reason"],
+                                         strict=True)} == listed
+    # Exact ids first, then the wildcards with the most literal characters.
+    order = [("*" in p, -len(p.replace("*", ""))) for p in rows["pattern"]]
+    assert order == sorted(order) and list(rows["priority"]) == list(range(1, len(rows) + 1))
+    hit = sql("select family from origin_patterns where 'unsloth/llama-3-8b-bnb-4bit' like "
+              "like_pattern escape '\\' order by priority limit 1", demo).rows
+    assert hit["family"].tolist() == ["Meta"]
+
+
 def test_parameters_nested_values_and_explain() -> None:
     demo = demo_snapshot()
     rows = sql("select id, tags, base_models from models where library_name = ? order by id "
