@@ -11,6 +11,7 @@ from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     check_live,
     emit,
+    families_from,
     families_option,
     filter_options,
     filters_from,
@@ -25,17 +26,12 @@ from hfexplore.cli.options import (
     repo_type_option,
     snapshot_options,
     top_option,
+    write_plot,
 )
 
 if TYPE_CHECKING:
-    from hfexplore.knowledge import Families
     from hfexplore.repo_type import RepoType
 
-
-def _families(params: dict[str, Any]) -> Families:
-    from hfexplore.knowledge import Families
-
-    return Families.load(params.get("families_file"))
 
 
 @click.command(epilog=examples(
@@ -79,7 +75,7 @@ def licenses(repo_type: RepoType, open_weight: bool,
         return
     emit(on_snapshot(params, lambda snap: reports.licenses(
         snap, repo_type, open_weight=open_weight, by=by, top=top, filters=filters_from(params),
-        license_table=table, families=_families(params))), output_format)
+        license_table=table, families=families_from(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -161,7 +157,7 @@ def authors(repo_type: RepoType, by_family: bool,
 
     emit(on_snapshot(params, lambda snap: reports.authors(
         snap, repo_type, by_family=by_family, sort=sort, top=top, filters=filters_from(params),
-        families=_families(params))), output_format)
+        families=families_from(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -188,7 +184,7 @@ def lineage(family: str | None, parent_family: str | None, base: str | None, top
 
     emit(on_snapshot(params, lambda snap: reports.lineage(
         snap, family=family, parent_family=parent_family, base=base, top=top,
-        filters=filters_from(params), families=_families(params))), output_format)
+        filters=filters_from(params), families=families_from(params))), output_format)
 
 
 @click.command(epilog=examples(
@@ -207,11 +203,7 @@ def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
 
     report = on_snapshot(params, lambda snap: reports.growth(
         snap, repo_type, by=by, filters=filters_from(params)))
-    if plot:
-        from hfexplore.formats.plot import plot_growth
-
-        plot_growth(report, plot)
-        click.echo(f"wrote {plot}", err=True)
+    write_plot(report, plot, "plot_growth")
     emit(report, output_format)
 
 
@@ -243,12 +235,8 @@ def concentration(repo_type: RepoType, by: Literal["repo", "author", "family"],
 
     report = on_snapshot(params, lambda snap: measure(
         snap, repo_type, by=by, metric=metric, filters=filters_from(params),
-        with_lorenz=plot is not None, families=_families(params)))
-    if plot:
-        from hfexplore.formats.plot import plot_lorenz
-
-        plot_lorenz(report, plot)
-        click.echo(f"wrote {plot}", err=True)
+        with_lorenz=plot is not None, families=families_from(params)))
+    write_plot(report, plot, "plot_lorenz")
     emit(report, output_format)
 
 

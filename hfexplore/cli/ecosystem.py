@@ -10,6 +10,7 @@ import click
 from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     emit,
+    families_from,
     families_option,
     filter_options,
     filters_from,
@@ -22,12 +23,6 @@ from hfexplore.cli.options import (
     snapshot_options,
     top_option,
 )
-
-
-def _families(params: dict[str, Any]) -> Any:
-    from hfexplore.knowledge import Families
-
-    return Families.load(params.get("families_file"))
 
 
 @click.command(epilog=examples(
@@ -80,7 +75,7 @@ def repo(repo_id: str, live: bool, output_format: str | None, **params: Any) -> 
     table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
     client = hub_client(params) if live else None
     emit(on_snapshot(params, lambda snap: make_repo(
-        snap, repo_id, client=client, families=_families(params), license_table=table)),
+        snap, repo_id, client=client, families=families_from(params), license_table=table)),
         output_format)
 
 
@@ -116,7 +111,7 @@ def drift(to: Literal["parent", "root"], family: str | None, drift_order: str | 
 
     def compute(snap: Any) -> Any:
         filters = filters_from(params)
-        scan = Scan(snap, "model", filters, families=_families(params))
+        scan = Scan(snap, "model", filters, families=families_from(params))
         return make_drift(snap, to=to, family=family, top=top, filters=filters, order=order,
                           scan=scan)
 
@@ -138,7 +133,7 @@ def org(name: str, top: int, output_format: str | None, **params: Any) -> None:
     from hfexplore.ecosystem.org import org as make_org
 
     emit(on_snapshot(params, lambda snap: make_org(snap, name, top=top,
-                                                   families=_families(params))),
+                                                   families=families_from(params))),
          output_format)
 
 

@@ -14,6 +14,7 @@ from hfexplore.cli.options import (
     repo_type_option,
     top_option,
     warn_if_stale,
+    write_plot,
 )
 from hfexplore.config import resolve_data_dir
 from hfexplore.repo_type import RepoType
@@ -55,9 +56,5 @@ def history(metric: Literal["total", "license", "library", "gini", "top1"], repo
         report = history_of(snapshots, metric=metric, repo_type=repo_type,
                             top=top)
         report.notes.extend(problems)
-    if plot:
-        from hfexplore.formats.plot import plot_history
-
-        plot_history(report, plot)
-        click.echo(f"wrote {plot}", err=True)
+    write_plot(report, plot, "plot_history")
     emit(report, output_format)

@@ -16,6 +16,7 @@ from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
     from hfexplore.hub import HubClient
+    from hfexplore.knowledge import Families
     from hfexplore.report import Report
     from hfexplore.stats.reports import Filters
     from hfexplore.store.snapshot import Snapshot
@@ -259,6 +260,23 @@ def _plot_path(ctx: click.Context, param: click.Parameter, value: str | None) ->
         except PlotFormatError as exc:
             raise click.BadParameter(str(exc)) from None
     return value
+
+
+def write_plot(report: Report, path: str | None, chart: str) -> None:
+    """Draw `report` as the plot named `chart` (a function of `formats/plot.py`) into `path`,
+    when a path was given."""
+    if path:
+        from hfexplore.formats import plot
+
+        getattr(plot, chart)(report, path)
+        click.echo(f"wrote {path}", err=True)
+
+
+def families_from(params: dict[str, Any]) -> Families:
+    """The families table of `--families FILE`, or the built-in one."""
+    from hfexplore.knowledge import Families
+
+    return Families.load(params.get("families_file"))
 
 
 def plot_option(what: str) -> Callable[[F], F]:

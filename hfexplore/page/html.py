@@ -89,8 +89,12 @@ def render_html(page: ReportPage) -> str:
 
 def write_html(page: ReportPage, path: str | Path) -> Path:
     """Render and write atomically: the file is complete or absent, never half-written."""
+    return write_page(render_html(page), path)
+
+
+def write_page(text: str, path: str | Path) -> Path:
+    """Write a rendered page atomically: the file is complete or absent, never half-written."""
     target = Path(path)
-    text = render_html(page)
     try:
         write_atomic(target, text.encode("utf-8"))
     except OSError as exc:

@@ -12,9 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from hfexplore import __version__
-from hfexplore.atomic_files import write_atomic
 from hfexplore.ecosystem.org import org
-from hfexplore.errors import HfExploreError
 from hfexplore.formats.base import display_cells
 from hfexplore.knowledge import Families
 from hfexplore.page.charts import Chart, Series, category_colour, growth_chart, hbar_chart
@@ -52,13 +50,9 @@ def render_org_html(report: Report, generated: datetime | None = None) -> str:
 
 def write_org_html(report: Report, path: str | Path) -> Path:
     """Render and write atomically: the file is complete or absent."""
-    target = Path(path)
-    text = render_org_html(report)
-    try:
-        write_atomic(target, text.encode("utf-8"))
-    except OSError as exc:
-        raise HfExploreError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return target
+    from hfexplore.page.html import write_page
+
+    return write_page(render_org_html(report), path)
 
 
 def _table(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
