@@ -43,7 +43,7 @@ def test_keyword_filters_match_pandas() -> None:
 
 @pytest.mark.parametrize(("call", "says"), [
     (lambda d: reports.growth(d, by="week"), "by must be one of 'month', 'year', not 'week'"),
-    (lambda d: reports.licenses(d, by="bogus"), "'license', 'category', 'family'"),
+    (lambda d: reports.licenses(d, by="bogus"), "'license', 'category', 'license_family'"),
     (lambda d: reports.tasks(d, "modle"), "repo_type must be one of 'model', 'dataset', 'space'"),
     (lambda d: reports.authors(d, sort="stars"), "sort must be one of"),
     (lambda d: hfx.growth(d, "dataset", by="week"), "not 'week'"),
