@@ -152,6 +152,9 @@ def _parse_licenses(text: str, origin: str) -> list[LicenseInfo]:
     for line, row in enumerate(reader, start=2):
         category = (row.get("category") or "").strip()
         license_id = (row.get("id") or "").strip().lower()
+        if None in row:  # DictReader's key for fields beyond the header: a comma unquoted
+            raise HfExploreError(f"{origin}, line {line} ({license_id}): more fields than the "
+                                 "header names (quote a text holding a comma)")
         if category not in CATEGORIES or not license_id:
             raise HfExploreError(f"{origin}, line {line}: category must be one of "
                                  f"{', '.join(CATEGORIES)} and id must be set")

@@ -142,3 +142,24 @@ def test_the_policy_column_wise_equals_the_policy_per_repo() -> None:
                                pa.array(repos[1_000:], pa.list_(pa.string()))])
     got = categories_by_policy(column, table).to_pylist()
     assert got == [table.category_of_all(r) for r in repos[3:]]
+
+
+def test_a_row_with_more_fields_than_the_header_is_refused(tmp_path) -> None:
+    # An unquoted comma in a note split it: the note was cut and the rest silently dropped.
+    bad = tmp_path / "extra.csv"
+    bad.write_text("id,category,note\nx,other,a note, with a comma\n", encoding="utf-8")
+    with pytest.raises(HfExploreError, match=r"extra.csv, line 2 \(x\): more fields"):
+        LicenseTable.load(bad)
+
+
+def test_every_built_in_note_is_read_whole() -> None:
+    import csv
+    from importlib import resources
+
+    text = resources.files("hfexplore.data").joinpath("licenses.csv").read_text("utf-8")
+    rows = list(csv.reader(line for line in text.splitlines()
+                           if not line.lstrip().startswith("#")))
+    assert all(len(row) == len(rows[0]) for row in rows)
+    notes = {row[0]: row[rows[0].index("note")] for row in rows[1:]}
+    assert LicenseTable.load().entries["cc"].note == notes["cc"]
+    assert notes["cc"].endswith("it is a standard text.")
