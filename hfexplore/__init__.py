@@ -35,7 +35,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks", "authors",
-        "lineage", "growth", "concentration", "sizes", "formats", "history", "sql",
+        "lineage", "growth", "concentration", "sizes", "weight_formats", "history", "sql",
         "count_live", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
          "Report": "hfexplore.report", "Snapshot": "hfexplore.store.snapshot",

@@ -158,9 +158,10 @@ def sizes(source: Snapshot | None = None, **filters: Any) -> Report:
     return sizes_of(_open(source), filters=_filters(filters))
 
 
-def formats(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
-            top: int = 0, **filters: Any) -> Report:
-    """Repos per weight format, from tags and library_name."""
+def weight_formats(source: Snapshot | None = None, repo_type: RepoTypeLike = "model", *,
+                   top: int = 0, **filters: Any) -> Report:
+    """Repos per weight format, from tags and library_name (`hfexplore formats`; not named
+    `formats`, which `import hfexplore.formats`, the renderers' package, would shadow)."""
     return formats_of(_open(source), repo_type, top=top, filters=_filters(filters))
 
 

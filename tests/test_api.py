@@ -115,7 +115,7 @@ def test_concentration_sizes_and_formats() -> None:
     assert report.rows.loc[2, "share"] == pytest.approx(
         ordered.iloc[:len(mine) // 10].sum() / ordered.sum())
     assert report.extra["lorenz"][-1] == {"population_share": 1.0, "value_share": 1.0}
-    gguf = hfx.formats(demo, author="TheBloke").rows.set_index("format")["count"]["gguf"]
+    gguf = hfx.weight_formats(demo, author="TheBloke").rows.set_index("format")["count"]["gguf"]
     assert gguf == int(mine["tags"].map(lambda t: "gguf" in {x.lower() for x in t}).sum())
     assert hfx.sizes(demo).rows["count"].sum() == len(frame)
     assert hfx.sizes(demo, num_parameters_min=1).rows["count"].sum() == 0

@@ -288,12 +288,17 @@ def growth(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
     unknown = sum(int(n) for p, n, _ in found if p is None)
     data: list[tuple[str, int, int, bool]] = []
     partial: list[tuple[str, str]] = []
+    # Where the data ends: the snapshot's date, or, when its contents are stale (a mirror or a
+    # dump older than the snapshot), its newest repo's; a period after that is not whole.
+    freshness = snapshot.freshness()
+    data_end = (freshness.newest_repo(repo_type) if freshness.is_stale(repo_type) else None) \
+        or snapshot.as_of
     if counted:
         cumulative = 0
         for step in _periods(min(counted), max(counted), by):
             cumulative += counted.get(step, 0)
             label = str(step) if by == "year" else f"{step // 100:04d}-{step % 100:02d}"
-            reason = _partial_reason(_bounds(step, by), snapshot.as_of, filters)
+            reason = _partial_reason(_bounds(step, by), data_end, filters)
             data.append((label, counted.get(step, 0), cumulative, reason is not None))
             if reason is not None:
                 partial.append((label, reason))

@@ -20,7 +20,7 @@ def test_demo_report_is_written(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == f"wrote {target}"
     page = parse(target.read_text("utf-8"))
-    assert len(page.all("svg")) == 7 and len(page.all("article")) > 0
+    assert len(page.all("svg")) == 10 and len(page.all("article")) > 0
     assert len(page.table("Models by library")) == 5
 
 
@@ -61,7 +61,7 @@ def test_live_totals_over_the_demo_charts(tmp_path: Path, make_hub) -> None:
     for repo_type, count in (("model", "1,234"), ("dataset", "567"), ("space", "89")):
         text = page.by_id(f"total-{repo_type}").text
         assert count in text and "live" in text
-    assert len(page.all("svg")) == 7  # the charts still come from the demo snapshot
+    assert len(page.all("svg")) == 10  # the charts still come from the demo snapshot
     million = page.by_id("claim-models-over-a-million").text
     assert "1,234" in million and "live" in million
 
@@ -73,7 +73,7 @@ def test_live_without_a_snapshot_says_which_charts_need_one(tmp_path: Path, make
                  "--html", str(target))
     assert result.exit_code == 0, result.output
     page = parse(target.read_text("utf-8"))
-    assert not page.all("svg") and page.text.count("Not shown: needs a snapshot") == 8
+    assert not page.all("svg") and page.text.count("Not shown: needs a snapshot") == 11
     assert "300" in page.by_id("total-model").text
     assert "refuted" in page.by_id("claim-models-over-a-million").text
     assert "inconclusive" in page.by_id("claim-transformers-most-used").text

@@ -78,6 +78,7 @@ def test_a_wider_terminal_or_a_pipe_gets_every_column(data_dir: Path) -> None:
     for columns in ("300", None):
         printed = run(["lineage", "--demo"], data_dir, columns)
         header = printed.splitlines()[2].split()
-        assert header == ["base_model", "base_family", "derivatives", "finetune", "adapter",
-                          "quantized", "merge", "unspecified", "authors"]
+        assert header == ["base_model", "base_family", "origin_family", "derivatives",
+                          "descendants", "finetune", "adapter", "quantized", "merge",
+                          "unspecified", "authors"]
         assert "left out" not in printed
