@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
@@ -54,8 +54,9 @@ DUMP_FIELDS = ("id", "author", "createdAt", "lastModified", "downloads", "downlo
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
+    """One row of `doctor --protocol`: an assumption, whether it holds, and what was seen."""
+
     check: str
     status: Status
     detail: str
@@ -63,6 +64,8 @@ class Check:
 
 @dataclass
 class ProtocolCheck:
+    """Every check against one endpoint, and the requests they made."""
+
     endpoint: str
     checks: list[Check] = field(default_factory=list)
     requests: int = 0

@@ -61,6 +61,19 @@ class Tables(MutableMapping[str, "pd.DataFrame"]):
         return f"Tables({list(self._given)})"
 
 
+class _TablesAttribute:
+    """An attribute holding named tables: whatever mapping is assigned is kept as `Tables`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, report: Any, owner: type | None = None) -> Tables:
+        return getattr(report, self.slot)
+
+    def __set__(self, report: Any, tables: Mapping[str, Table] | None) -> None:
+        setattr(report, self.slot, Tables(tables))
+
+
 class Report:
     """A table of rows and where it came from.
 
@@ -70,6 +83,9 @@ class Report:
     under `rows_heading` (JSON lists them under their names unless `extra` already has that key,
     as a diff's `summary`). Every table may be given as `Rows` or as a pandas DataFrame.
     """
+
+    sections = _TablesAttribute()
+    lead = _TablesAttribute()
 
     def __init__(self, title: str, rows: Table, source: str, as_of: datetime | None = None,
                  extra: dict[str, Any] | None = None,
@@ -81,12 +97,12 @@ class Report:
         self.source = source
         self.as_of = as_of if as_of is not None else datetime.now(UTC)
         self.extra: dict[str, Any] = extra if extra is not None else {}
-        self._sections = Tables(sections)
+        self.sections = sections
         self.notes: list[str] = notes if notes is not None else []
         # Headings for sections whose name alone does not say enough (e.g. which repo type).
         self.section_titles: dict[str, str] = section_titles if section_titles is not None \
             else {}
-        self._lead = Tables(lead)
+        self.lead = lead
         self.rows_heading = rows_heading
 
     # -- the tables ---------------------------------------------------------------------------
@@ -106,21 +122,6 @@ class Report:
         """The main table as Rows (no pandas needed)."""
         return self._tables.light()["rows"]
 
-    @property
-    def sections(self) -> Tables:
-        return self._sections
-
-    @sections.setter
-    def sections(self, tables: Mapping[str, Table]) -> None:
-        self._sections = Tables(tables)
-
-    @property
-    def lead(self) -> Tables:
-        return self._lead
-
-    @lead.setter
-    def lead(self, tables: Mapping[str, Table]) -> None:
-        self._lead = Tables(tables)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(title={self.title!r}, rows={len(self.table)}, "

@@ -19,8 +19,9 @@ from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import exit_status_for, message_for
 from hfexplore.cli.history import history
 from hfexplore.cli.options import SNAPSHOT_PARAMS
+from hfexplore.cli.progress import Terminated
+from hfexplore.cli.repo import repo
 from hfexplore.cli.report import report
-from hfexplore.cli.signals import Terminated
 from hfexplore.cli.snapshot import snapshot
 from hfexplore.cli.sql import sql
 from hfexplore.cli.stats import stats
@@ -92,6 +93,7 @@ cli.add_command(history)
 cli.add_command(snapshot)
 cli.add_command(cache)
 cli.add_command(report)
+cli.add_command(repo)
 cli.add_command(sql)
 cli.add_command(doctor)
 

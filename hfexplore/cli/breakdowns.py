@@ -11,26 +11,29 @@ from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     check_live,
     emit,
+    emit_from_snapshot,
     families_from,
     families_option,
-    filter_options,
     filters_from,
     hub_client,
     hub_options,
     knowledge_options,
+    license_table_from,
     live_option,
     not_empty,
     on_snapshot,
-    output_options,
     plot_option,
     repo_type_option,
-    snapshot_options,
+    report_options,
     top_option,
     write_plot,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hfexplore.repo_type import RepoType
+    from hfexplore.report import Report
 
 
 
@@ -48,11 +51,7 @@ if TYPE_CHECKING:
                    "cc-by, gpl, llama...; `family` is an old spelling of license_family).")
 @live_option
 @top_option(20)
-@filter_options
-@knowledge_options
-@snapshot_options
-@hub_options
-@output_options
+@report_options(knowledge_options, hub_options)
 def licenses(repo_type: RepoType, open_weight: bool,
              by: Literal["license", "category", "license_family", "family"], live: bool,
              top: int, output_format: str | None, **params: Any) -> None:
@@ -60,10 +59,9 @@ def licenses(repo_type: RepoType, open_weight: bool,
 
     With --live, counts on the Hub without a snapshot: one count request per license id of the
     license table plus one for the total; (none) is the total minus the counted ids."""
-    from hfexplore.knowledge import LicenseTable
     from hfexplore.stats import reports
 
-    table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
+    table = license_table_from(params)
     if live:
         from hfexplore.stats.live import live_licenses
 
@@ -73,9 +71,9 @@ def licenses(repo_type: RepoType, open_weight: bool,
                            library=params.get("library"), task=params.get("task"),
                            license_table=table), output_format)
         return
-    emit(on_snapshot(params, lambda snap: reports.licenses(
+    emit_from_snapshot(params, output_format, lambda snap: reports.licenses(
         snap, repo_type, open_weight=open_weight, by=by, top=top, filters=filters_from(params),
-        license_table=table, families=families_from(params))), output_format)
+        license_table=table, families=families_from(params)))
 
 
 @click.command(epilog=examples(
@@ -88,10 +86,7 @@ def licenses(repo_type: RepoType, open_weight: bool,
               help="With --live: more library names to count (one a line), added to the "
                    "built-in list of common ones.")
 @top_option(20)
-@filter_options
-@snapshot_options
-@hub_options
-@output_options
+@report_options(hub_options)
 def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: int,
               output_format: str | None, **params: Any) -> None:
     """Models per library (library_name); datasets per library: tag; Spaces per SDK.
@@ -116,8 +111,7 @@ def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: in
     if library_list:
         raise click.UsageError("--library-list applies to --live only")
 
-    emit(on_snapshot(params, lambda snap: reports.libraries(
-        snap, repo_type, top=top, filters=filters_from(params))), output_format)
+    emit_breakdown(reports.libraries, repo_type, top, output_format, params)
 
 
 @click.command(epilog=examples(
@@ -125,15 +119,12 @@ def libraries(repo_type: RepoType, live: bool, library_list: str | None, top: in
     "hfexplore tasks --repo-type dataset --created-after 2024-01-01"))
 @repo_type_option
 @top_option(20)
-@filter_options
-@snapshot_options
-@output_options
+@report_options()
 def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
     """Repos per task (pipeline_tag; task_categories for datasets)."""
     from hfexplore.stats import reports
 
-    emit(on_snapshot(params, lambda snap: reports.tasks(
-        snap, repo_type, top=top, filters=filters_from(params))), output_format)
+    emit_breakdown(reports.tasks, repo_type, top, output_format, params)
 
 
 @click.command(epilog=examples(
@@ -146,18 +137,16 @@ def tasks(repo_type: RepoType, top: int, output_format: str | None, **params: An
 @click.option("--sort", type=click.Choice(["count", "downloads", "likes"]), default="count",
               show_default=True)
 @top_option(20)
-@filter_options
-@snapshot_options
-@output_options
+@report_options()
 def authors(repo_type: RepoType, by_family: bool,
             sort: Literal["count", "downloads", "likes"], top: int, output_format: str | None,
             **params: Any) -> None:
     """Repos, downloads and likes per author or organisation family."""
     from hfexplore.stats import reports
 
-    emit(on_snapshot(params, lambda snap: reports.authors(
+    emit_from_snapshot(params, output_format, lambda snap: reports.authors(
         snap, repo_type, by_family=by_family, sort=sort, top=top, filters=filters_from(params),
-        families=families_from(params))), output_format)
+        families=families_from(params)))
 
 
 @click.command(epilog=examples(
@@ -172,19 +161,16 @@ def authors(repo_type: RepoType, by_family: bool,
 @click.option("--base", metavar="REPO", callback=not_empty,
               help="Only derivatives of this base model.")
 @top_option(20)
-@filter_options
-@families_option
-@snapshot_options
-@output_options
+@report_options(families_option)
 def lineage(family: str | None, parent_family: str | None, base: str | None, top: int,
             output_format: str | None, **params: Any) -> None:
     """Derivatives per base model and per family: direct, by relation (finetune, adapter,
     ...), and descendants at any depth, the base_model chain followed to its roots."""
     from hfexplore.stats import reports
 
-    emit(on_snapshot(params, lambda snap: reports.lineage(
+    emit_from_snapshot(params, output_format, lambda snap: reports.lineage(
         snap, family=family, parent_family=parent_family, base=base, top=top,
-        filters=filters_from(params), families=families_from(params))), output_format)
+        filters=filters_from(params), families=families_from(params)))
 
 
 @click.command(epilog=examples(
@@ -193,9 +179,7 @@ def lineage(family: str | None, parent_family: str | None, base: str | None, top
 @repo_type_option
 @click.option("--by", type=click.Choice(["month", "year"]), default="month", show_default=True)
 @plot_option("the curve")
-@filter_options
-@snapshot_options
-@output_options
+@report_options()
 def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
            output_format: str | None, **params: Any) -> None:
     """Repos created per month or year, and the running total."""
@@ -219,10 +203,7 @@ def growth(repo_type: RepoType, by: Literal["month", "year"], plot: str | None,
               default="downloads", show_default=True,
               help="What is concentrated (downloads are the Hub's 30-day count).")
 @plot_option("the Lorenz curve")
-@filter_options
-@families_option
-@snapshot_options
-@output_options
+@report_options(families_option)
 def concentration(repo_type: RepoType, by: Literal["repo", "author", "family"],
                   metric: Literal["downloads", "downloads_all_time", "likes"],
                   plot: str | None, output_format: str | None, **params: Any) -> None:
@@ -243,9 +224,7 @@ def concentration(repo_type: RepoType, by: Literal["repo", "author", "family"],
 @click.command(epilog=examples(
     "hfexplore sizes --demo",
     "hfexplore sizes --demo --library transformers"))
-@filter_options
-@snapshot_options
-@output_options
+@report_options()
 def sizes(output_format: str | None, **params: Any) -> None:
     """Models per parameter count: <1B, 1-3B, 3-8B, 8-35B, 35-100B, >100B and unknown.
 
@@ -253,8 +232,8 @@ def sizes(output_format: str | None, **params: Any) -> None:
     the bucket edges are in hfexplore/data/formats.toml."""
     from hfexplore.stats.sizes import sizes as sizes_of
 
-    emit(on_snapshot(params, lambda snap: sizes_of(snap, filters=filters_from(params))),
-         output_format)
+    emit_from_snapshot(params, output_format,
+                       lambda snap: sizes_of(snap, filters=filters_from(params)))
 
 
 @click.command(epilog=examples(
@@ -262,9 +241,7 @@ def sizes(output_format: str | None, **params: Any) -> None:
     "hfexplore formats --demo --author TheBloke"))
 @repo_type_option
 @top_option(0)
-@filter_options
-@snapshot_options
-@output_options
+@report_options()
 def formats(repo_type: RepoType, top: int, output_format: str | None, **params: Any) -> None:
     """Repos per weight format (safetensors, gguf, onnx, mlx, gptq, awq, bnb, exl2...).
 
@@ -272,8 +249,14 @@ def formats(repo_type: RepoType, top: int, output_format: str | None, **params: 
     reason; a repo counts once under each format it holds."""
     from hfexplore.stats.formats import formats as formats_of
 
-    emit(on_snapshot(params, lambda snap: formats_of(
-        snap, repo_type, top=top, filters=filters_from(params))), output_format)
+    emit_breakdown(formats_of, repo_type, top, output_format, params)
+
+
+def emit_breakdown(compute: Callable[..., Report], repo_type: RepoType, top: int,
+                   output_format: str | None, params: dict[str, Any]) -> None:
+    """Print `compute(snapshot, repo_type, top=..., filters=...)`: a plain breakdown."""
+    emit_from_snapshot(params, output_format, lambda snap: compute(
+        snap, repo_type, top=top, filters=filters_from(params)))
 
 
 COMMANDS = [licenses, libraries, tasks, authors, lineage, growth, concentration, sizes, formats]

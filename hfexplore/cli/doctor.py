@@ -63,7 +63,7 @@ def protocol_report(result: ProtocolCheck, record: str | None) -> Report:
 
     from hfexplore.report import Report
 
-    rows = pd.DataFrame([asdict(c) for c in result.checks], columns=["check", "status",
+    rows = pd.DataFrame([c._asdict() for c in result.checks], columns=["check", "status",
                                                                       "detail"])
     held = sum(c.status == "holds" for c in result.checks)
     differs = sum(c.status == "differs" for c in result.checks)

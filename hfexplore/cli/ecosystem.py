@@ -1,4 +1,4 @@
-"""The shape of the ecosystem: `tree`, `repo`, `drift` and `org`, each calling one function of
+"""The shape of the ecosystem: `tree`, `drift` and `org`, each calling one function of
 `hfexplore.ecosystem` and handing the result to a format."""
 
 from __future__ import annotations
@@ -9,17 +9,13 @@ import click
 
 from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
-    emit,
+    emit_from_snapshot,
     families_from,
     families_option,
-    filter_options,
     filters_from,
-    hub_client,
-    hub_options,
-    knowledge_options,
     not_empty,
-    on_snapshot,
     output_options,
+    report_options,
     snapshot_options,
     top_option,
 )
@@ -48,35 +44,9 @@ def tree(repo: str, direction: str | None, depth: int, top: int, output_format: 
     both trees (`up`, `down`) and has the counts at the top level."""
     from hfexplore.ecosystem.tree import tree as make_tree
 
-    emit(on_snapshot(params, lambda snap: make_tree(
+    emit_from_snapshot(params, output_format, lambda snap: make_tree(
         snap, repo, up=direction in (None, "up"), down=direction in (None, "down"),
-        depth=depth, top=top)), output_format)
-
-
-@click.command(epilog=examples(
-    "hfexplore repo NousResearch/Nous-Hermes-2-Mistral-7B-DPO-GGUF --demo",
-    "hfexplore repo NousResearch/Nous-Hermes-2-Mistral-7B-DPO-GGUF --live"))
-@click.argument("repo_id", metavar="ID", callback=not_empty)
-@click.option("--live", is_flag=True,
-              help="Also ask the Hub for the model now (one request) and show its answer "
-                   "beside the snapshot's.")
-@knowledge_options
-@snapshot_options
-@hub_options
-@output_options
-def repo(repo_id: str, live: bool, output_format: str | None, **params: Any) -> None:
-    """Everything the snapshot knows of one model.
-
-    License and category, publisher and origin family, lineage counts up and down, downloads
-    and likes with their rank among the snapshot's models."""
-    from hfexplore.ecosystem.repo import repo as make_repo
-    from hfexplore.knowledge import LicenseTable
-
-    table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
-    client = hub_client(params) if live else None
-    emit(on_snapshot(params, lambda snap: make_repo(
-        snap, repo_id, client=client, families=families_from(params), license_table=table)),
-        output_format)
+        depth=depth, top=top))
 
 
 @click.command(epilog=examples(
@@ -92,10 +62,7 @@ def repo(repo_id: str, live: bool, output_format: str | None, **params: Any) -> 
               help="Your own levels of restrictiveness, merged over the built-in ones "
                    "(hfexplore/data/drift.toml).")
 @top_option(20)
-@filter_options
-@families_option
-@snapshot_options
-@output_options
+@report_options(families_option)
 def drift(to: Literal["parent", "root"], family: str | None, drift_order: str | None, top: int,
           output_format: str | None, **params: Any) -> None:
     """License drift: each model's license against its bases' (or roots'), by level of
@@ -115,7 +82,7 @@ def drift(to: Literal["parent", "root"], family: str | None, drift_order: str | 
         return make_drift(snap, to=to, family=family, top=top, filters=filters, order=order,
                           scan=scan)
 
-    emit(on_snapshot(params, compute), output_format)
+    emit_from_snapshot(params, output_format, compute)
 
 
 @click.command(epilog=examples(
@@ -132,9 +99,8 @@ def org(name: str, top: int, output_format: str | None, **params: Any) -> None:
     whom (its own namespaces or third parties; GGUF conversions counted apart)."""
     from hfexplore.ecosystem.org import org as make_org
 
-    emit(on_snapshot(params, lambda snap: make_org(snap, name, top=top,
-                                                   families=families_from(params))),
-         output_format)
+    emit_from_snapshot(params, output_format, lambda snap: make_org(snap, name, top=top,
+                                                   families=families_from(params)))
 
 
-COMMANDS = [tree, repo, drift, org]
+COMMANDS = [tree, drift, org]

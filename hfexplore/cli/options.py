@@ -16,7 +16,7 @@ from hfexplore.repo_type import REPO_TYPES, RepoType
 
 if TYPE_CHECKING:  # imported where used: `hfexplore --help` loads no pandas, pyarrow or HTTP
     from hfexplore.hub import HubClient
-    from hfexplore.knowledge import Families
+    from hfexplore.knowledge import Families, LicenseTable
     from hfexplore.report import Report
     from hfexplore.stats.reports import Filters
     from hfexplore.store.snapshot import Snapshot
@@ -163,6 +163,12 @@ def load_snapshot(params: dict[str, Any]) -> Snapshot:
                                           resolve_data_dir(params.get("data_dir"))))
 
 
+def emit_from_snapshot(params: dict[str, Any], output_format: str | None,
+                       compute: Callable[[Snapshot], Report]) -> None:
+    """Compute a report on the snapshot the options name and print it in the format asked."""
+    emit(on_snapshot(params, compute), output_format)
+
+
 def warn_if_stale(snapshot: Snapshot) -> Snapshot:
     """The snapshot, after one line on stderr if its contents are older than its date
     (`store/freshness.py`)."""
@@ -193,26 +199,32 @@ def on_snapshot(params: dict[str, Any], compute: Callable[[Snapshot], T]) -> T:
             snapshot = instead
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
+def parsed_by(parse: Callable[[str], T]) -> Callable[[click.Context, click.Parameter, str | None],
+                                                      T | None]:
+    """An option's callback: the value given (if any) read by `parse`, whose ValueError
+    becomes a usage error naming the option."""
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> T | None:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return callback
+
+
+def _moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+        raise ValueError(f"{value!r} is not a date; use YYYY-MM-DD") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _parameter_range(ctx: click.Context, param: click.Parameter,
-                     value: str | None) -> tuple[int | None, int | None] | None:
-    if value is None:
-        return None
+def _parameter_range(value: str) -> tuple[int | None, int | None]:
     from hfexplore.stats.filters import parse_num_parameters
 
-    try:
-        return parse_num_parameters(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return parse_num_parameters(value)
 
 
 filter_options = _stack(
@@ -222,11 +234,11 @@ filter_options = _stack(
                  help="Only models with this library_name."),
     click.option("--task", metavar="TASK", callback=not_empty,
                  help="Only repos with this task (pipeline_tag)."),
-    click.option("--created-after", metavar="DATE", callback=_date,
+    click.option("--created-after", metavar="DATE", callback=parsed_by(_moment),
                  help="Only repos created on or after DATE (YYYY-MM-DD)."),
-    click.option("--created-before", metavar="DATE", callback=_date,
+    click.option("--created-before", metavar="DATE", callback=parsed_by(_moment),
                  help="Only repos created before DATE (YYYY-MM-DD)."),
-    click.option("--num-parameters", metavar="RANGE", callback=_parameter_range,
+    click.option("--num-parameters", metavar="RANGE", callback=parsed_by(_parameter_range),
                  help="Only models with a parameter count (safetensors) in RANGE, as the hf "
                       "CLI writes it: min:6B,max:128B, min:6B or max:128B."),
 )
@@ -277,6 +289,16 @@ def families_from(params: dict[str, Any]) -> Families:
     from hfexplore.knowledge import Families
 
     return Families.load(params.get("families_file"))
+
+
+def license_table_from(params: dict[str, Any]) -> LicenseTable | None:
+    """The license table of `--license-table FILE` merged over the built-in one, or None
+    (the built-in one, as each computation loads it)."""
+    if not params.get("license_table"):
+        return None
+    from hfexplore.knowledge import LicenseTable
+
+    return LicenseTable.load(params["license_table"])
 
 
 def plot_option(what: str) -> Callable[[F], F]:
@@ -348,3 +370,9 @@ def check_live(params: dict[str, Any]) -> None:
                        ("num_parameters", "--num-parameters")):
         if params.get(name):
             raise click.UsageError(f"--live and {flag} cannot be combined")
+
+
+def report_options(*more: Callable[[Any], Any]) -> Callable[[F], F]:
+    """The options of a report over a snapshot, as one decorator: the filters, which
+    snapshot, `more` (knowledge files, the Hub's options...), the output format."""
+    return _stack(filter_options, snapshot_options, *more, output_options)

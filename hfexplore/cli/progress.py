@@ -1,17 +1,28 @@
-"""A tqdm progress bar for crawls: items, pages, rate, ETA and the quota left."""
+"""Long work in a terminal: the progress bar of a crawl, and SIGTERM (what `kill`, systemd,
+Docker and CI runners send) ending a command like Ctrl-C."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
+from hfexplore.repo_type import PLURAL, RepoType
 
-from hfexplore.hub import PLURAL, HubClient, Page, RepoType, TransportStats
+if TYPE_CHECKING:  # every command imports this module: no HTTP or tqdm before a crawl
+    from types import FrameType
+
+    from hfexplore.hub import HubClient, Page, TransportStats
 
 
 class CrawlProgress:
+    """A tqdm bar: items, pages, rate, ETA and the quota left."""
+
     def __init__(self, repo_type: RepoType, total: int | None, items: int, pages: int):
+        from tqdm import tqdm
+
         self.pages = pages
         self.bar = tqdm(total=total, initial=items, unit=" repos", unit_scale=True,
                         desc=f"{PLURAL[repo_type]:>8}", dynamic_ncols=True, leave=True)
@@ -43,3 +54,26 @@ def progress_factory(client: HubClient) -> Callable[[RepoType, int | None, int, 
         return CrawlProgress(repo_type, total, items, pages)
 
     return make
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM: everything that cleans up after Ctrl-C runs."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises `Terminated`; the previous handler comes back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

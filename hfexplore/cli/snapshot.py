@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +17,11 @@ from hfexplore.cli.options import (
     hub_client,
     hub_options,
     output_options,
+    parsed_by,
     top_option,
     warn_if_stale,
 )
-from hfexplore.cli.signals import sigterm_as_interrupt
+from hfexplore.cli.progress import sigterm_as_interrupt
 from hfexplore.config import resolve_data_dir
 from hfexplore.errors import HfExploreError, LockedError
 from hfexplore.repo_type import REPO_TYPES, RepoType
@@ -289,15 +290,10 @@ def snapshot_diff(old: str, new: str, repo_types: list[RepoType], top: int, data
     emit(report, output_format)
 
 
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+def _day(value: str) -> date:
     from hfexplore.ingest.dump_import import parse_day
 
-    if value is None:
-        return None
-    try:
-        return parse_day(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return parse_day(value)
 
 
 @snapshot.command("import", epilog=examples(
@@ -305,16 +301,16 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     "hfexplore snapshot import hub-weekly --since 2025-01-01 --every month",
     "hfexplore snapshot import models.parquet --as-of 2024-07-11"))
 @click.argument("source")
-@click.option("--date", "on", callback=_day, metavar="YYYY-MM-DD",
+@click.option("--date", "on", callback=parsed_by(_day), metavar="YYYY-MM-DD",
               help="hub-weekly: the dated folder nearest to this date.")
-@click.option("--since", callback=_day, metavar="YYYY-MM-DD",
+@click.option("--since", callback=parsed_by(_day), metavar="YYYY-MM-DD",
               help="hub-weekly: one snapshot per dated folder from this date on.")
 @click.option("--every", type=click.Choice(["week", "month"]), default="week", show_default=True,
               help="hub-weekly --since: every folder, or the first of each month.")
 @click.option("--repo-type", "repo_types", type=REPO_TYPE_LIST, default=None,
               help="Comma-separated repo types [default: all three; for a local file, which "
                    "type it holds].")
-@click.option("--as-of", callback=_day, metavar="YYYY-MM-DD",
+@click.option("--as-of", callback=parsed_by(_day), metavar="YYYY-MM-DD",
               help="Local files: when the dump was taken [default: its newest timestamp].")
 @data_dir_option
 @hub_options

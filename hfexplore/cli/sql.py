@@ -10,6 +10,7 @@ from hfexplore.cli.examples import examples
 from hfexplore.cli.options import (
     emit,
     knowledge_options,
+    license_table_from,
     on_snapshot,
     output_options,
     snapshot_options,
@@ -57,7 +58,7 @@ def sql(query: str | None, query_file: TextIO | None, explain: bool, export_dir:
               reason)                         first match by priority winning
     """
     from hfexplore.config import resolve_data_dir
-    from hfexplore.knowledge import Families, LicenseTable
+    from hfexplore.knowledge import Families
     from hfexplore.stats.sql import sql as run_sql
     from hfexplore.store.inventory import list_snapshots
 
@@ -66,7 +67,7 @@ def sql(query: str | None, query_file: TextIO | None, explain: bool, export_dir:
     # views (with a warning when the query reads them).
     snapshots, _ = list_snapshots(resolve_data_dir(params.get("data_dir")))
     chosen = params.get("demo") or params.get("snapshot_ref") or export_dir is None
-    table = LicenseTable.load(params["license_table"]) if params.get("license_table") else None
+    table = license_table_from(params)
     families = Families.load(params.get("families_file"))
 
     def run(snapshot: Snapshot | None) -> Report:

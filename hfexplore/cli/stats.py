@@ -8,13 +8,11 @@ from hfexplore.cli.examples import examples
 from hfexplore.cli.hints import OFFLINE_ADVICE
 from hfexplore.cli.options import (
     emit,
-    filter_options,
+    emit_from_snapshot,
     filters_from,
     hub_client,
     hub_options,
-    on_snapshot,
-    output_options,
-    snapshot_options,
+    report_options,
     top_option,
 )
 from hfexplore.config import resolve_data_dir
@@ -23,10 +21,7 @@ from hfexplore.config import resolve_data_dir
 @click.command(epilog=examples("hfexplore stats --demo --top 3", "hfexplore stats --live"))
 @click.option("--live", is_flag=True, help="Count live on the Hub instead of reading a snapshot.")
 @top_option(10)
-@filter_options
-@snapshot_options
-@hub_options
-@output_options
+@report_options(hub_options)
 def stats(live: bool, top: int, output_format: str | None, **params: Any) -> None:
     """Totals of models, datasets and Spaces, and the top of each breakdown.
 
@@ -45,9 +40,8 @@ def stats(live: bool, top: int, output_format: str | None, **params: Any) -> Non
     if use_snapshot and not live:
         from hfexplore.stats.reports import summary
 
-        emit(on_snapshot(params, lambda snap: summary(snap, top=top,
-                                                       filters=filters_from(params))),
-             output_format)
+        emit_from_snapshot(params, output_format, lambda snap: summary(snap, top=top,
+                                                       filters=filters_from(params)))
     else:
         from hfexplore.errors import HubUnreachableError
         from hfexplore.stats.live import live_totals

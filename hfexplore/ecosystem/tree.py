@@ -169,21 +169,16 @@ class _Nodes:
                 "downloads": _int(self.downloads.get(key))}
 
 
-def nested_down(found: Tree) -> list[dict[str, Any]]:
-    links, nodes = links_down(found), _Nodes(found)
+def nested(found: Tree, up: bool) -> list[dict[str, Any]]:
+    """The tree one way as nested nodes: each base under `bases` (up), each derivative
+    under `derivatives` (down)."""
+    links, nodes = (links_up if up else links_down)(found), _Nodes(found)
+    below = "bases" if up else "derivatives"
 
     def build(key: str, depth: int) -> list[dict[str, Any]]:
-        return [{**nodes.node(kid, depth + 1, found.relation[(kid, key)]),
-                 "derivatives": build(kid, depth + 1)} for kid in links.get(key, [])]
-    return build(found.key, 0)
-
-
-def nested_up(found: Tree) -> list[dict[str, Any]]:
-    links, nodes = links_up(found), _Nodes(found)
-
-    def build(key: str, depth: int) -> list[dict[str, Any]]:
-        return [{**nodes.node(base, depth + 1, found.relation[(key, base)]),
-                 "bases": build(base, depth + 1)} for base in links.get(key, [])]
+        return [{**nodes.node(other, depth + 1,
+                              found.relation[(key, other) if up else (other, key)]),
+                 below: build(other, depth + 1)} for other in links.get(key, [])]
     return build(found.key, 0)
 
 
@@ -221,8 +216,8 @@ def _report(snapshot: Snapshot, found: Tree, *, up: bool, down: bool, top: int) 
                     else roots, source=snapshot.source, as_of=snapshot.as_of,
                     extra={"repo": repo, "in_snapshot": found.key in found.rows.index,
                            **figures,
-                           **({"up": nested_up(found)} if up else {}),
-                           **({"down": nested_down(found)} if down else {})})
+                           **({"up": nested(found, up=True)} if up else {}),
+                           **({"down": nested(found, up=False)} if down else {})})
     report.lead["summary"] = summary
     report.rows_heading = "Most downloaded descendants" if down else "Paths to roots"
     if down:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlencode
@@ -31,6 +32,26 @@ SORT_KEYS = ("createdAt", "downloads", "lastModified", "likes", "trendingScore")
 PAGE_SIZE = 1000
 # A field every repo type can expand and that adds a few bytes per item: used to count by walking.
 CHEAP_EXPAND = "likes"
+
+
+class _Sources:
+    """Count sources tried in turn: each failure is noted (what failed, the last error) and
+    the next source tried; an unreachable Hub ends the count at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.error: HubError | None = None
+
+    @contextmanager
+    def source(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except HubUnreachableError:
+            raise
+        except HubError as exc:
+            self.error = exc
+            self.problems.append(f"{name}: {exc}")
+            log.info("%s unavailable (%s)", name, exc)
 
 
 @dataclass(frozen=True)
@@ -186,42 +207,29 @@ class HubClient:
         if tags:
             filters["tags"] = list(tags)
         before = self.transport.stats.requests
-        problems: list[str] = []
-        error: HubError | None = None
+        tried = _Sources()
 
         def result(count: int, method: CountMethod, response: Response) -> CountResult:
             return CountResult(repo_type, count, method, self.transport.stats.requests - before,
                                filters, response.from_cache, response.age)
 
         if website:
-            try:
+            with tried.source("the website's count endpoint"):
                 value, response = self._website_count(repo_type, author, search, pipeline_tag,
                                                       license, library, tags)
                 return result(value, "website-count", response)
-            except HubUnreachableError:
-                raise
-            except HubError as exc:
-                error = exc
-                problems.append(f"the website's count endpoint: {exc}")
-                log.info("count endpoint unavailable (%s)", exc)
         bound: tuple[int, str] | None = None
         if shields and repo_type in SHIELDS and (walk_fallback or not filters):
             # Unfiltered, the badge is the count; filtered, it bounds the walk's cost.
-            try:
+            with tried.source("the shields badge"):
                 value, response = self._shields_count(repo_type)
                 if not filters:
                     return result(value, "shields", response)
                 bound = (value, f"{PLURAL[repo_type]} in all, by the Hub's shields badge")
-                problems.append("the shields badge counts unfiltered totals only")
-            except HubUnreachableError:
-                raise
-            except HubError as exc:
-                error = exc
-                problems.append(f"the shields badge: {exc}")
-                log.info("shields endpoint unavailable (%s)", exc)
+                tried.problems.append("the shields badge counts unfiltered totals only")
         if not walk_fallback:
-            raise error or HubError(f"no count endpoint of {self.endpoint} counts "
-                                    f"{PLURAL[repo_type]} with these filters")
+            raise tried.error or HubError(f"no count endpoint of {self.endpoint} counts "
+                                          f"{PLURAL[repo_type]} with these filters")
         api_filters = list(tags)
         if license:
             api_filters.append(f"license:{license}")
@@ -232,7 +240,7 @@ class HubClient:
         seen = SeenIds()
         plan = self.walk_plan(repo_type, bound=bound, filtered=bool(filters))
         ages = [page.age for page in self.counting_walk(query, plan, seen=seen,
-                                                        why="; ".join(problems))
+                                                        why="; ".join(tried.problems))
                 if page.from_cache]
         return CountResult(repo_type, len(seen), "listing-walk",
                            self.transport.stats.requests - before, filters, bool(ages),
@@ -242,13 +250,9 @@ class HubClient:
         """How many repos a walk of `repo_type`'s whole listing meets, with where the figure
         comes from: the shields badge (one request), else for the real Hub its published size."""
         if repo_type in SHIELDS:
-            try:
+            with _Sources().source("the shields badge"):
                 value, _ = self._shields_count(repo_type)
                 return value, f"{PLURAL[repo_type]} in all, by the Hub's shields badge"
-            except HubUnreachableError:
-                raise
-            except HubError as exc:
-                log.info("shields endpoint unavailable (%s)", exc)
         return published_bound(repo_type) if self.endpoint == DEFAULT_ENDPOINT else None
 
     def walk_plan(self, repo_type: RepoType, *, bound: tuple[int, str] | None,

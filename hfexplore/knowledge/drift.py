@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hfexplore.errors import HfExploreError
 from hfexplore.knowledge.licenses import CATEGORIES
+from hfexplore.knowledge.text import builtin_text, user_text
 
 # What comparing a derivative's license with its base's can give, in report order.
 OUTCOMES = ("same", "more_restrictive", "less_restrictive", "undeclared", "base_undeclared",
@@ -35,14 +35,9 @@ class DriftOrder:
 
     @classmethod
     def load(cls, extra: str | Path | None = None) -> DriftOrder:
-        text = resources.files("hfexplore.data").joinpath("drift.toml").read_text("utf-8")
-        levels, reasons = _parse(text, "the built-in drift order")
+        levels, reasons = _parse(builtin_text("drift.toml"), "the built-in drift order")
         if extra is not None:
-            path = Path(extra)
-            try:
-                more = _parse(path.read_text("utf-8"), str(path))
-            except OSError as exc:
-                raise HfExploreError(f"cannot read drift order {path}: {exc.strerror}") from exc
+            more = _parse(user_text(extra, "drift order"), str(extra))
             for category in more[1]:  # a user's entry replaces the built-in one
                 levels.pop(category, None)
             levels.update(more[0])

@@ -16,11 +16,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfexplore.errors import HfExploreError
+from hfexplore.knowledge.text import builtin_text, user_text
 
 if TYPE_CHECKING:  # imported where used: reports look families up without pyarrow
     import pyarrow as pa
@@ -118,15 +118,9 @@ class Families:
     # -- loading -----------------------------------------------------------------------------------
     @classmethod
     def load(cls, extra: str | Path | None = None) -> Families:
-        text = resources.files("hfexplore.data").joinpath("families.toml").read_text("utf-8")
-        table = _parse(text, "the built-in families")
+        table = _parse(builtin_text("families.toml"), "the built-in families")
         if extra is not None:
-            path = Path(extra)
-            try:
-                more = _parse(path.read_text("utf-8"), str(path))
-            except OSError as exc:
-                raise HfExploreError(f"cannot read families file {path}: {exc.strerror}") from exc
-            table = table.extended_by(more)
+            table = table.extended_by(_parse(user_text(extra, "families file"), str(extra)))
         families = table.families
         named = list(table.aliases.values()) + [rule.family for rule in table.origins]
         unknown = sorted({name for name in named if name not in families})

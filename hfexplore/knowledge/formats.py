@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from hfexplore.errors import HfExploreError
+from hfexplore.knowledge.text import builtin_text, user_text
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,9 @@ class FormatRules:
     def load(cls, path: str | Path | None = None) -> FormatRules:
         """The built-in rules, or those of a file in the same format."""
         try:
-            text = Path(path).read_text("utf-8") if path is not None else \
-                resources.files("hfexplore.data").joinpath("formats.toml").read_text("utf-8")
+            text = user_text(path, "format rules") if path is not None else \
+                builtin_text("formats.toml")
             return cls.parse(tomllib.loads(text))
-        except OSError as exc:
-            raise HfExploreError(f"cannot read format rules {path}: {exc.strerror}") from exc
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise HfExploreError(f"format rules {path or 'formats.toml'}: {exc}") from exc
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from hfexplore.errors import HfExploreError
+from hfexplore.knowledge.text import builtin_text, user_text
 
 
 def load_library_names(extra: str | Path | None = None) -> list[str]:
     """The built-in list, then the names of `extra` (one a line, `#` comments) not already in it."""
-    text = resources.files("hfexplore.data").joinpath("libraries.txt").read_text("utf-8")
-    names = _parse(text)
+    names = _parse(builtin_text("libraries.txt"))
     if extra is not None:
-        path = Path(extra)
-        try:
-            names += _parse(path.read_text("utf-8"))
-        except OSError as exc:
-            raise HfExploreError(f"cannot read library list {path}: {exc.strerror}") from exc
+        names += _parse(user_text(extra, "library list"))
     return list(dict.fromkeys(names))
 
 

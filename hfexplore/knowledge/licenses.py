@@ -16,11 +16,11 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfexplore.errors import HfExploreError
+from hfexplore.knowledge.text import builtin_text, user_text
 
 if TYPE_CHECKING:  # imported where used: a report reads the table without them
     import pandas as pd
@@ -58,14 +58,9 @@ class LicenseTable:
 
     @classmethod
     def load(cls, extra: str | Path | None = None) -> LicenseTable:
-        text = resources.files("hfexplore.data").joinpath("licenses.csv").read_text("utf-8")
-        entries = list(_parse_licenses(text, "the built-in license table"))
+        entries = list(_parse_licenses(builtin_text("licenses.csv"), "the built-in license table"))
         if extra is not None:
-            path = Path(extra)
-            try:
-                entries += _parse_licenses(path.read_text("utf-8"), str(path))
-            except OSError as exc:
-                raise HfExploreError(f"cannot read license table {path}: {exc.strerror}") from exc
+            entries += _parse_licenses(user_text(extra, "license table"), str(extra))
         return cls(entries)
 
     def category(self, license_id: str | None) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from hfexplore.errors import HfExploreError
+from hfexplore.knowledge.text import builtin_text
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,7 @@ class Reuploads:
 
     @classmethod
     def load(cls) -> Reuploads:
-        text = resources.files("hfexplore.data").joinpath("reuploads.toml").read_text("utf-8")
-        raw: dict[str, Any] = tomllib.loads(text)
+        raw: dict[str, Any] = tomllib.loads(builtin_text("reuploads.toml"))
         try:
             found = cls(tuple(raw["relations"]), tuple(raw["formats"]),
                         str(raw["name_pattern"]), float(raw["share"]))

@@ -156,17 +156,11 @@ class Filters:
             add("NOT coalesce(list_contains($?, lower(author)), false)",
                 knowledge.publishers(self.not_family))
         if self.not_family_kind:
-            kinds = as_values(self.not_family_kind)
-            names = tuple(f.name for f in knowledge.families().families.values()
-                          if f.kind in kinds)
             add("NOT coalesce(list_contains($?, lower(author)), false)",
-                knowledge.publishers(names) if names else [])
+                knowledge.publishers_of_kinds(self.not_family_kind))
         if self.family_kind:
-            kinds = as_values(self.family_kind)
-            names = tuple(f.name for f in knowledge.families().families.values()
-                          if f.kind in kinds)
             add("list_contains($?, lower(author))",
-                knowledge.publishers(names) if names else [])
+                knowledge.publishers_of_kinds(self.family_kind))
         for values, pairs, above in ((self.base_family, "lineage_ancestors", "ancestor"),
                                      (self.parent_family, "lineage_edges", "base")):
             if values:
@@ -250,4 +244,10 @@ class Knowledge:
         families = self.families()
         wanted = set(families.canonical(as_values(names)))
         return [ns for ns, name in families.publisher_map().items() if name in wanted]
+
+    def publishers_of_kinds(self, kinds: Values) -> list[str]:
+        """The namespaces publishing for every family of one of `kinds` (academic...)."""
+        wanted = as_values(kinds)
+        names = tuple(f.name for f in self.families().families.values() if f.kind in wanted)
+        return self.publishers(names) if names else []
 

@@ -17,6 +17,7 @@ from hfexplore.hub.counting import parse_shields, plan_walk, published_bound
 from hfexplore.hub.quotas import walk_seconds
 from hfexplore.hub.ratelimit import RateLimit
 from hfexplore.stats.live import live_totals
+from tests.conftest import logged_to
 
 COUNT_LOG = "hfexplore.hub.client"
 
@@ -40,14 +41,8 @@ class Lines(logging.Handler):
 
 @pytest.fixture
 def count_log(clock):
-    handler = Lines(clock)
-    logger = logging.getLogger(COUNT_LOG)
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with logged_to(Lines(clock), COUNT_LOG) as handler:
+        yield handler
 
 
 def clocked_client(sim, clock, cache_dir=None, **options) -> HubClient:

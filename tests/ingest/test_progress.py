@@ -10,6 +10,7 @@ import pytest
 
 from hfexplore.hub import HubClient, RetryPolicy, Transport
 from hfexplore.ingest.crawl import create_snapshot
+from tests.conftest import logged_to
 
 
 class ClockedLines(logging.Handler):
@@ -28,14 +29,8 @@ class ClockedLines(logging.Handler):
 
 @pytest.fixture
 def progress_lines(clock):
-    handler = ClockedLines(clock)
-    logger = logging.getLogger("hfexplore.ingest.crawl")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    with logged_to(ClockedLines(clock), "hfexplore.ingest.crawl") as handler:
+        yield handler
 
 
 def test_a_quota_bound_crawl_logs_a_line_every_30_seconds(make_hub, clock, tmp_path,
