@@ -148,7 +148,9 @@ def peer(snapshot_path: str, name: str) -> dict[str, Any]:
         db.execute("create temp table desc_ as select distinct c.m from c join fam on "
                    "fam.k = c.a")
         db.execute(f"create temp table fp as select lower(trim(m.id)) k, m.author, {own} own, "
-                   "coalesce(list_contains(m.formats, 'gguf'), false) gguf from m join desc_ "
+                   "(list_has_any([lower(t) for t in coalesce(m.tags, [])], "
+                   "['gguf', 'gguf-my-repo']) or coalesce(lower(m.library_name) = 'gguf', "
+                   "false)) gguf from m join desc_ "
                    "on desc_.m = lower(trim(m.id))")
         db.execute("select g.rel, fp.own, count(distinct g.m) from g join fam on fam.k = g.b "
                    "join fp on fp.k = g.m group by all").fetchall()

@@ -36,13 +36,13 @@ __version__ = "0.1.0"
 
 _API = ("snapshot", "demo", "export", "summary", "licenses", "libraries", "tasks", "authors",
         "lineage", "growth", "concentration", "sizes", "weight_formats", "history", "sql",
-        "count_live", "Export")
+        "count_live", "tree", "repo", "drift", "org", "Export")
 _LAZY = {**dict.fromkeys(_API, "hfexplore.api"),
          "Report": "hfexplore.report", "Snapshot": "hfexplore.store.snapshot",
          "Filters": "hfexplore.stats.reports", "RepoType": "hfexplore.repo_type",
          "HfExploreError": "hfexplore.errors",
          "InvalidArgumentError": "hfexplore.errors", "QueryError": "hfexplore.errors",
-         "SnapshotError": "hfexplore.errors"}
+         "SnapshotError": "hfexplore.errors", "StaleDataWarning": "hfexplore.errors"}
 
 __all__ = ["__version__", *_LAZY]
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +24,11 @@ import pandas  # noqa: F401
 
 from hfexplore.arguments import check_arguments
 from hfexplore.config import resolve_data_dir
-from hfexplore.errors import InvalidArgumentError, SnapshotError
+from hfexplore.ecosystem.drift import drift as drift_of
+from hfexplore.ecosystem.org import org as org_of
+from hfexplore.ecosystem.repo import repo as repo_of
+from hfexplore.ecosystem.tree import tree as tree_of
+from hfexplore.errors import InvalidArgumentError, SnapshotError, StaleDataWarning
 from hfexplore.hub import CountResult
 from hfexplore.hub import connect as connect_hub
 from hfexplore.repo_type import RepoTypeLike
@@ -52,8 +57,15 @@ class Export:
 
 
 def snapshot(ref: str | Path | None = None, *, data_dir: str | Path | None = None) -> Snapshot:
-    """The newest snapshot in the data dir ($HFEXPLORE_HOME), or one by name or path."""
-    return resolve_snapshot(str(ref) if ref is not None else None, resolve_data_dir(data_dir))
+    """The newest snapshot in the data dir ($HFEXPLORE_HOME), or one by name or path.
+
+    Warns (`StaleDataWarning`) when its contents are older than its date, as the command line
+    does: a stale mirror, a stalled dump, or old data crawled today."""
+    found = resolve_snapshot(str(ref) if ref is not None else None, resolve_data_dir(data_dir))
+    stale = found.freshness().warning(found.name)
+    if stale:
+        warnings.warn(stale, StaleDataWarning, stacklevel=2)
+    return found
 
 
 def demo() -> Snapshot:
@@ -91,7 +103,13 @@ def _filters(given: dict[str, Any]) -> Filters:
 
 def _open(source: Snapshot | None) -> Snapshot:
     if source is None:
-        return snapshot()
+        with warnings.catch_warnings():  # said again from the caller's line
+            warnings.simplefilter("ignore", StaleDataWarning)
+            found = snapshot()
+        stale = found.freshness().warning(found.name)
+        if stale:
+            warnings.warn(stale, StaleDataWarning, stacklevel=3)
+        return found
     if not isinstance(source, Snapshot):
         raise InvalidArgumentError(f"expected a snapshot (hfexplore.snapshot() or "
                                    f"hfexplore.demo()), not {type(source).__name__}")
@@ -163,6 +181,43 @@ def weight_formats(source: Snapshot | None = None, repo_type: RepoTypeLike = "mo
     """Repos per weight format, from tags and library_name (`hfexplore formats`; not named
     `formats`, which `import hfexplore.formats`, the renderers' package, would shadow)."""
     return formats_of(_open(source), repo_type, top=top, filters=_filters(filters))
+
+
+def tree(repo: str, source: Snapshot | None = None, *, up: bool = True, down: bool = True,
+         depth: int = 0, top: int = 10) -> Report:
+    """A model's ancestors up to its roots and its descendants (`hfexplore tree`): `extra` has
+    the counts (children, descendants, per relation and per depth) and both trees nested."""
+    return tree_of(_open(source), _named(repo, "tree"), up=up, down=down, depth=depth,
+                   top=top)
+
+
+def repo(repo_id: str, source: Snapshot | None = None, *, live: bool = False,
+         endpoint: str | None = None, token: str | None = None) -> Report:
+    """Everything the snapshot knows of one model (`hfexplore repo`); with live=True, the
+    Hub's single-repo answer beside it (one request)."""
+    client = connect_hub(endpoint, token) if live else None
+    return repo_of(_open(source), _named(repo_id, "repo"), client=client)
+
+
+def drift(source: Snapshot | None = None, *, to: Literal["parent", "root"] = "parent",
+          family: str | None = None, top: int = 20, **filters: Any) -> Report:
+    """License drift along the lineage (`hfexplore drift`): each model's license against its
+    bases' (or its roots'), by level of restrictiveness; per family and per base."""
+    check_arguments(to=(to, ("parent", "root")))
+    return drift_of(_open(source), to=to, family=family, top=top, filters=_filters(filters))
+
+
+def org(name: str, source: Snapshot | None = None, *, top: int = 10) -> Report:
+    """One organisation, a family or else a namespace (`hfexplore org`): releases per month,
+    license mix, top models, open-weight share and its derivative footprint."""
+    return org_of(_open(source), _named(name, "org"), top=top)
+
+
+def _named(value: str, call: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{call}() needs a name (a repo id or organisation), "
+                                   f"not {value!r}")
+    return value.strip()
 
 
 def _data_dir_of(snap: Snapshot) -> Path | None:

@@ -151,3 +151,8 @@ class ConfigError(HfExploreError):
     """A setting (an endpoint, a directory) is malformed: a usage error, not a runtime one."""
 
     exit_code = 2
+
+
+class StaleDataWarning(UserWarning):
+    """A snapshot's contents are older than its date (`store/freshness.py`): its figures are
+    of the day its newest repo was seen, or later, not necessarily of the snapshot's day."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
@@ -77,6 +78,8 @@ def test_to_json_and_html() -> None:
     assert "Odd &lt;b&gt;" in html and "s &amp; t" in html and "a &lt; b" in html
 
 
+# Dated 2026 but made of the demo's July 2024 rows: stale by design (its warning has a test).
+@pytest.mark.filterwarnings("ignore::hfexplore.errors.StaleDataWarning")
 def test_newest_snapshot_sql_and_history_of_an_export(tmp_path, monkeypatch) -> None:
     snapshots = dated_snapshots(tmp_path / "data", ["2026-01-05", "2026-02-10"])
     monkeypatch.setenv("HFEXPLORE_HOME", str(tmp_path / "data"))
@@ -119,3 +122,39 @@ def test_concentration_sizes_and_formats() -> None:
     assert gguf == int(mine["tags"].map(lambda t: "gguf" in {x.lower() for x in t}).sum())
     assert hfx.sizes(demo).rows["count"].sum() == len(frame)
     assert hfx.sizes(demo, num_parameters_min=1).rows["count"].sum() == 0
+
+
+def test_tree_repo_drift_and_org_are_the_commands_reports() -> None:
+    """Each is the report its command prints (the same library call, the same figures)."""
+    demo = hfx.demo()
+    base = "mistralai/Mistral-7B-v0.1"
+    frame = pd.read_parquet(demo.path / "models.parquet", columns=["id", "base_models"])
+    direct = {m for m, bases in zip(frame["id"], frame["base_models"], strict=True)
+              if bases is not None and base.lower() in {b.lower() for b in bases}
+              and m.lower() != base.lower()}
+    assert hfx.tree(base, demo).extra["children"] == len(direct)
+    facts = hfx.repo("NousResearch/Nous-Hermes-2-Mistral-7B-DPO-GGUF", demo).rows
+    assert facts.set_index("field").loc["author", "snapshot"] == "NousResearch"
+    assert hfx.drift(demo, to="root", family="Meta").rows["origin_family"].tolist() == ["Meta"]
+    assert hfx.org("TheBloke", demo).extra["summary"]["models"] == int(
+        frame["id"].str.lower().str.startswith("thebloke/").sum())
+    with pytest.raises(InvalidArgumentError, match="to must be one of"):
+        hfx.drift(demo, to="roots")
+    with pytest.raises(InvalidArgumentError, match="needs a name"):
+        hfx.tree("", demo)
+
+
+def test_a_stale_snapshot_warns_where_the_caller_opened_it(tmp_path, monkeypatch) -> None:
+    from tests.store.test_freshness import models, write
+
+    write(tmp_path / "snapshots", models(), "2026-12-03T00:00:00Z", name="2026-12-03T000000Z")
+    monkeypatch.setenv("HFEXPLORE_HOME", str(tmp_path))
+    with pytest.warns(hfx.StaleDataWarning, match="2024-") as caught:
+        hfx.snapshot()
+    assert caught[0].filename == __file__
+    with pytest.warns(hfx.StaleDataWarning) as caught:
+        hfx.licenses()
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hfx.licenses(hfx.demo())  # the demo is of its own day: no warning

@@ -9,7 +9,8 @@ family has that name, one namespace. Its models are the snapshot's models in tho
 - `derivatives`: the models with one of its bases as a direct base (per relation: the
   relation of that edge, so a model can count under two); `descendants`: at any depth;
 - `own` derivatives are published in the organisation's own namespaces, `third_party` ones
-  elsewhere; `gguf`: those carrying the gguf format (from tags), the conversions to llama.cpp.
+  elsewhere; `gguf`: those holding the gguf format by the rule of `data/formats.toml` (as
+  `hfexplore formats` counts it), the conversions to llama.cpp.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hfexplore.errors import HfExploreError
-from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families
+from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, FormatRules
 from hfexplore.normalize.schema import RELATIONS
 from hfexplore.report import Report
 from hfexplore.stats.engine import Scan
@@ -43,7 +44,7 @@ direct AS (
     JOIN org_bases AS o ON o.node = n.node),
 relations AS (SELECT id, list(DISTINCT relation) AS relations FROM direct GROUP BY id)
 SELECT rows.id, rows.author, {OWN} AS own,
-       coalesce(list_contains(rows.formats, 'gguf'), false) AS gguf,
+       {{gguf}} AS gguf,
        relations.id IS NOT NULL AS direct, {", ".join(
            f"coalesce(list_contains(relations.relations, '{r}'), false) AS {r}"
            for r in RELATION_COLUMNS)}
@@ -118,7 +119,8 @@ def _footprint(scan: Scan, label: str, kind: str, namespaces: list[str]) -> pd.D
         prefixes = pa.compute.starts_with(graph.keys, f"{namespaces[0]}/")
         nodes = pa.compute.filter(graph.nodes["node"], prefixes)
     scan.register("org_bases", pa.table({"node": pa.array(nodes, pa.int32())}))
-    return scan.frame(FOOTPRINT)
+    gguf = next(rule for rule in FormatRules.load().formats if rule.name == "gguf")
+    return scan.frame(FOOTPRINT.replace("{gguf}", gguf.sql("rows")))
 
 
 def _footprint_totals(footprint: pd.DataFrame) -> dict[str, Any]:

@@ -20,6 +20,20 @@ class FormatRule:
     libraries: tuple[str, ...]
     reason: str
 
+    def sql(self, table: str) -> str:
+        """A SQL test of whether a row of `table` holds this format: one of its tags (compared
+        lower-cased, whole tag) or its library_name is listed for it."""
+        def quoted(values: tuple[str, ...]) -> str:
+            return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+        tests = []
+        if self.tags:
+            tests.append(f"list_has_any([lower(t) FOR t IN coalesce({table}.tags, [])], "
+                         f"[{quoted(self.tags)}]::VARCHAR[])")
+        if self.libraries:
+            tests.append(f"coalesce(lower({table}.library_name) IN ({quoted(self.libraries)}), "
+                         "false)")
+        return "(" + (" OR ".join(tests) or "false") + ")"
+
 
 @dataclass(frozen=True)
 class SizeBucket:

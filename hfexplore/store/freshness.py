@@ -18,10 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # imported where used: a manifest that records its freshness needs none
-    pass
+from typing import Any
 
 from hfexplore.repo_type import PLURAL
 

@@ -11,6 +11,7 @@ from collections import Counter, deque
 import pytest
 
 from hfexplore.ecosystem.drift import drift
+from hfexplore.ecosystem.org import org
 from hfexplore.ecosystem.tree import tree
 from tests.conftest import needs_shared_data, real_data_group
 from tests.reference import DATA, family_table, origin_families
@@ -89,3 +90,48 @@ def test_drift_counts_for_one_family(real_snapshot, reference_models, reference_
     assert totals["less_restrictive"] > 0 and totals["more_restrictive"] > 0
     # and the same pairs, by their own base families, in the per-family rows
     assert report.rows.set_index("origin_family").loc["Meta", "pairs"] == len(meta)
+
+
+def test_org_of_a_family_against_the_raw_data(real_snapshot, raw_models, reference_models,
+                                              reference_edges, reference_ancestors) -> None:
+    """`org "Mistral AI"`: its models, open-weight share and derivative footprint, each
+    recomputed from the raw items by the rules of org.py's docstring."""
+    families = family_table()
+    publishers = {ns for ns, name in families.publisher.items() if name == "Mistral AI"}
+    own_models = reference_models[reference_models["key"].isin(publishers)]
+    open_weight = own_models["policy"].isin(["permissive", "copyleft", "open-weight-restricted"])
+
+    def mistral(node: str) -> bool:
+        return families.origin_of(node) == "Mistral AI"
+
+    direct: dict[str, set[str]] = {}  # lower-case model id -> relations of its edges to bases
+    for model, base, relation in zip(reference_edges["id"].str.lower(),
+                                     reference_edges["base_key"].str.strip(),
+                                     reference_edges["relation"], strict=True):
+        if mistral(base):
+            direct.setdefault(model, set()).add(relation or "unspecified")
+    formats = {"gguf", "gguf-my-repo"}
+    rows = []
+    for repo_id, tags, library in zip(raw_models["id"], raw_models["tags"],
+                                      raw_models["library_name"], strict=True):
+        key = repo_id.lower()
+        if any(mistral(a) for a in reference_ancestors.get(key, {})):
+            rows.append({"own": key.split("/")[0] in publishers,
+                         "gguf": bool(formats & {t.lower() for t in tags})
+                         or str(library).lower() == "gguf",
+                         "relations": direct.get(key, set())})
+    own = [r for r in rows if r["own"]]
+    report = org(real_snapshot, "Mistral AI")
+    summary = report.extra["summary"]
+    assert summary["models"] == len(own_models) >= 10
+    assert summary["open_weight_share"] == pytest.approx(open_weight.mean())
+    assert summary["descendants"] == len(rows) > 1_000
+    assert summary["derivatives"] == sum(bool(r["relations"]) for r in rows)
+    assert summary["own_descendants"] == len(own)
+    assert summary["third_party_descendants"] == len(rows) - len(own)
+    assert summary["gguf_descendants"] == sum(r["gguf"] for r in rows) > 0
+    assert summary["gguf_own"] == sum(r["gguf"] for r in own)
+    by_relation = report.sections["derivatives_by_relation"]
+    counted = Counter(rel for r in rows for rel in r["relations"])
+    assert by_relation.set_index("relation")["models"].drop("any depth").to_dict() == {
+        rel: counted.get(rel, 0) for rel in by_relation["relation"] if rel != "any depth"}

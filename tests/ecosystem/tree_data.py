@@ -54,7 +54,8 @@ def models(extra: list[tuple[str, list[str], list[str], str | None, int, list[st
         "base_models": pa.array([r[1] for r in rows], pa.list_(pa.string())),
         "base_relations": pa.array([r[2] for r in rows], pa.list_(pa.string())),
         "formats": pa.array([r[5] for r in rows], pa.list_(pa.string())),
-        "tags": pa.array([[] for _ in rows], pa.list_(pa.string())),
+        "tags": pa.array([r[5] for r in rows], pa.list_(pa.string())),  # the Hub tags formats
+        "library_name": pa.array([None for _ in rows], pa.string()),
     })
 
 
