@@ -81,24 +81,38 @@ def _drift_share(scan: Scan, metric: Metric) -> Figure:
 
 
 def _concentration(scan: Scan, metric: Metric) -> Figure:
-    from hfexplore.stats.concentration import measure  # numpy, pandas: these kinds only
-
-    found = measure(scan, metric.of, metric.unit, (metric.top,))
+    found = _measured(scan, metric.of, metric.unit, metric.top)
     if found.units == 0:
         raise Inconclusive(f"no {metric.unit}s with {metric.of} in this data")
-    value = {"top_value_share": found.tops[0][2], "gini": found.gini,
+    top_count, top_share = next((count, share) for label, count, share in found.tops
+                                if label == metric.top)
+    value = {"top_value_share": top_share, "gini": found.gini,
              "zero_value_share": found.zero_share}[metric.kind]
     if value is None:
         raise Inconclusive(f"every {metric.unit} has 0 {metric.of}: nothing is concentrated")
     units = f"{found.units:,} {metric.unit}s"
-    detail = {"top_value_share": f"the top {metric.top} ({found.tops[0][1]:,} of {units}) hold "
-                                 f"{100 * (found.tops[0][2] or 0):.2f}% of {found.total:,} "
+    detail = {"top_value_share": f"the top {metric.top} ({top_count:,} of {units}) hold "
+                                 f"{100 * (top_share or 0):.2f}% of {found.total:,} "
                                  f"{metric.of}",
               "gini": f"Gini {found.gini:.4f} over {units} ({found.total:,} {metric.of})",
               "zero_value_share": f"{found.zeros:,} of {units} have no {metric.of}"}[metric.kind]
     if found.missing:
         detail += f"; {found.missing:,} repos without {metric.of} left out"
     return Figure(float(value), found.units, detail=detail)
+
+
+def _measured(scan: Scan, of: str, unit: str, top: str) -> Any:
+    """The concentration figures of these rows, computed once for every claim, reading and
+    piece of evidence that asks (the ranking is the costly part: one pass gives every top)."""
+    from hfexplore.stats.concentration import TOPS, measure
+
+    key = ("concentration", scan.fingerprint, of, unit)
+    found = scan.derived.figures.get(key)
+    if found is None or top not in {label for label, _, _ in found.tops}:
+        before = tuple(label for label, _, _ in found.tops) if found is not None else ()
+        tops = tuple(dict.fromkeys((*TOPS, *before, top)))
+        found = scan.derived.figures[key] = measure(scan, of, unit, tops)
+    return found
 
 
 def _top_share(scan: Scan, column: str, n: int) -> Figure:

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from hfexplore.arguments import check_arguments
 from hfexplore.errors import HfExploreError
@@ -33,6 +30,9 @@ from hfexplore.report import Report
 from hfexplore.stats.query import NO_FILTERS, Filters, Scan
 from hfexplore.stats.sizes import parameter_note
 from hfexplore.store.snapshot import Snapshot
+
+if TYPE_CHECKING:  # numpy and pandas load for the curve and the report, not for a claim
+    import pandas as pd
 
 UNITS = ("repo", "author", "family")
 METRICS = ("downloads", "downloads_all_time", "likes")
@@ -110,6 +110,9 @@ def lorenz(scan: Scan, metric: str = "downloads", by: str = "repo",
     """The Lorenz curve: `population_share` (the poorest units first) against the share of the
     metric they hold, at about `points` evenly spread ranks plus finer steps within the top 1%
     (where most of a skewed total sits); from (0, 0) to (1, 1)."""
+    import numpy as np
+    import pandas as pd
+
     check_arguments(metric=(metric, METRICS), by=(by, UNITS))
     units = _units_sql(scan, metric, by)
     n = int(scan.scalar(f"SELECT count(*) FROM ({units})") or 0)
@@ -137,6 +140,8 @@ def concentration(snapshot: Snapshot, repo_type: RepoTypeLike = "model", *,
                   families: Families | None = None) -> Report:
     """The share of `metric` held by the top 0.1%, 1% and 10% of repos (or authors, or
     families), with the Gini coefficient, the HHI and the share of units with zero."""
+    import pandas as pd
+
     check_arguments(repo_type=repo_type, by=(by, UNITS), metric=(metric, METRICS))
     scan = Scan(snapshot, repo_type, filters, families=families)
     found = measure(scan, metric, by)

@@ -11,9 +11,9 @@ bounded by the result, not by the catalogue.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -75,6 +75,16 @@ class Scan:
         assert source is not None
         return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
                     derived=self._derived)
+
+    @property
+    def derived(self) -> Derived:
+        """What is derived from the whole source once, shared with narrowed scans."""
+        return self._derived
+
+    @property
+    def fingerprint(self) -> str:
+        """Which rows of the source this scan holds: equal for scans with equal filters."""
+        return f"{self._where} {sorted((k, repr(v)) for k, v in self._params.items())}"
 
     @property
     def unfiltered(self) -> bool:
@@ -194,11 +204,27 @@ class Scan:
     def count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM rows"))
 
+    def license_lists(self, name: str, keep: Callable[[list[str]], bool]) -> str:
+        """A table `name` (column `licenses`) of the distinct `licenses` lists of the whole
+        source for which `keep` holds. A filter on a property of the whole list (every license
+        standard...) is then a hash join on a few thousand lists, where `list_has_all` against
+        a long list would compare each row's licenses with each of its items."""
+        with self._errors():
+            if self._derived.license_lists is None:
+                self._check_columns(["licenses"])
+                self._derived.license_lists = [row[0] for row in self._connection.execute(
+                    "SELECT DISTINCT licenses FROM source WHERE licenses IS NOT NULL"
+                ).fetchall()]
+            self._connection.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest($lists::VARCHAR[][]) "
+                "AS licenses", {"lists": [v for v in self._derived.license_lists if keep(v)]})
+        return name
+
     def register(self, name: str, table: pa.Table) -> None:
         """An Arrow table the queries can join on (knowledge, or an intermediate result)."""
         self._connection.register(name, table)
 
-    def register_values(self, name: str, columns: dict[str, list[str | None]]) -> None:
+    def register_values(self, name: str, columns: Mapping[str, Sequence[str | None]]) -> None:
         """Text columns of equal length as temporary table `name`, for the queries to join on
         (passed to DuckDB as list parameters: no Arrow table needed)."""
         names = list(columns)
@@ -261,6 +287,10 @@ class Derived:
 
     graph: LineageGraph | None = None
     reuploaders: list[str] | None = None
+    license_lists: list[list[str]] | None = None  # the distinct `licenses` values
+    # Figures already computed over some rows of the source, by (what, the rows' fingerprint):
+    # claims measure the same rows again for their evidence and readings.
+    figures: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 _COUNT_ALL = re.compile(r"count\s*\(\s*\*\s*\)", re.IGNORECASE)

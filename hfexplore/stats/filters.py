@@ -13,7 +13,7 @@ as SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -35,6 +35,10 @@ class WholeSource(Protocol):
     def lineage(self) -> object: ...
 
     def bulk_reuploaders(self) -> str: ...
+
+    def license_lists(self, name: str, keep: Callable[[list[str]], bool]) -> str: ...
+
+    def register_values(self, name: str, columns: Mapping[str, Sequence[str | None]]) -> None: ...
 
 
 def as_values(value: Values | Sequence[str]) -> tuple[str, ...]:
@@ -122,14 +126,19 @@ class Filters:
             params[name] = value
             conditions.append(f"coalesce({sql.replace('$?', '$' + name)}, false)")
 
-        if self.standard_license is not None:
-            standard = knowledge.license_table().standard_ids()
-            add("len(licenses) > 0 AND list_has_all($?, licenses)" if self.standard_license
-                else "NOT list_has_all($?, licenses)", standard)
-        if self.custom_license is not None:
-            known = knowledge.license_table().noncustom_ids()
-            add("len(licenses) > 0 AND " + ("NOT " if self.custom_license else "")
-                + "list_has_all($?, licenses)", known)
+        def licenses_such_that(keep: Callable[[list[str]], bool], what: str) -> None:
+            lists = source.license_lists(f"{prefix}_{what}_licenses", keep)
+            conditions.append(f"coalesce(licenses IN (SELECT licenses FROM {lists}), false)")
+
+        if self.standard_license is not None:  # every license declared is standard (or not)
+            standard, wanted = set(knowledge.license_table().standard_ids()), \
+                self.standard_license
+            licenses_such_that(lambda ids: bool(ids) and set(ids) <= standard if wanted
+                               else not set(ids) <= standard, "standard")
+        if self.custom_license is not None:  # some license declared is custom (or none is)
+            known, custom = set(knowledge.license_table().noncustom_ids()), self.custom_license
+            licenses_such_that(lambda ids: bool(ids) and (not set(ids) <= known if custom
+                                                          else set(ids) <= known), "custom")
         if self.not_bulk_reuploader is not None:
             negation = "NOT " if self.not_bulk_reuploader else ""
             conditions.append(f"coalesce(lower(author) {negation}IN (SELECT account FROM "
@@ -150,17 +159,23 @@ class Filters:
             add("created_at >= $?", _utc(self.created_after))
         if self.created_before:
             add("created_at < $?", _utc(self.created_before))
+        def published_by(namespaces: list[str], what: str, negated: bool = False) -> None:
+            # A table, not a list parameter: `list_contains` over the hundreds of namespaces
+            # of a kind of families would compare each row with each of them.
+            table = f"{prefix}_{what}"
+            source.register_values(table, {"namespace": namespaces})
+            conditions.append(f"{'NOT ' if negated else ''}coalesce(lower(author) IN "
+                              f"(SELECT namespace FROM {table}), false)")
+
         if self.family:
-            add("list_contains($?, lower(author))", knowledge.publishers(self.family))
+            published_by(knowledge.publishers(self.family), "family")
         if self.not_family:
-            add("NOT coalesce(list_contains($?, lower(author)), false)",
-                knowledge.publishers(self.not_family))
+            published_by(knowledge.publishers(self.not_family), "not_family", negated=True)
         if self.not_family_kind:
-            add("NOT coalesce(list_contains($?, lower(author)), false)",
-                knowledge.publishers_of_kinds(self.not_family_kind))
+            published_by(knowledge.publishers_of_kinds(self.not_family_kind), "not_kind",
+                         negated=True)
         if self.family_kind:
-            add("list_contains($?, lower(author))",
-                knowledge.publishers_of_kinds(self.family_kind))
+            published_by(knowledge.publishers_of_kinds(self.family_kind), "kind")
         for values, pairs, above in ((self.base_family, "lineage_ancestors", "ancestor"),
                                      (self.parent_family, "lineage_edges", "base")):
             if values:

@@ -56,6 +56,9 @@ class Snapshot:
     path: Path
     manifest: dict[str, Any]
     _freshness: Freshness | None = field(default=None, init=False, repr=False, compare=False)
+    # A published snapshot's files never change: their column names are read once.
+    _columns: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
 
     @property
     def name(self) -> str:
@@ -123,10 +126,13 @@ class Snapshot:
                                                    f"({read_error(exc)})"]) from exc
 
     def column_names(self, repo_type: str) -> list[str]:
-        """The columns of a repo type's file, from its footer."""
+        """The columns of a repo type's file, from its footer (read once)."""
         path = self.file(repo_type)
+        if repo_type in self._columns:
+            return list(self._columns[repo_type])
         try:
-            return read_footer(path).columns()
+            self._columns[repo_type] = read_footer(path).columns()
+            return list(self._columns[repo_type])
         except (OSError, FooterError) as exc:
             raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
                                                    f"({read_error(exc)})"]) from exc
