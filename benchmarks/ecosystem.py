@@ -3,6 +3,8 @@ same figures in plain SQL on the same parquet file, each side in a process of it
 
     python -m benchmarks.ecosystem --snapshot PATH [--rounds 3]   # a markdown table
     python -m benchmarks.ecosystem --snapshot PATH --run drift --side duckdb   # one JSON line
+    python -m benchmarks.ecosystem --snapshot PATH --base facebook/model-0001257 --family Meta
+        # the synthetic 3.2 M catalogue of `nox -s bench`, which has no Mistral 7B
 
 The peer follows the reports' rules without hfexplore's engine: lower-case, trimmed ids, one
 edge per (model, base) with its relation, a cycle-safe recursive walk (USING KEY, each node
@@ -186,18 +188,22 @@ def hfexplore_side(snapshot_path: str, name: str) -> dict[str, Any]:
 
 def run_child(snapshot: str, name: str, side: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "benchmarks.ecosystem", "--snapshot", snapshot,
-                           "--run", name, "--side", side], check=True, capture_output=True,
-                          text=True)
+                           "--run", name, "--side", side, "--base", BASE, "--family", FAMILY],
+                          check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
+    global BASE, FAMILY  # read by both sides' workloads, in this process and its children
     parser = argparse.ArgumentParser()
     parser.add_argument("--snapshot", required=True)
     parser.add_argument("--run", choices=WORKLOADS)
     parser.add_argument("--side", choices=("hfexplore", "duckdb"))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--base", default=BASE, help="the tree and repo workloads' model")
+    parser.add_argument("--family", default=FAMILY, help="the org workload's family")
     args = parser.parse_args()
+    BASE, FAMILY = args.base, args.family
     if args.run:
         found = (hfexplore_side if args.side == "hfexplore" else peer)(args.snapshot, args.run)
         found["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
