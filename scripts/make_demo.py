@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from hfexplore.hub import HubClient, Transport  # noqa: E402
 from hfexplore.ingest.crawl import create_snapshot  # noqa: E402
+from hfexplore.store.freshness import freshness_of, parse_dated  # noqa: E402
+from hfexplore.store.snapshot import file_name  # noqa: E402
 from tests.hubsim import RecordedCatalog  # noqa: E402
 from tests.hubsim.server import HubSim  # noqa: E402
 
@@ -74,6 +76,10 @@ def main() -> None:
             "origin": "TStalnaker44/hugging_face_analysis_replication (GPL-3.0), see "
                       "fixtures/README.md",
         })
+        # Dated as its data: how new its newest repos are is recorded against that date (the
+        # writer recorded it against today's), so no report reads the files' statistics.
+        manifest["freshness"] = freshness_of(parse_dated(manifest), {
+            str(t): snap.path / file_name(t) for t in snap.repo_types()}).record()
         (snap.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         if TARGET.exists():
             shutil.rmtree(TARGET)
