@@ -26,6 +26,7 @@ import duckdb
 from hfexplore.errors import HfExploreError, InvalidArgumentError, QueryError, SnapshotError
 from hfexplore.hub import PLURAL, REPO_TYPES
 from hfexplore.knowledge import Families, LicenseTable
+from hfexplore.normalize.schema import SCHEMA_VERSION, null_columns_sql
 from hfexplore.report import Report
 from hfexplore.rows import Rows
 from hfexplore.stats.engine import columns_named
@@ -56,7 +57,11 @@ def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (
         if snapshot is not None:
             for repo_type in snapshot.repo_types():
                 allowed.append(snapshot.path / file_name(repo_type))
-                _view(connection, PLURAL[repo_type], f"select * from {_parquet([allowed[-1]])}")
+                # An older file gains the later columns as nulls, as the reports read it.
+                added = null_columns_sql(snapshot.column_names(repo_type)) \
+                    if snapshot.schema_version < SCHEMA_VERSION else ""
+                _view(connection, PLURAL[repo_type],
+                      f"select *{added} from {_parquet([allowed[-1]])}")
         if export_dir is not None:
             allowed += _export_views(connection, export_dir, plain=snapshot is None)
         else:

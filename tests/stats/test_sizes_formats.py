@@ -108,6 +108,11 @@ def test_a_version_2_snapshot_reads_num_parameters_as_unknown() -> None:
         demo.count("model")
     assert Scan(demo).scalar("SELECT count(num_parameters) FROM rows") == 0
     assert Scan(demo, filters=Filters(num_parameters_max=10**15)).count() == 0
+    # and the `sql` command's views read it as the reports do
+    from hfexplore.stats.sql import sql
+
+    found = sql("SELECT count(*) AS n, count(num_parameters) AS known FROM models", demo)
+    assert found.table.data == [(demo.count("model"), 0)]
 
 
 def test_an_import_reads_the_dumps_parameter_counts(tmp_path) -> None:
