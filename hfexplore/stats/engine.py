@@ -37,26 +37,44 @@ if TYPE_CHECKING:  # an Arrow table is one kind of source; reports need neither 
 class Scan:
     """The rows of one repo type of a snapshot (or of an Arrow table) that pass `filters`."""
 
+    _connection: duckdb.DuckDBPyConnection
+    _state: _ConnectionState
+    _table: pa.Table | None  # the source when it is held in memory
+    _columns: list[str]
+    _attached: list[Snapshot]
+    _views: list[str]  # the names of the attached snapshots' views
+    _where: str  # the filters' conditions, in SQL
+
     def __init__(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike = "model",
                  filters: Filters | Sequence[Filters] = (), *,
                  families: Families | None = None,
                  license_table: LicenseTable | None = None,
-                 knowledge: Knowledge | None = None, derived: Derived | None = None) -> None:
+                 knowledge: Knowledge | None = None, derived: Derived | None = None,
+                 _within: Scan | None = None) -> None:
         self.knowledge = knowledge or Knowledge(families, license_table)
         self.repo_type = repo_type
-        self._connection = _database().cursor()
         self._snapshot = source if isinstance(source, Snapshot) else None
-        self._attached: list[Snapshot] = []
-        self._views: list[str] = []  # the names of the attached snapshots' views
-        self._register_source(source, repo_type)
+        if _within is not None:  # narrowed: the same source, on the same connection
+            self._connection, self._state = _within._connection, _within._state
+            self._table, self._columns = _within._table, _within._columns
+            self._attached, self._views = _within._attached, _within._views
+        else:
+            self._connection = _database().cursor()
+            self._state = _ConnectionState()
+            self._attached, self._views = [], []
+            self._register_source(source, repo_type)
         self._derived = derived or Derived()
-        self._graph_registered = False
-        self._reuploaders_registered = False
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
-        for number, item in enumerate(self.filters):
-            found, params = item.compile(self.knowledge, self, f"f{number}")
+        compiled = 0
+        if _within is not None:  # its filters come first, compiled already
+            compiled = len(_within.filters)
+            conditions += [] if _within.unfiltered else [_within._where]
+            self._params.update(_within._params)
+        for item in self.filters[compiled:]:
+            # Each filter's parameters and tables under names of its own on the connection.
+            found, params = item.compile(self.knowledge, self, self._state.new_prefix())
             conditions += found
             self._params.update(params)
         self._where = " AND ".join(conditions) or "true"
@@ -74,7 +92,7 @@ class Scan:
         source = self._snapshot if self._snapshot is not None else self._table
         assert source is not None
         return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
-                    derived=self._derived)
+                    derived=self._derived, _within=self)
 
     @property
     def derived(self) -> Derived:
@@ -102,9 +120,9 @@ class Scan:
 
                 self._check_columns(list(READS))
                 graph = self._derived.graph = LineageGraph.build(self._connection, self.families)
-            if not self._graph_registered:
+            if not self._state.graph_registered:
                 graph.register(self._connection)
-                self._graph_registered = True
+                self._state.graph_registered = True
         return graph
 
     def bulk_reuploaders(self) -> str:
@@ -118,12 +136,12 @@ class Scan:
                 self._check_columns(["author", "base_relations", "formats", "id"])
                 found = self._connection.execute(sql, params).fetchall()
                 self._derived.reuploaders = sorted(row[0] for row in found)
-            if not self._reuploaders_registered:
+            if not self._state.reuploaders_registered:
                 self._connection.execute(
                     "CREATE OR REPLACE TEMP TABLE bulk_reuploaders AS "
                     "SELECT unnest($accounts::VARCHAR[]) AS account",
                     {"accounts": self._derived.reuploaders})
-                self._reuploaders_registered = True
+                self._state.reuploaders_registered = True
         return "bulk_reuploaders"
 
     # -- running queries --------------------------------------------------------------------
@@ -251,7 +269,7 @@ class Scan:
     def _register_source(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike) -> None:
         if not isinstance(source, Snapshot):  # an Arrow table
             self._table = source
-            self._columns: list[str] = source.column_names
+            self._columns = source.column_names
             self._connection.register("source", source)
             return
         self._table = self._view("source", source)
@@ -278,6 +296,19 @@ class Scan:
         table = snapshot.table(self.repo_type, readable_columns(path))
         self._connection.register(name, table)
         return table
+
+
+@dataclass
+class _ConnectionState:
+    """What one connection holds, for the scan that opened it and those narrowed from it."""
+
+    graph_registered: bool = False
+    reuploaders_registered: bool = False
+    filters: int = 0  # filters compiled on it so far: each names its parameters and tables
+
+    def new_prefix(self) -> str:
+        self.filters += 1
+        return f"f{self.filters}"
 
 
 @dataclass
