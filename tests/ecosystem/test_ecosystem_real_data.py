@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter, deque
+from functools import cache
 
 import pytest
 
@@ -101,6 +102,7 @@ def test_org_of_a_family_against_the_raw_data(real_snapshot, raw_models, referen
     own_models = reference_models[reference_models["key"].isin(publishers)]
     open_weight = own_models["policy"].isin(["permissive", "copyleft", "open-weight-restricted"])
 
+    @cache  # the same bases come back for thousands of models
     def mistral(node: str) -> bool:
         return families.origin_of(node) == "Mistral AI"
 
