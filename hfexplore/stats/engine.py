@@ -101,8 +101,9 @@ class Scan:
 
     @property
     def fingerprint(self) -> str:
-        """Which rows of the source this scan holds: equal for scans with equal filters."""
-        return f"{self._where} {sorted((k, repr(v)) for k, v in self._params.items())}"
+        """Which rows of the source this scan holds: equal for scans with equal filters (the
+        filters' own values: their SQL names parameters and tables by connection)."""
+        return repr(self.filters)
 
     @property
     def unfiltered(self) -> bool:
