@@ -62,10 +62,15 @@ def snapshot(ref: str | Path | None = None, *, data_dir: str | Path | None = Non
     Warns (`StaleDataWarning`) when its contents are older than its date, as the command line
     does: a stale mirror, a stalled dump, or old data crawled today."""
     found = resolve_snapshot(str(ref) if ref is not None else None, resolve_data_dir(data_dir))
-    stale = found.freshness().warning(found.name)
-    if stale:
-        warnings.warn(stale, StaleDataWarning, stacklevel=2)
+    _warn_if_stale(found, stacklevel=3)
     return found
+
+
+def _warn_if_stale(snap: Snapshot, stacklevel: int) -> None:
+    """`StaleDataWarning`, pointing at the line `stacklevel` frames up (1: this function)."""
+    stale = snap.freshness().warning(snap.name)
+    if stale:
+        warnings.warn(stale, StaleDataWarning, stacklevel=stacklevel)
 
 
 def demo() -> Snapshot:
@@ -102,13 +107,9 @@ def _filters(given: dict[str, Any]) -> Filters:
 
 
 def _open(source: Snapshot | None) -> Snapshot:
-    if source is None:
-        with warnings.catch_warnings():  # said again from the caller's line
-            warnings.simplefilter("ignore", StaleDataWarning)
-            found = snapshot()
-        stale = found.freshness().warning(found.name)
-        if stale:
-            warnings.warn(stale, StaleDataWarning, stacklevel=3)
+    if source is None:  # the newest; a stale one is said from the caller's line
+        found = resolve_snapshot(None, resolve_data_dir())
+        _warn_if_stale(found, stacklevel=4)
         return found
     if not isinstance(source, Snapshot):
         raise InvalidArgumentError(f"expected a snapshot (hfexplore.snapshot() or "

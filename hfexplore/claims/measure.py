@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hfexplore.claims.loader import CONCENTRATION_KINDS, Metric
 from hfexplore.stats.query import NONE_LABEL, Scan, distinct, rank_rows, value_count_rows
+
+if TYPE_CHECKING:
+    from hfexplore.stats.concentration import Concentration
 
 COMPARED = ("same", "more_restrictive", "less_restrictive")
 # Claim column names -> snapshot columns (`family` is derived from `author`).
@@ -101,7 +104,7 @@ def _concentration(scan: Scan, metric: Metric) -> Figure:
     return Figure(float(value), found.units, detail=detail)
 
 
-def _measured(scan: Scan, of: str, unit: str, top: str) -> Any:
+def _measured(scan: Scan, of: str, unit: str, top: str) -> Concentration:
     """The concentration figures of these rows, computed once for every claim, reading and
     piece of evidence that asks (the ranking is the costly part: one pass gives every top)."""
     from hfexplore.stats.concentration import TOPS, measure

@@ -128,14 +128,13 @@ class Snapshot:
     def column_names(self, repo_type: str) -> list[str]:
         """The columns of a repo type's file, from its footer (read once)."""
         path = self.file(repo_type)
-        if repo_type in self._columns:
-            return list(self._columns[repo_type])
-        try:
-            self._columns[repo_type] = read_footer(path).columns()
-            return list(self._columns[repo_type])
-        except (OSError, FooterError) as exc:
-            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
-                                                   f"({read_error(exc)})"]) from exc
+        if repo_type not in self._columns:
+            try:
+                self._columns[repo_type] = read_footer(path).columns()
+            except (OSError, FooterError) as exc:
+                raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
+                                                       f"({read_error(exc)})"]) from exc
+        return list(self._columns[repo_type])
 
     def check_pages(self, repo_type: str, columns: list[str] | None = None) -> None:
         """Check the pages of a repo type's file (of `columns`, or all) against their
