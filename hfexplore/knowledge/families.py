@@ -203,6 +203,55 @@ class Families:
         is `origin_of`, in SQL."""
         return [(rule.like(), rule.family) for rule in self._patterns]
 
+    def origin_sql(self, keys: str, prefix: str = "o") -> tuple[str, dict[str, Any]]:
+        """`origin_of` in SQL: a query of (node, family) for the rows of relation `keys(node,
+        key)` (stripped, lower-case ids) that are attributed, with its parameters (named
+        `{prefix}_*`). The same rules in the same order: an origin pattern (the first in
+        `origin_patterns` order), else the namespace (publisher or mirror); for an id without
+        a namespace, an exact alias, else the longest alias prefix."""
+        rules = self._patterns
+        exact = list(self._exact.items())
+        aliases = exact + [(k, v) for k, v in self._prefixes]
+        params: dict[str, Any] = {
+            f"{prefix}_like": [rule.like() for rule in rules],
+            f"{prefix}_rule_ns": [rule.namespace for rule in rules],
+            f"{prefix}_rule_family": [rule.family for rule in rules],
+            f"{prefix}_rule_rank": list(range(len(rules))),
+            f"{prefix}_ns": list(self._origin), f"{prefix}_ns_family": list(self._origin.values()),
+            f"{prefix}_alias": [k for k, _ in aliases],
+            f"{prefix}_alias_family": [v for _, v in aliases],
+            f"{prefix}_alias_exact": [i < len(exact) for i in range(len(aliases))],
+            f"{prefix}_alias_rank": list(range(len(aliases)))}
+        p = prefix
+        sql = f"""
+SELECT node, family FROM (
+    WITH k AS (SELECT node, key, split_part(key, '/', 1) AS ns, contains(key, '/') AS slashed
+               FROM {keys}),
+    rules AS (SELECT unnest(${p}_like::VARCHAR[]) AS pattern,
+                     unnest(${p}_rule_ns::VARCHAR[]) AS ns,
+                     unnest(${p}_rule_family::VARCHAR[]) AS family,
+                     unnest(${p}_rule_rank::INTEGER[]) AS rank),
+    named AS (SELECT unnest(${p}_ns::VARCHAR[]) AS ns, unnest(${p}_ns_family::VARCHAR[]) AS family),
+    aliases AS (SELECT unnest(${p}_alias::VARCHAR[]) AS alias,
+                       unnest(${p}_alias_family::VARCHAR[]) AS family,
+                       unnest(${p}_alias_exact::BOOLEAN[]) AS exact,
+                       unnest(${p}_alias_rank::INTEGER[]) AS rank),
+    ruled AS (SELECT k.node, arg_min(rules.family, rules.rank) AS family FROM k
+              JOIN rules ON rules.ns = k.ns AND k.key LIKE rules.pattern ESCAPE '\\'
+              WHERE k.slashed GROUP BY k.node),
+    bare AS (SELECT node, key FROM k WHERE NOT slashed),
+    aliased AS (SELECT bare.node, arg_min(aliases.family, aliases.rank) AS family FROM bare
+                JOIN aliases ON CASE WHEN aliases.exact THEN bare.key = aliases.alias
+                                     ELSE starts_with(bare.key, aliases.alias) END
+                GROUP BY bare.node)
+    SELECT k.node, CASE WHEN k.slashed THEN coalesce(ruled.family, named.family)
+                        ELSE aliased.family END AS family
+    FROM k LEFT JOIN ruled ON ruled.node = k.node
+    LEFT JOIN named ON named.ns = k.ns AND k.slashed
+    LEFT JOIN aliased ON aliased.node = k.node)
+WHERE family IS NOT NULL"""
+        return sql, params
+
     # -- columns -----------------------------------------------------------------------------------
     def origin_arrow(self, repo_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
         """`origin_of` per repo id (null where none): pattern, namespace, or alias."""

@@ -30,36 +30,66 @@ The rules, once (the lineage report, the filters, the claims and the `sql` views
   answers for itself). Taking the ancestor nearest the model would name its latest fine-tuner,
   and a model and its own base could then disagree on where they come from.
 
-Node numbers are dense integers (the closure joins on them, not on strings); the tables are
-Arrow tables, built once per scan and registered, zero-copy, in each connection that needs them
-as `lineage_nodes(node, key)`, `lineage_ids(id, node)` (each id as the source spells it),
-`lineage_models(node, rows)` (the source's rows declaring a base, per node),
-`lineage_edges(model, base)`, `lineage_attributed(node, family)` and
-`lineage_ancestors(model, ancestor)`.
+Node numbers are dense integers, in the order of the ids (the closure joins on them, not on
+strings). The graph is built by DuckDB, once per scan, as tables of the process's database
+(`store.footer.database`), so every connection of it (each scan's) can read them; a connection
+that needs them sees them as views `lineage_nodes(node, key)`, `lineage_ids(id, node)` (each id
+as the source spells it), `lineage_models(node, rows)` (the source's rows declaring a base, per
+node), `lineage_edges(model, base)`, `lineage_attributed(node, family)` and
+`lineage_ancestors(model, ancestor)`. The tables are dropped once the graph is no longer used.
+No pyarrow is needed; the lineage walks of the ecosystem reports read the tables as Arrow.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import itertools
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from hfexplore.knowledge import Families
 
-if TYPE_CHECKING:  # imported where used: the sql command's views need only the SQL below
+if TYPE_CHECKING:  # the Arrow views of the graph, for the ecosystem reports only
     import pyarrow as pa
 
 # The columns the graph is built from (their pages are checked before it reads them: DuckDB
 # does not check page checksums, see `store.pages`).
 READS = ("id", "base_models")
-# The models of a relation that declare a base, as written: stripped, case-folded and numbered
-# in Arrow (its string kernels fold ASCII ids several times faster than SQL's lower()).
-DECLARING = "SELECT id, base_models FROM {source} WHERE len(base_models) > 0"
+# Leading or trailing whitespace as `str.strip()` sees it (RE2's `\s` lacks \v, \x1c-\x1f and
+# \x85; `\pZ` holds the Unicode spaces): a test checks it against Python on every character.
+# A regular expression, as fast as `trim`; `trim(x, characters)` takes four times as long.
+WHITESPACE = r"^[\s\x0b\x1c-\x1f\x85\pZ]+|[\s\x0b\x1c-\x1f\x85\pZ]+$"
+
+
+def node_key(value: str) -> str:
+    """The SQL expression of the node key of an id expression: stripped and lower-case."""
+    return f"lower(regexp_replace({value}, '{WHITESPACE}', '', 'g'))"
+
+
 # The same edges in SQL, as lower-case ids (for the `sql` command's views).
-EDGES = ("SELECT lower(trim(id)) AS model, lower(trim(b)) AS base FROM (SELECT id, "
+EDGES = (f"SELECT {node_key('id')} AS model, {node_key('b')} AS base FROM (SELECT id, "
          "unnest(base_models) AS b FROM {source} WHERE len(base_models) > 0) "
-         "WHERE trim(b) <> '' AND lower(trim(b)) <> lower(trim(id))")
+         f"WHERE {node_key('b')} <> '' AND {node_key('b')} <> {node_key('id')}")
+# The graph's tables, from relation `{source}`, in the order they are built; `{t}` prefixes
+# the names of this graph's tables.
+BUILD = {
+    "declaring": f"SELECT id, {node_key('id')} AS key, [{node_key('b')} FOR b IN base_models] "
+                 "AS bases FROM {source} WHERE len(base_models) > 0",
+    "nodes": "SELECT CAST(row_number() OVER (ORDER BY key) - 1 AS INTEGER) AS node, key FROM "
+             "(SELECT key FROM {t}declaring UNION SELECT unnest(bases) FROM {t}declaring) "
+             "WHERE key <> ''",
+    "ids": "SELECT d.id, n.node FROM {t}declaring AS d JOIN {t}nodes AS n ON n.key = d.key",
+    "models": "SELECT node, count(*) AS rows FROM {t}ids GROUP BY node",
+    # No edge to an empty id (it is no node), nor from a model to itself.
+    "edges": "SELECT m.node AS model, b.node AS base FROM (SELECT key, unnest(bases) AS base "
+             "FROM {t}declaring) AS e JOIN {t}nodes AS m ON m.key = e.key "
+             "JOIN {t}nodes AS b ON b.key = e.base WHERE m.node <> b.node",
+    # Only bases can be ancestors: they alone are attributed.
+    "attributed": "ORIGINS",
+    "ancestors": "CLOSURE",
+}
+TABLES = ("nodes", "ids", "models", "edges", "attributed", "ancestors")
 
 
 def closure_sql(edges: str, *, depth: bool = False) -> str:
@@ -113,93 +143,95 @@ FROM reach JOIN topmost ON topmost.node = reach.ancestor GROUP BY reach.node
 """
 
 
-@dataclass
 class LineageGraph:
-    """The base_model graph of one source: node numbers, edges, attributions, and the closure
-    (computed on first use)."""
+    """The base_model graph of one source, held by the engine (see the module): node numbers,
+    edges, attributions and the closure, as tables named `{prefix}{table}`."""
 
-    keys: pa.Array  # node number -> lower-case id
-    spellings: pa.Table  # id (as spelt), node: each model declaring a base, to join rows on
-    models: pa.Table  # node, rows: the source's rows (models declaring a base) per node
-    edges: pa.Table  # model, base (node numbers)
-    families: pa.Array  # node -> the family a base is attributed to by itself (null: none)
-    _ancestors: pa.Table | None = field(default=None, repr=False)
+    def __init__(self, connection: duckdb.DuckDBPyConnection, prefix: str) -> None:
+        self._connection = connection
+        self.prefix = prefix
+        self._arrow: dict[str, pa.Table] = {}
+        # Dropped by the next graph built once this one is gone (not from the garbage
+        # collector, which may run in the middle of another query).
+        weakref.finalize(self, _retired.append, prefix)
 
     @classmethod
     def build(cls, connection: duckdb.DuckDBPyConnection, families: Families,
               source: str = "source") -> LineageGraph:
         """The graph of relation `source` (with `id` and `base_models`) on `connection`."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        _drop_retired(connection)
+        prefix = f"lineage_graph_{next(_serial)}_"
+        try:
+            for name, query in BUILD.items():
+                params: dict[str, Any] = {}
+                if query == "ORIGINS":
+                    query, params = families.origin_sql(
+                        f"(SELECT node, key FROM {prefix}nodes WHERE node IN "
+                        f"(SELECT base FROM {prefix}edges))")
+                elif query == "CLOSURE":
+                    query = closure_sql(f"{prefix}edges")
+                temp = "TEMP " if name == "declaring" else ""
+                connection.execute(f"CREATE {temp}TABLE {prefix}{name} AS "
+                                   + query.format(source=source, t=prefix), params)
+        except BaseException:
+            _retired.append(prefix)
+            _drop_retired(connection)
+            raise
+        finally:
+            connection.execute(f"DROP TABLE IF EXISTS {prefix}declaring")
+        return cls(connection, prefix)
 
-        declaring = connection.sql(DECLARING.format(source=source)).to_arrow_table()
-        ids = declaring["id"].combine_chunks()
-        lists = declaring["base_models"].combine_chunks()
-        count = len(ids)
-        spelt = pa.concat_arrays([ids, pc.list_flatten(lists)])
-        encoded = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(spelt)))
-        keys = encoded.dictionary
-        nodes = pc.cast(encoded.indices, pa.int32())
-        of_row, base = nodes.slice(0, count), nodes.slice(count)
-        model = pc.take(of_row, pc.list_parent_indices(lists))
-        # No edge to an empty id or a missing one, nor from a model to itself.
-        empty = pc.index(keys, "").as_py()
-        keep = pc.fill_null(pc.and_(pc.not_equal(model, base), pc.not_equal(base, empty)), False)
-        edges = pa.table({"model": model, "base": base}).filter(keep)
-        # Each row is one model (ids are unique): rows per node, and each id's node.
-        counted = pc.value_counts(of_row)
-        models = pa.table({"node": counted.field("values"), "rows": counted.field("counts")})
-        spellings = pa.table({"id": ids, "node": of_row})
-        # Only bases can be ancestors: they alone are attributed.
-        bases = pc.unique(edges["base"].combine_chunks())
-        families_of_bases = families.origin_arrow(pc.take(keys, bases))
-        attributed = pc.scatter(families_of_bases, bases, max_index=len(keys) - 1)
-        return cls(keys, spellings, models, edges, attributed)
+    def register(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """The graph's tables, as views by their `lineage_*` names, in `connection`."""
+        for name in TABLES:
+            connection.execute(f"CREATE OR REPLACE TEMP VIEW lineage_{name} AS "
+                               f"SELECT * FROM {self.prefix}{name}")
+
+    # -- as Arrow, for the lineage walks (`ecosystem/graph.py`) -----------------------------
+    def _table(self, name: str, query: str) -> pa.Table:
+        if name not in self._arrow:
+            self._arrow[name] = self._connection.sql(
+                query.format(t=self.prefix)).to_arrow_table()
+        return self._arrow[name]
 
     @property
     def nodes(self) -> pa.Table:
-        import pyarrow as pa
+        return self._table("nodes", "SELECT node, key FROM {t}nodes ORDER BY node")
 
-        return pa.table({"node": _numbers(len(self.keys)), "key": self.keys})
+    @property
+    def keys(self) -> pa.Array:
+        """Node number -> lower-case id."""
+        return self.nodes["key"].combine_chunks()
+
+    @property
+    def spellings(self) -> pa.Table:
+        """(id as spelt, node): each model declaring a base, to join rows on."""
+        return self._table("ids", "SELECT id, node FROM {t}ids")
+
+    @property
+    def edges(self) -> pa.Table:
+        """(model, base) node numbers."""
+        return self._table("edges", "SELECT model, base FROM {t}edges")
 
     @property
     def attributed(self) -> pa.Table:
         """(node, family) for every node attributed to a family by itself."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        return self._table("attributed", "SELECT node, family FROM {t}attributed ORDER BY node")
 
-        known = pc.is_valid(self.families)
-        return pa.table({"node": pc.filter(_numbers(len(self.keys)), known),
-                         "family": pc.filter(self.families, known)})
-
-    def family_of(self, keys: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """The family each lower-case base id is attributed to by itself (null: none, or not a
-        base of the graph)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        found = pc.take(self.families, pc.index_in(keys, value_set=self.keys))
-        return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
-
-    def ancestors(self, connection: duckdb.DuckDBPyConnection) -> pa.Table:
-        """The closure (model, ancestor), computed on `connection` the first time."""
-        if self._ancestors is None:
-            connection.register("lineage_edges", self.edges)
-            self._ancestors = connection.sql(closure_sql("lineage_edges")).to_arrow_table()
-        return self._ancestors
-
-    def register(self, connection: duckdb.DuckDBPyConnection) -> None:
-        """The graph's tables, by their `lineage_*` names, in `connection`."""
-        connection.register("lineage_nodes", self.nodes)
-        connection.register("lineage_ids", self.spellings)
-        connection.register("lineage_models", self.models)
-        connection.register("lineage_edges", self.edges)
-        connection.register("lineage_attributed", self.attributed)
-        connection.register("lineage_ancestors", self.ancestors(connection))
+    @property
+    def families(self) -> pa.Array:
+        """Node -> the family it is attributed to by itself (null: none)."""
+        return self._table("families", "SELECT a.family FROM {t}nodes AS n LEFT JOIN "
+                                       "{t}attributed AS a ON a.node = n.node ORDER BY n.node"
+                           )["family"].combine_chunks()
 
 
-def _numbers(count: int) -> pa.Array:
-    import numpy as np
-    import pyarrow as pa
+_serial = itertools.count(1)
+_retired: list[str] = []
 
-    return pa.array(np.arange(count, dtype=np.int32))
+
+def _drop_retired(connection: duckdb.DuckDBPyConnection) -> None:
+    while _retired:
+        prefix = _retired.pop()
+        for name in ("declaring", *TABLES):
+            connection.execute(f"DROP TABLE IF EXISTS {prefix}{name}")

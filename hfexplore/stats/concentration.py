@@ -81,19 +81,27 @@ def _units_sql(scan: Scan, metric: str, by: str) -> str:
 
 def measure(scan: Scan, metric: str = "downloads", by: str = "repo",
             tops: tuple[str, ...] = TOPS) -> Concentration:
-    """The figures over the scan's rows, in one pass over the ranked units."""
+    """The figures over the scan's rows, in one pass over the units' distinct values.
+
+    The units are counted per value (most are tied: a zero, a small count), and the ranks
+    worked out per value: a value held by `c` units after `before` larger ones takes ranks
+    before+1 .. before+c, whose sum is c x before + c(c+1)/2; the top k units hold the values
+    of the ranks up to k, a tied value partly. Exact integers, as a full ranking would give,
+    with a sort of the distinct values only."""
     check_arguments(metric=(metric, METRICS), by=(by, UNITS))
     fractions = [fraction_of(label) for label in tops]
     top_sums = "".join(
-        f", sum(v::HUGEINT) FILTER (WHERE r * {f.denominator} <= n * {f.numerator}) AS t{i}"
-        f", count(*) FILTER (WHERE r * {f.denominator} <= n * {f.numerator}) AS k{i}"
-        for i, f in enumerate(fractions))
+        f", sum(h * greatest(0, least(c, n * {f.numerator} // {f.denominator} - before))) "
+        f"AS t{i}, least(any_value(n), any_value(n) * {f.numerator} // {f.denominator}) "
+        f"AS k{i}" for i, f in enumerate(fractions))
     row = scan.rows(
         f"WITH units AS ({_units_sql(scan, metric, by)}), "
-        "ranked AS (SELECT v, row_number() OVER (ORDER BY v DESC) AS r, count(*) OVER () AS n "
-        "FROM units) "
-        "SELECT count(*), sum(v::HUGEINT), count(*) FILTER (WHERE v = 0), "
-        f"sum(v::HUGEINT * v), sum(r::HUGEINT * v){top_sums}, "
+        "counted AS (SELECT v, count(*)::HUGEINT AS c FROM units GROUP BY v), "
+        "ranked AS (SELECT v::HUGEINT AS h, c, coalesce(sum(c) OVER (ORDER BY v DESC ROWS "
+        "BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before, sum(c) OVER () AS n "
+        "FROM counted) "
+        "SELECT sum(c), sum(c * h), sum(c) FILTER (WHERE h = 0), sum(c * h * h), "
+        f"sum(h * (c * before + c * (c + 1) // 2)){top_sums}, "
         f"(SELECT count(*) FROM rows WHERE {metric} IS NULL) FROM ranked")[0]
     n, total, zeros, squares, weighted = (int(x or 0) for x in row[:5])
     found = []

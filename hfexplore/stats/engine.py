@@ -117,7 +117,7 @@ class Scan:
         with self._errors():
             graph = self._derived.graph
             if graph is None:
-                from hfexplore.stats.closure import READS, LineageGraph  # numpy, pyarrow
+                from hfexplore.stats.closure import READS, LineageGraph
 
                 self._check_columns(list(READS))
                 graph = self._derived.graph = LineageGraph.build(self._connection, self.families)

@@ -248,14 +248,14 @@ def lineage(snapshot: Snapshot, *, family: str | None = None,
     distinct authors. Base ids are grouped case-insensitively. `family`: only the bases of that
     family's tree (its models and those descending from them); `parent_family`: only the bases
     attributed to that family themselves."""
-    from hfexplore.stats.lineage import lineage_of  # pandas: the lineage report only
+    from hfexplore.stats.lineage import lineage_of
 
     scan = Scan(snapshot, "model", filters, families=families)
     models, with_base = scan.rows(
         "SELECT count(*), count(*) FILTER (WHERE len(base_models) > 0) FROM rows")[0]
     found = lineage_of(scan, family=family, parent_family=parent_family, base=base, top=top)
     report = _report("Derivatives per base model: direct (by relation) and at any depth",
-                     Rows.of(found.per_base), snapshot, filters, models=int(models),
+                     found.per_base, snapshot, filters, models=int(models),
                      models_with_base=int(with_base),
                      base_share=int(with_base) / max(int(models), 1), edges=found.edges)
     report.sections["by_family"] = found.per_family

@@ -4,6 +4,7 @@ report then needs no pyarrow at all."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -47,14 +48,31 @@ class Footer:
 
 def read_footer(path: Path) -> Footer:
     """The footer of a parquet file: OSError when it cannot be opened (PermissionError for a
-    permission problem), FooterError when it is no readable parquet file."""
+    permission problem), FooterError when it is no readable parquet file. Parsed once per
+    process and content of the footer (a report's checks, its page checks and its columns all
+    ask for it): the footer's bytes are read each time, and are the key."""
     with open(path, "rb") as handle:  # a permission problem is said as such, not by DuckDB
         handle.seek(0, 2)
-        if handle.tell() < 12:
+        size = handle.tell()
+        if size < 12:
             raise FooterError("the file is too short to be parquet")
-        handle.seek(-4, 2)
-        if handle.read(4) != _MAGIC:
+        handle.seek(-8, 2)
+        tail = handle.read(8)
+        if tail[4:] != _MAGIC:
             raise FooterError("no parquet footer at the end of the file")
+        length = int.from_bytes(tail[:4], "little")
+        if length > size - 12:
+            return _parse(path)  # a broken length: DuckDB says what is wrong
+        handle.seek(-8 - length, 2)
+        content = hashlib.blake2b(handle.read(length), digest_size=16).digest()
+        key = (str(Path(path).resolve()), size, content)
+    found = _parsed.get(key)
+    if found is None:
+        found = _parsed[key] = _parse(path)
+    return found
+
+
+def _parse(path: Path) -> Footer:
     import duckdb
 
     try:
@@ -89,6 +107,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 _lock = threading.Lock()
+_parsed: dict[tuple[object, ...], Footer] = {}
 
 
 @cache

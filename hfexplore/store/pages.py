@@ -39,7 +39,6 @@ _MAX_DEPTH = 32
 # Checks already made in this process: file identity (path, size, mtime, inode) -> column ->
 # its problems. A file rewritten in place is a new identity, checked again.
 _checked: dict[tuple[object, ...], dict[str, list[str]]] = {}
-_footers: dict[tuple[object, ...], Footer] = {}
 
 
 class _Malformed(Exception):
@@ -185,12 +184,10 @@ def page_problems(path: Path, columns: Iterable[str] | None = None) -> list[str]
         return [f"{path.name} cannot be read ({read_error(exc)})"]
     identity = (str(Path(path).resolve()), status.st_size, status.st_mtime_ns, status.st_ino)
     checked = _checked.setdefault(identity, {})
-    meta = _footers.get(identity)
-    if meta is None:
-        try:
-            meta = _footers[identity] = read_footer(path)
-        except (OSError, FooterError) as exc:
-            return [f"{path.name} cannot be read ({read_error(exc)})"]
+    try:
+        meta = read_footer(path)
+    except (OSError, FooterError) as exc:
+        return [f"{path.name} cannot be read ({read_error(exc)})"]
     names = set(meta.columns())
     wanted = names if columns is None else names & set(columns)
     missing = wanted - checked.keys()

@@ -62,13 +62,11 @@ LIGHT = {
     "libraries": (["libraries", "--demo", "--repo-type", "dataset"], ENGINE),
     "tasks": (["tasks", "--demo"], ENGINE),
     "authors": (["authors", "--demo", "--by-family"], ENGINE),
-    # lineage still reads its graph through pyarrow and pandas (stats/closure.py,
-    # stats/lineage.py: the transitive closure landed after the rest moved to Rows)
-    "lineage": (["lineage", "--demo", "--family", "Meta"], ENGINE | {"pandas", "pyarrow", "numpy"}),
+    # the lineage graph and its closure are tables of the engine (stats/closure.py)
+    "lineage": (["lineage", "--demo", "--family", "Meta"], ENGINE),
     "growth": (["growth", "--demo", "--by", "year"], ENGINE),
-    # the built-in claims follow lineage (base_family): its graph is built in Arrow (which
-    # loads pandas for its tables)
-    "claims": (["claims", "--demo"], ENGINE | {"pyarrow", "numpy", "pandas"}),
+    # the built-in claims follow lineage (base_family) on the same engine tables
+    "claims": (["claims", "--demo"], ENGINE),
     "sql": (["sql", "--demo", "SELECT license, count(*) AS n, sum(downloads) AS d, "
              "max(created_at) AS t FROM models GROUP BY ALL"], ENGINE),
     "history": (["history", "--metric", "license"], ENGINE),

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hfexplore.knowledge import Families
-from hfexplore.stats.closure import EDGES, closure_sql
+from hfexplore.stats.closure import EDGES, closure_sql, node_key
 from hfexplore.stats.filters import Filters
 from hfexplore.stats.lineage import lineage_of
 from hfexplore.stats.query import Scan
@@ -126,9 +126,10 @@ def test_descendants_and_origins_per_base_and_family(data: list[tuple[str, list[
             repo_id.split("/")[0].lower() == author]
     per_base, per_family = expected_lineage(data, kept)
     found = lineage_of(Scan(table(data), "model", filters, families=FAMILIES))
-    got = found.per_base.set_index(found.per_base["base_model"].str.strip().str.lower())
+    per_base_rows = found.per_base.frame()
+    got = per_base_rows.set_index(per_base_rows["base_model"].str.strip().str.lower())
     assert {k: v for k, v in got["descendants"].items() if v} == per_base
-    families = found.per_family.set_index("base_family")["descendants"]
+    families = found.per_family.frame().set_index("base_family")["descendants"]
     assert {k: v for k, v in families.items() if v} == per_family
     ancestors = ancestors_of(plain_bases(data))
     origins = {key: ", ".join(origin_families(key, ancestors, FAMILIES)) for key in got.index}
@@ -150,12 +151,14 @@ def test_the_origin_is_the_attributed_ancestor_nearest_the_root() -> None:
         ("someone/other", ["elsewhere/gone"]),
     ]
     found = lineage_of(Scan(table(data), "model", families=FAMILIES))
-    origin = found.per_base.set_index("base_model")["origin_family"].to_dict()
+    origin = dict(zip(found.per_base.column("base_model"),
+                      found.per_base.column("origin_family"), strict=True))
     assert origin == {"unsloth/llama-3-8b-bnb-4bit": "Meta", "someone/merge": "",
                       "mistralai/Mistral-7B-v0.1": "Mistral AI",
                       "NousResearch/Hermes-2-Pro-Mistral-7B": "Mistral AI",
                       "org/ft": "Meta", "x/c": "Mistral AI", "elsewhere/gone": ""}
-    base_family = found.per_base.set_index("base_model")["base_family"].to_dict()
+    base_family = dict(zip(found.per_base.column("base_model"),
+                           found.per_base.column("base_family"), strict=True))
     assert base_family["NousResearch/Hermes-2-Pro-Mistral-7B"] == "Nous Research"
 
 
@@ -192,9 +195,23 @@ def test_family_selection_of_the_lineage_report(selection: dict[str, str]) -> No
             ("x/c", ["NousResearch/Hermes-2-Pro-Mistral-7B"]), ("x/d", ["gpt2"]),
             ("x/e", ["mistralai/Mistral-7B-v0.1"])]
     found = lineage_of(Scan(table(data), "model", families=FAMILIES), **selection)
-    bases = set(found.per_base["base_model"])
+    bases = set(found.per_base.column("base_model"))
     tree = {"mistralai/Mistral-7B-v0.1", "NousResearch/Hermes-2-Pro-Mistral-7B"}
     assert bases == (tree if "family" in selection else {"mistralai/Mistral-7B-v0.1"})
-    row = found.per_family.set_index("base_family").loc["Mistral AI"]
+    row = found.per_family.frame().set_index("base_family").loc["Mistral AI"]
     assert (row["derivatives"], row["descendants"]) == (2, 3)
-    assert list(found.per_family["base_family"]) == ["Mistral AI"]
+    assert found.per_family.column("base_family") == ["Mistral AI"]
+
+
+def test_node_keys_strip_what_python_strips() -> None:
+    """The engine's node key strips exactly the characters `str.strip()` does (and folds case,
+    as DuckDB's lower() does: ids on the Hub are ASCII)."""
+    spaces = [chr(i) for i in range(0x110000) if chr(i).isspace()]
+    others = [chr(i) for i in range(1, 0x3100) if not chr(i).isspace()
+              and not 0xD800 <= i < 0xE000]
+    found = duckdb.connect().execute(
+        f"SELECT [{node_key('s || $v || s')} FOR s IN $spaces], "
+        f"[{node_key('o || $v || o')} = lower(o || $v || o) FOR o IN $others]",
+        {"spaces": spaces, "others": others, "v": "Org/A b"}).fetchall()[0]
+    assert found[0] == ["org/a b"] * len(spaces)
+    assert all(found[1])
