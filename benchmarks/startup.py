@@ -7,9 +7,9 @@ knowledge, as list parameters), timed the same way, in the same run, alternating
 
     python -m benchmarks.startup [--snapshot DIR ...]    # the demo, then each snapshot
 
-The `claims` peer runs the queries of the built-in claims' metrics that a snapshot answers
-(counts, ranks, shares, distinct authors), written by hand: an approximation of the work, not
-the claims' own code.
+The `claims` peer (`benchmarks/claims_peer.py`) computes every figure the built-in claims
+measure on a snapshot, second passes, lineage closure and bulk re-uploaders included, in SQL
+written by hand.
 """
 
 from __future__ import annotations
@@ -44,20 +44,6 @@ PEER = {
     "authors": [SAME["authors"][0] + " limit 20"],
     "lineage": SAME["lineage"],
     "growth": SAME["growth"],
-    "claims": [
-        "select count(*) from m", "select count(*) from d",
-        "select library_name, count(*) c, sum(downloads) from m group by 1",
-        "select count(*) filter (where library_name = 'transformers'), count(*) from m",
-        f"select p.family, count(*) from m join publishers p on p.namespace = lower(m.author) "
-        f"where m.license_category in {OPEN} group by all",
-        f"select count(*) from (select lower(author) from m left join publishers p on "
-        f"p.namespace = lower(m.author) where license_category in {OPEN} and p.family is null "
-        f"group by 1 having count(*) >= 3)",
-        "select count(distinct license), count(distinct license_name), count(*) filter (where "
-        "license_category = 'none') from m",
-        "select license, count(*) c from m where license_category <> 'none' group by 1 "
-        "order by c desc limit 3",
-    ],
     "sql": [SQL.replace("models", "m")],
 }
 
@@ -117,6 +103,11 @@ def median_pair(ours: list[str], theirs: list[str], runs: int = 5
 
 
 def main(argv: list[str]) -> None:
+    if argv[:2] == ["--peer", "claims"]:
+        from benchmarks import claims_peer
+
+        claims_peer.run(argv[2])
+        return
     if argv[:1] == ["--peer"]:
         peer(argv[1], argv[2])
         return

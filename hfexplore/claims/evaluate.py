@@ -30,7 +30,6 @@ from hfexplore.claims.timing import (
 from hfexplore.errors import HfExploreError, HubError, SnapshotError
 from hfexplore.knowledge import Families, LicenseTable
 from hfexplore.repo_type import PLURAL
-from hfexplore.stats.engine import Derived
 from hfexplore.stats.filters import as_values
 from hfexplore.stats.query import Filters, Scan
 from hfexplore.store.snapshot import Snapshot
@@ -84,9 +83,10 @@ class Evaluator:
     families: Families = field(default_factory=Families.load)
     license_table: LicenseTable = field(default_factory=LicenseTable.load)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    # What each (snapshot, repo type) derives once for every claim and reading measured on it:
-    # its lineage graph and its bulk re-uploaders.
-    _derived: dict[tuple[str, str], Derived] = field(default_factory=dict, repr=False)
+    # One scan of each (snapshot, repo type) for every claim and reading measured on it: they
+    # narrow it, sharing its connection and what it derives once (its lineage graph, its bulk
+    # re-uploaders).
+    _scans: dict[tuple[str, str], Scan] = field(default_factory=dict, repr=False)
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -149,9 +149,11 @@ class Evaluator:
             raise Inconclusive(f"snapshot {snapshot.name} holds {sample.label} of {plural}: "
                                "the top of a sample is not the top of the catalogue, so it "
                                "cannot measure concentration")
-        derived = self._derived.setdefault((snapshot.name, metric.repo_type), Derived())
-        scan = Scan(snapshot, metric.repo_type, families=self.families,
-                    license_table=self.license_table, derived=derived)
+        key = (snapshot.name, metric.repo_type)
+        if key not in self._scans:
+            self._scans[key] = Scan(snapshot, metric.repo_type, families=self.families,
+                                    license_table=self.license_table)
+        scan = self._scans[key]
         whole = compute(scan, metric)
         when = relation(source.as_of.date(), claim_day, source.earliest)
         earlier = whole

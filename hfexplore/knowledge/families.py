@@ -17,13 +17,10 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hfexplore.errors import HfExploreError
 from hfexplore.knowledge.text import builtin_text, user_text
-
-if TYPE_CHECKING:  # imported where used: reports look families up without pyarrow
-    import pyarrow as pa
 
 KINDS = ("company", "academic", "nonprofit", "government", "project", "")
 # A repo id pattern: a literal namespace, then a name in which `*` matches any run of
@@ -92,6 +89,9 @@ class Families:
         self._publisher: dict[str, str] = {}
         self._origin: dict[str, str] = {}
         self._fixture: dict[str, str] = {}
+        self._by_name: dict[str, Family] = {}  # case-insensitive; the first spelling wins
+        for name, entry in self.families.items():
+            self._by_name.setdefault(name.lower(), entry)
         for family in self.families.values():
             for namespace in family.mirrors:
                 self._origin[namespace.lower()] = family.name
@@ -167,9 +167,9 @@ class Families:
         return list(found.publishers + (found.mirrors if origin else ()))
 
     def get(self, family: str) -> Family:
-        for name, entry in self.families.items():
-            if name.lower() == family.lower():
-                return entry
+        found = self._by_name.get(family.lower())
+        if found is not None:
+            return found
         known = ", ".join(sorted(self.families))
         raise HfExploreError(f"unknown family {family!r}; known families: {known}")
 
@@ -251,50 +251,6 @@ SELECT node, family FROM (
     LEFT JOIN aliased ON aliased.node = k.node)
 WHERE family IS NOT NULL"""
         return sql, params
-
-    # -- columns -----------------------------------------------------------------------------------
-    def origin_arrow(self, repo_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """`origin_of` per repo id (null where none): pattern, namespace, or alias."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        lowered = pc.utf8_lower(pc.utf8_trim_whitespace(repo_ids))
-        namespace = pc.list_element(pc.split_pattern(lowered, "/", max_splits=1), 0)
-        has_namespace = pc.fill_null(pc.match_substring(lowered, "/"), False)
-        by_namespace = _lookup(namespace, self._origin)
-        patterned = {rule.namespace for rule in self._patterns}
-        if patterned:
-            # Only ids in a namespace some pattern names can match one: the distinct ones are
-            # matched against each pattern in the order they are tried (the first match wins),
-            # and what a pattern says wins over the namespace.
-            candidates = pc.unique(pc.filter(lowered, pc.is_in(namespace, value_set=pa.array(
-                sorted(patterned), pa.string()))))
-            ruled = pa.nulls(len(candidates), pa.string())
-            for rule in self._patterns:
-                hit = pc.equal(candidates, rule.pattern.lower()) if rule.exact else \
-                    pc.match_like(candidates, rule.like())
-                ruled = pc.if_else(pc.and_(pc.is_null(ruled), hit), rule.family, ruled)
-            known = pc.is_valid(ruled)
-            table = dict(zip(pc.filter(candidates, known).to_pylist(),
-                             pc.filter(ruled, known).to_pylist(), strict=True))
-            if table:
-                by_namespace = pc.coalesce(_lookup(lowered, table), by_namespace)
-        if not self.aliases:
-            return pc.if_else(has_namespace, by_namespace, pa.scalar(None, pa.string()))
-        bare = pc.unique(pc.filter(lowered, pc.invert(has_namespace)))
-        aliased = {key: name for key in bare.to_pylist() if key is not None
-                   and (name := self.origin_of(key)) is not None}
-        return pc.if_else(has_namespace, by_namespace, _lookup(lowered, aliased))
-
-
-def _lookup(keys: pa.Array | pa.ChunkedArray, table: dict[str, str]) -> pa.Array:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    names = list(table)
-    index = pc.index_in(keys, value_set=pa.array(names, pa.string()))
-    result = pc.take(pa.array([table[k] for k in names], pa.string()), index)
-    return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
 
 def _merge(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:

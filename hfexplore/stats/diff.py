@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hfexplore.knowledge import Families
 from hfexplore.repo_type import REPO_TYPES, RepoType, RepoTypeLike
 from hfexplore.report import Report
+from hfexplore.stats.closure import node_key
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.query import top_rows
 from hfexplore.store.snapshot import Snapshot
@@ -156,17 +155,15 @@ def _movers_sql(key: str, metric: str, top: int) -> str:
 def new_derivatives(scan: Scan, added: str, families: Families) -> pd.DataFrame:
     """Added models per origin family of their bases (a model counts once per family).
     `added` is a query of the scan giving the added models' `_id`s."""
-    edges = scan.table("SELECT DISTINCT _id, lower(trim(b)) AS base_key FROM (SELECT _id, "
-                       f"unnest(base_models) AS b FROM rows SEMI JOIN ({added}) added "
-                       "USING (_id))")
-    per_model = pa.table({"_id": edges["_id"],
-                          "base_family": families.origin_arrow(edges["base_key"])})
-    per_model = per_model.filter(pc.is_valid(per_model["base_family"])).group_by(
-        ["_id", "base_family"]).aggregate([])
-    counts = per_model.group_by("base_family").aggregate([([], "count_all")]).to_pandas()
-    counts = counts.rename(columns={"count_all": "new_derivatives"})
-    return counts.sort_values(["new_derivatives", "base_family"], ascending=[False, True],
-                              kind="stable")[["base_family", "new_derivatives"]]
+    origins, params = families.origin_sql("(SELECT DISTINCT base_key AS node, base_key AS key "
+                                          "FROM edges)", "d")
+    return scan.frame(
+        f"WITH edges AS (SELECT DISTINCT _id, {node_key('b')} AS base_key FROM (SELECT _id, "
+        "unnest(base_models) AS b FROM rows SEMI JOIN (" + added + ") added USING (_id))), "
+        f"origins AS ({origins}) "
+        "SELECT o.family AS base_family, count(DISTINCT e._id) AS new_derivatives FROM edges "
+        "AS e JOIN origins AS o ON o.node = e.base_key GROUP BY ALL "
+        "ORDER BY new_derivatives DESC, base_family", params)
 
 
 def _frame(scan: Scan, query: str, params: dict[str, str]) -> pd.DataFrame:
