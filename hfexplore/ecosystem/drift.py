@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from hfexplore.knowledge import OUTCOMES, DriftOrder
 from hfexplore.report import Report
-from hfexplore.stats.closure import ORIGINS
+from hfexplore.stats.closure import ORIGINS, node_key
 from hfexplore.stats.engine import Scan
 from hfexplore.stats.filters import NO_FILTERS, Filters
 from hfexplore.stats.query import top_rows
@@ -43,7 +43,8 @@ WITH held AS (
     SELECT n.node, s.id AS base_id, s.license AS base_license,
            s.license_category AS base_category
     FROM lineage_nodes AS n
-    JOIN (SELECT id, license, license_category FROM source) AS s ON lower(trim(s.id)) = n.key),
+    JOIN (SELECT id, license, license_category FROM source) AS s ON """ + node_key("s.id") + """
+        = n.key),
 derived AS (
     SELECT i.node, rows.id, rows.author, rows.downloads, rows.license, rows.license_category
     FROM rows JOIN lineage_ids AS i ON i.id = rows.id),

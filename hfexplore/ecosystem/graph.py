@@ -15,16 +15,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hfexplore.stats.closure import LineageGraph
+from hfexplore.stats.closure import LineageGraph, node_key
 from hfexplore.stats.engine import Scan
 
 # The columns of a model the views show, for the ids spelt as in `wanted_ids`, or (`BY_KEY`)
 # for the lower-case ids of `wanted_keys`: folding every id of the source costs a pass over
 # the whole id column, so it is the last resort.
-COLUMNS = ("lower(trim(id)) AS key, id, author, downloads, likes, license, license_category, "
+COLUMNS = (f"{node_key('id')} AS key, id, author, downloads, likes, license, license_category, "
            "base_models, base_relations")
 BY_ID = f"SELECT {COLUMNS} FROM rows WHERE id IN (SELECT id FROM wanted_ids)"
-BY_KEY = f"SELECT {COLUMNS} FROM rows WHERE lower(trim(id)) IN (SELECT key FROM wanted_keys)"
+BY_KEY = f"SELECT {COLUMNS} FROM rows WHERE {node_key('id')} IN (SELECT key FROM wanted_keys)"
 
 
 @dataclass

@@ -24,6 +24,7 @@ from hfexplore.errors import HfExploreError
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, FormatRules
 from hfexplore.normalize.schema import RELATIONS
 from hfexplore.report import Report
+from hfexplore.stats.closure import node_key
 from hfexplore.stats.engine import Scan
 from hfexplore.store.snapshot import Snapshot
 
@@ -40,7 +41,7 @@ direct AS (
     SELECT e.id, coalesce(e.r, 'unspecified') AS relation FROM (
         SELECT rows.id, unnest(rows.base_models) AS b, unnest(rows.base_relations) AS r
         FROM rows WHERE len(rows.base_models) > 0) AS e
-    JOIN lineage_nodes AS n ON n.key = lower(trim(e.b))
+    JOIN lineage_nodes AS n ON n.key = {node_key('e.b')}
     JOIN org_bases AS o ON o.node = n.node),
 relations AS (SELECT id, list(DISTINCT relation) AS relations FROM direct GROUP BY id)
 SELECT rows.id, rows.author, {OWN} AS own,

@@ -68,7 +68,7 @@ def connect(snapshot: Snapshot | None = None, *, history: Sequence[Snapshot] = (
             allowed += _history_views(connection, history)
         if connection.execute("select count(*) from duckdb_views() "
                               "where view_name = 'models'").fetchall()[0][0]:
-            from hfexplore.stats.closure import EDGES, closure_sql  # numpy, pyarrow
+            from hfexplore.stats.closure import EDGES, closure_sql
 
             _view(connection, "lineage_edges", EDGES.format(source="models"))
             _view(connection, "ancestors", closure_sql("lineage_edges", depth=True))
