@@ -89,7 +89,7 @@ def details(scan: Scan, keys: list[str], spelt: Sequence[str] = ()) -> pd.DataFr
     `spelt` and the spellings the rows found give their bases; only the ids still missing are
     looked for case-insensitively."""
     wanted = sorted(set(keys))
-    graph = scan.lineage()
+    graph = scan.lineage(closure=False)
     spellings = graph.spellings
     nodes = pc.index_in(pa.array(wanted, pa.string()), value_set=graph.keys)
     held = pc.is_in(spellings["node"], value_set=pc.drop_null(nodes).cast(pa.int32()))

@@ -79,7 +79,7 @@ def scan_columns(scan: Scan) -> list[str]:
 
 def lineage_counts(scan: Scan, repo_id: str) -> dict[str, Any]:
     """Bases, ancestors, roots, children and descendants of a model, and its origin families."""
-    graph = scan.lineage()
+    graph = scan.lineage()  # its origin (ORIGINS) reads the closure
     node = node_of(graph, repo_id)
     if node is None:
         origin = scan.families.origin_of(repo_id)

@@ -66,7 +66,7 @@ def tree(snapshot: Snapshot, repo: str, *, up: bool = True, down: bool = True,
 def walk_tree(scan: Scan, repo: str, *, up: bool = True, down: bool = True,
               depth: int = 0) -> Tree | None:
     """The tree of `repo` in the scan's source, or None when the source knows no such model."""
-    graph = scan.lineage()
+    graph = scan.lineage(closure=False)  # a walk from one model needs no closure
     key = repo.strip().lower()
     node = node_of(graph, repo)
     empty = Reached(np.array([], np.int64), np.array([], np.int64))

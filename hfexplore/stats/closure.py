@@ -30,13 +30,14 @@ The rules, once (the lineage report, the filters, the claims and the `sql` views
   answers for itself). Taking the ancestor nearest the model would name its latest fine-tuner,
   and a model and its own base could then disagree on where they come from.
 
-Node numbers are dense integers, in the order of the ids (the closure joins on them, not on
-strings). The graph is built by DuckDB, once per scan, as tables of the process's database
+Node numbers are dense integers, in the order the ids first appear (the closure joins on them,
+not on strings). The graph is built by DuckDB, once per scan, as tables of the process's database
 (`store.footer.database`), so every connection of it (each scan's) can read them; a connection
 that needs them sees them as views `lineage_nodes(node, key)`, `lineage_ids(id, node)` (each id
 as the source spells it), `lineage_models(node, rows)` (the source's rows declaring a base, per
 node), `lineage_edges(model, base)`, `lineage_attributed(node, family)` and
-`lineage_ancestors(model, ancestor)`. The tables are dropped once the graph is no longer used.
+`lineage_ancestors(model, ancestor)` (computed when first asked for). The tables are dropped
+once the graph is no longer used.
 No pyarrow is needed; the lineage walks of the ecosystem reports read the tables as Arrow.
 """
 
@@ -76,9 +77,12 @@ EDGES = (f"SELECT {node_key('id')} AS model, {node_key('b')} AS base FROM (SELEC
 BUILD = {
     "declaring": f"SELECT id, {node_key('id')} AS key, [{node_key('b')} FOR b IN base_models] "
                  "AS bases FROM {source} WHERE len(base_models) > 0",
-    "nodes": "SELECT CAST(row_number() OVER (ORDER BY key) - 1 AS INTEGER) AS node, key FROM "
-             "(SELECT key FROM {t}declaring UNION SELECT unnest(bases) FROM {t}declaring) "
-             "WHERE key <> ''",
+    # Numbered in the order the keys first appear (a row's id, then its bases; the table keeps
+    # the file's order): the same numbers every run, without sorting the strings.
+    "nodes": "SELECT CAST(row_number() OVER (ORDER BY first) - 1 AS INTEGER) AS node, key FROM "
+             "(SELECT key, min(place) AS first FROM (SELECT key, rowid * 2147483648 AS place FROM "
+             "{t}declaring UNION ALL SELECT unnest(bases), rowid * 2147483648 + "
+             "generate_subscripts(bases, 1) FROM {t}declaring) WHERE key <> '' GROUP BY key)",
     "ids": "SELECT d.id, n.node FROM {t}declaring AS d JOIN {t}nodes AS n ON n.key = d.key",
     "models": "SELECT node, count(*) AS rows FROM {t}ids GROUP BY node",
     # No edge to an empty id (it is no node), nor from a model to itself.
@@ -87,9 +91,8 @@ BUILD = {
              "JOIN {t}nodes AS b ON b.key = e.base WHERE m.node <> b.node",
     # Only bases can be ancestors: they alone are attributed.
     "attributed": "ORIGINS",
-    "ancestors": "CLOSURE",
 }
-TABLES = ("nodes", "ids", "models", "edges", "attributed", "ancestors")
+TABLES = ("nodes", "ids", "models", "edges", "attributed", "ancestors")  # ancestors: `close`
 
 
 def closure_sql(edges: str, *, depth: bool = False) -> str:
@@ -150,6 +153,7 @@ class LineageGraph:
     def __init__(self, connection: duckdb.DuckDBPyConnection, prefix: str) -> None:
         self._connection = connection
         self.prefix = prefix
+        self.closed = False  # whether the closure (`ancestors`) is computed yet
         self._arrow: dict[str, pa.Table] = {}
         # Dropped by the next graph built once this one is gone (not from the garbage
         # collector, which may run in the middle of another query).
@@ -168,8 +172,6 @@ class LineageGraph:
                     query, params = families.origin_sql(
                         f"(SELECT node, key FROM {prefix}nodes WHERE node IN "
                         f"(SELECT base FROM {prefix}edges))")
-                elif query == "CLOSURE":
-                    query = closure_sql(f"{prefix}edges")
                 temp = "TEMP " if name == "declaring" else ""
                 connection.execute(f"CREATE {temp}TABLE {prefix}{name} AS "
                                    + query.format(source=source, t=prefix), params)
@@ -181,9 +183,18 @@ class LineageGraph:
             connection.execute(f"DROP TABLE IF EXISTS {prefix}declaring")
         return cls(connection, prefix)
 
+    def close(self) -> None:
+        """Computes the closure (table `ancestors`), if not done yet: the walks from one model
+        (`tree`, `repo`) do without it."""
+        if not self.closed:
+            self._connection.execute(f"CREATE TABLE {self.prefix}ancestors AS "
+                                     + closure_sql(f"{self.prefix}edges"))
+            self.closed = True
+
     def register(self, connection: duckdb.DuckDBPyConnection) -> None:
-        """The graph's tables, as views by their `lineage_*` names, in `connection`."""
-        for name in TABLES:
+        """The graph's tables, as views by their `lineage_*` names, in `connection` (the
+        closure's once computed)."""
+        for name in TABLES if self.closed else TABLES[:-1]:
             connection.execute(f"CREATE OR REPLACE TEMP VIEW lineage_{name} AS "
                                f"SELECT * FROM {self.prefix}{name}")
 

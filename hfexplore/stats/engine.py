@@ -110,10 +110,11 @@ class Scan:
         """Whether the rows are the whole source."""
         return self._where == "true"
 
-    def lineage(self) -> LineageGraph:
+    def lineage(self, *, closure: bool = True) -> LineageGraph:
         """The base_model graph of the whole source (`stats/closure.py`), built on first use
-        and shared with the scans narrowed from this one; its `lineage_*` tables are then
-        registered in this scan's connection, for queries to join on."""
+        and shared with the scans narrowed from this one, with its closure unless `closure` is
+        false; its `lineage_*` tables are then registered in this scan's connection, for
+        queries to join on."""
         with self._errors():
             graph = self._derived.graph
             if graph is None:
@@ -121,9 +122,11 @@ class Scan:
 
                 self._check_columns(list(READS))
                 graph = self._derived.graph = LineageGraph.build(self._connection, self.families)
-            if not self._state.graph_registered:
+            if closure:
+                graph.close()
+            if self._state.graph_registered != (graph.prefix, graph.closed):
                 graph.register(self._connection)
-                self._state.graph_registered = True
+                self._state.graph_registered = (graph.prefix, graph.closed)
         return graph
 
     def bulk_reuploaders(self) -> str:
@@ -303,7 +306,7 @@ class Scan:
 class _ConnectionState:
     """What one connection holds, for the scan that opened it and those narrowed from it."""
 
-    graph_registered: bool = False
+    graph_registered: tuple[str, bool] | None = None  # which graph, closed or not
     reuploaders_registered: bool = False
     filters: int = 0  # filters compiled on it so far: each names its parameters and tables
 
