@@ -67,15 +67,17 @@ def drift_pairs(scan: Scan, to: Target = "parent", order: DriftOrder | None = No
     and per base node in them, its lower-case id (`base_key`) and origin families (a list,
     empty when none)."""
     order = order or DriftOrder.load()
-    keys = scan.lineage().keys
+    scan.lineage()
     pairs = scan.frame(PAIR_LICENSES.format(pairs=PAIRS[to]))
     held = pairs["base_held"].astype(bool)
     pairs["outcome"] = _outcomes(order, pairs["base_category"].where(held, None),
                                  pairs["category"])
     nodes = pairs["base"].unique()
-    bases = pd.DataFrame({"base_key": keys.take(pa.array(nodes, pa.int32())).to_pylist()},
-                         index=pd.Index(nodes, name="base"))
     families = _origins(scan, [int(n) for n in nodes])
+    key_of = dict(scan.rows("SELECT n.node, n.key FROM lineage_nodes AS n JOIN drift_bases AS b "
+                            "ON b.node = n.node")) if len(nodes) else {}
+    bases = pd.DataFrame({"base_key": [key_of[int(n)] for n in nodes]},
+                         index=pd.Index(nodes, name="base"))
     bases["families"] = [families.get(int(n), []) for n in nodes]
     pairs["base_model"] = pairs["base_id"].where(held, pairs["base"].map(bases["base_key"]))
     return pairs, bases

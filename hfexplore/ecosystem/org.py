@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from hfexplore.errors import HfExploreError
 from hfexplore.knowledge import OPEN_WEIGHT_CATEGORIES, Families, FormatRules
@@ -60,7 +59,7 @@ def org(snapshot: Snapshot, name: str, *, top: int = 10,
     downloaded models, open-weight share and derivative footprint."""
     scan = Scan(snapshot, "model", families=families)
     label, kind, namespaces = _who(scan.families, name)
-    scan.register("org_namespaces", pa.table({"namespace": pa.array(namespaces, pa.string())}))
+    scan.register_values("org_namespaces", {"namespace": namespaces})
     models, downloads, likes, open_weight = scan.rows(
         f"SELECT count(*), sum(downloads), sum(likes), count(*) FILTER (WHERE "
         f"license_category IN {OPEN}) FROM rows WHERE {OWN}")[0]
@@ -112,14 +111,13 @@ def _who(families: Families, name: str) -> tuple[str, str, list[str]]:
 
 
 def _footprint(scan: Scan, label: str, kind: str, namespaces: list[str]) -> pd.DataFrame:
-    graph = scan.lineage()
+    scan.lineage()
     if kind == "family":
-        attributed = graph.attributed
-        nodes = attributed.filter(pa.compute.equal(attributed["family"], label))["node"]
+        scan.materialise("org_bases", "SELECT node FROM lineage_attributed WHERE family = $label",
+                         {"label": label})
     else:
-        prefixes = pa.compute.starts_with(graph.keys, f"{namespaces[0]}/")
-        nodes = pa.compute.filter(graph.nodes["node"], prefixes)
-    scan.register("org_bases", pa.table({"node": pa.array(nodes, pa.int32())}))
+        scan.materialise("org_bases", "SELECT node FROM lineage_nodes WHERE starts_with(key, "
+                         "$prefix)", {"prefix": f"{namespaces[0]}/"})
     gguf = next(rule for rule in FormatRules.load().formats if rule.name == "gguf")
     return scan.frame(FOOTPRINT.replace("{gguf}", gguf.sql("rows")))
 
