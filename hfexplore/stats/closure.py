@@ -59,13 +59,17 @@ if TYPE_CHECKING:  # the Arrow views of the graph, for the ecosystem reports onl
 READS = ("id", "base_models")
 # Leading or trailing whitespace as `str.strip()` sees it (RE2's `\s` lacks \v, \x1c-\x1f and
 # \x85; `\pZ` holds the Unicode spaces): a test checks it against Python on every character.
-# A regular expression, as fast as `trim`; `trim(x, characters)` takes four times as long.
+# A regular expression: `trim(x, characters)` takes four times as long.
 WHITESPACE = r"^[\s\x0b\x1c-\x1f\x85\pZ]+|[\s\x0b\x1c-\x1f\x85\pZ]+$"
 
 
 def node_key(value: str) -> str:
-    """The SQL expression of the node key of an id expression: stripped and lower-case."""
-    return f"lower(regexp_replace({value}, '{WHITESPACE}', '', 'g'))"
+    """The SQL expression of the node key of an id expression: stripped and lower-case. An id
+    that starts and ends with printable ASCII (every id on the Hub) needs no stripping: that
+    test is cheaper than the expression (0.57 s against 0.95 s over 3.2 M ids)."""
+    return (f"CASE WHEN ascii({value}) BETWEEN 33 AND 126 AND ascii(right({value}, 1)) "
+            f"BETWEEN 33 AND 126 THEN lower({value}) "
+            f"ELSE lower(regexp_replace({value}, '{WHITESPACE}', '', 'g')) END")
 
 
 # The same edges in SQL, as lower-case ids (for the `sql` command's views).
