@@ -160,14 +160,14 @@ class LineageGraph:
         self.closed = False  # whether the closure (`ancestors`) is computed yet
         self._arrow: dict[str, pa.Table] = {}
         # Dropped by the next graph built once this one is gone (not from the garbage
-        # collector, which may run in the middle of another query).
-        weakref.finalize(self, _retired.append, prefix)
+        # collector, which may run in the middle of another query), in its own database.
+        weakref.finalize(self, _retired.append, (connection, prefix))
 
     @classmethod
     def build(cls, connection: duckdb.DuckDBPyConnection, families: Families,
               source: str = "source") -> LineageGraph:
         """The graph of relation `source` (with `id` and `base_models`) on `connection`."""
-        _drop_retired(connection)
+        _drop_retired()
         prefix = f"lineage_graph_{next(_serial)}_"
         try:
             for name, query in BUILD.items():
@@ -180,11 +180,10 @@ class LineageGraph:
                 connection.execute(f"CREATE {temp}TABLE {prefix}{name} AS "
                                    + query.format(source=source, t=prefix), params)
         except BaseException:
-            _retired.append(prefix)
-            _drop_retired(connection)
+            _retired.append((connection, prefix))
+            _drop_retired()
             raise
-        finally:
-            connection.execute(f"DROP TABLE IF EXISTS {prefix}declaring")
+        _drop(connection, prefix, ("declaring",))
         return cls(connection, prefix)
 
     def close(self) -> None:
@@ -242,11 +241,20 @@ class LineageGraph:
 
 
 _serial = itertools.count(1)
-_retired: list[str] = []
+_retired: list[tuple[duckdb.DuckDBPyConnection, str]] = []
 
 
-def _drop_retired(connection: duckdb.DuckDBPyConnection) -> None:
+def _drop_retired() -> None:
     while _retired:
-        prefix = _retired.pop()
-        for name in ("declaring", *TABLES):
+        connection, prefix = _retired.pop()
+        _drop(connection, prefix, ("declaring", *TABLES))
+
+
+def _drop(connection: duckdb.DuckDBPyConnection, prefix: str, names: tuple[str, ...]) -> None:
+    """Drops a graph's tables, as far as it can: after an interruption the connection may
+    refuse, and the error that matters is the one that interrupted."""
+    try:
+        for name in names:
             connection.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+    except duckdb.Error:
+        pass

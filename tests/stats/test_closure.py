@@ -7,6 +7,7 @@ only hfexplore code it uses is `Families.origin_of`, to attribute one id at a ti
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import duckdb
@@ -215,3 +216,23 @@ def test_node_keys_strip_what_python_strips() -> None:
         {"spaces": spaces, "others": others, "v": "Org/A b"}).fetchall()[0]
     assert found[0] == ["org/a b"] * len(spaces)
     assert all(found[1])
+
+
+def test_a_graph_no_longer_used_is_dropped_when_the_next_is_built() -> None:
+    """The graph's tables live in the process's database: once no scan holds the graph, the
+    next graph built drops them (memory is not kept for the process's life)."""
+    from hfexplore.store.footer import database
+
+    def tables() -> set[str]:
+        return {name for (name,) in database().execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+
+    data = [("x/a", ["x/b"]), ("x/b", ["x/c"])]
+    first = Scan(table(data), "model", families=FAMILIES)
+    prefix = first.lineage().prefix
+    assert {f"{prefix}{name}" for name in ("nodes", "edges", "ancestors")} <= tables()
+    del first
+    gc.collect()
+    second = Scan(table(data), "model", families=FAMILIES)
+    assert closure_pairs(second) == {("x/a", "x/b"), ("x/a", "x/c"), ("x/b", "x/c")}
+    assert not {name for name in tables() if name.startswith(prefix)}
