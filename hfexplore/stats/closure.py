@@ -73,9 +73,9 @@ def node_key(value: str) -> str:
 
 
 # The same edges in SQL, as lower-case ids (for the `sql` command's views).
-EDGES = (f"SELECT {node_key('id')} AS model, {node_key('b')} AS base FROM (SELECT id, "
-         "unnest(base_models) AS b FROM {source} WHERE len(base_models) > 0) "
-         f"WHERE {node_key('b')} <> '' AND {node_key('b')} <> {node_key('id')}")
+EDGES = (f"SELECT model, base FROM (SELECT {node_key('id')} AS model, {node_key('b')} AS base "
+         "FROM (SELECT id, unnest(base_models) AS b FROM {source} WHERE len(base_models) > 0)) "
+         "WHERE base <> '' AND base <> model")
 # The graph's tables, from relation `{source}`, in the order they are built; `{t}` prefixes
 # the names of this graph's tables.
 BUILD = {
@@ -231,13 +231,6 @@ class LineageGraph:
     def attributed(self) -> pa.Table:
         """(node, family) for every node attributed to a family by itself."""
         return self._table("attributed", "SELECT node, family FROM {t}attributed ORDER BY node")
-
-    @property
-    def families(self) -> pa.Array:
-        """Node -> the family it is attributed to by itself (null: none)."""
-        return self._table("families", "SELECT a.family FROM {t}nodes AS n LEFT JOIN "
-                                       "{t}attributed AS a ON a.node = n.node ORDER BY n.node"
-                           )["family"].combine_chunks()
 
 
 _serial = itertools.count(1)
