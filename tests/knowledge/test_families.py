@@ -263,13 +263,16 @@ repo_ids = st.one_of(
 )
 
 
+_SQL = duckdb.connect()  # one database for every example (each costs tens of milliseconds)
+
+
 def origins_in_sql(families: Families, ids: list[str | None]) -> list[str | None]:
     """`Families.origin_sql` over the ids (stripped and lower-cased by the engine's node key)."""
     sql, params = families.origin_sql(
         f"(SELECT n AS node, {node_key('id')} AS key FROM ids)")
-    connection = duckdb.connect()
-    connection.execute("CREATE TABLE ids AS SELECT unnest(range(len($ids))) AS n, "
-                       "unnest($ids::VARCHAR[]) AS id", {"ids": ids})
+    connection = _SQL.cursor()
+    connection.execute("CREATE OR REPLACE TEMP TABLE ids AS SELECT unnest(range(len($ids))) "
+                       "AS n, unnest($ids::VARCHAR[]) AS id", {"ids": ids})
     found = dict(connection.execute(sql, params).fetchall())
     return [found.get(n) for n in range(len(ids))]
 
@@ -287,7 +290,7 @@ def test_origin_sql_is_origin_of(ids) -> None:
 def test_the_sql_patterns_are_origin_of(ids) -> None:
     families = FAMILIES
     patterns = families.origin_patterns()
-    connection = duckdb.connect()
+    connection = _SQL.cursor()
     connection.register("ids", pa.table({"n": list(range(len(ids))), "id": ids}))
     connection.register("patterns", pa.table({
         "priority": list(range(len(patterns))), "pattern": [p for p, _ in patterns],
