@@ -44,6 +44,7 @@ class Scan:
     _attached: list[Snapshot]
     _views: list[str]  # the names of the attached snapshots' views
     _where: str  # the filters' conditions, in SQL
+    _derived: Derived
 
     def __init__(self, source: Snapshot | pa.Table, repo_type: RepoTypeLike = "model",
                  filters: Filters | Sequence[Filters] = (), *,
@@ -63,7 +64,7 @@ class Scan:
             self._state = _ConnectionState()
             self._attached, self._views = [], []
             self._register_source(source, repo_type)
-        self._derived = derived or Derived()
+        self._derived = _within._derived if _within is not None else derived or Derived()
         self.filters = [filters] if isinstance(filters, Filters) else list(filters)
         conditions: list[str] = []
         self._params: dict[str, Any] = {}
@@ -92,7 +93,7 @@ class Scan:
         source = self._snapshot if self._snapshot is not None else self._table
         assert source is not None
         return Scan(source, self.repo_type, [*self.filters, *more], knowledge=self.knowledge,
-                    derived=self._derived, _within=self)
+                    _within=self)
 
     @property
     def derived(self) -> Derived:

@@ -56,9 +56,6 @@ class Snapshot:
     path: Path
     manifest: dict[str, Any]
     _freshness: Freshness | None = field(default=None, init=False, repr=False, compare=False)
-    # A published snapshot's files never change: their column names are read once.
-    _columns: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False,
-                                           compare=False)
 
     @property
     def name(self) -> str:
@@ -126,15 +123,18 @@ class Snapshot:
                                                    f"({read_error(exc)})"]) from exc
 
     def column_names(self, repo_type: str) -> list[str]:
-        """The columns of a repo type's file, from its footer (read once)."""
+        """The columns of a repo type's file, from its footer."""
+        return self._footer(repo_type).columns()
+
+    def _footer(self, repo_type: str) -> Footer:
+        """A repo type's footer (parsed once per process: `store.footer`), or
+        DamagedSnapshotError."""
         path = self.file(repo_type)
-        if repo_type not in self._columns:
-            try:
-                self._columns[repo_type] = read_footer(path).columns()
-            except (OSError, FooterError) as exc:
-                raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
-                                                       f"({read_error(exc)})"]) from exc
-        return list(self._columns[repo_type])
+        try:
+            return read_footer(path)
+        except (OSError, FooterError) as exc:
+            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
+                                                   f"({read_error(exc)})"]) from exc
 
     def check_pages(self, repo_type: str, columns: list[str] | None = None) -> None:
         """Check the pages of a repo type's file (of `columns`, or all) against their
@@ -145,12 +145,7 @@ class Snapshot:
 
     def num_rows(self, repo_type: str) -> int:
         """Rows in a repo type's file, from the parquet footer (no data read)."""
-        path = self.file(repo_type)
-        try:
-            return read_footer(path).num_rows
-        except (OSError, FooterError) as exc:
-            raise DamagedSnapshotError(self.name, [f"{path.name} cannot be read "
-                                                   f"({read_error(exc)})"]) from exc
+        return self._footer(repo_type).num_rows
 
     def frame(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
         return self.table(repo_type, columns).to_pandas()
